@@ -1,0 +1,95 @@
+"""One comparison for every grader: structure, shape, dtype, then values at the dtype's tolerance."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# torch.testing.assert_close's defaults, as CURRICULUM.md fixes them
+TOLERANCE = {np.dtype(np.float32): (1.3e-6, 1e-5), np.dtype(np.float64): (1e-7, 1e-7)}
+
+
+def tolerance(dtype) -> tuple[float, float]:
+    return TOLERANCE.get(np.dtype(dtype), TOLERANCE[np.dtype(np.float64)])
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """The first way `got` differs from `expected`; `path` names the part (e.g. "total")."""
+
+    kind: str  # type | length | keys | shape | dtype | value
+    path: str
+    expected: object
+    got: object
+    index: tuple = ()  # value mismatches: the worst element
+    worst_expected: float = 0.0
+    worst_got: float = 0.0
+
+    @property
+    def abs_error(self) -> float:
+        return abs(self.worst_got - self.worst_expected)
+
+    @property
+    def rel_error(self) -> float:
+        return self.abs_error / abs(self.worst_expected) if self.worst_expected else float("inf")
+
+
+def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str, ...] = (),
+            path: str = "") -> Mismatch | None:
+    """None when `got` matches `expected`; else the first Mismatch, worst element included.
+
+    `dtype` picks the tolerance (the inputs' dtype). Scalars (0-d expected) may come back as
+    Python numbers when `check_dtype` is off, as the contract allows for losses.
+    """
+    if isinstance(expected, tuple):
+        if not isinstance(got, (tuple, list)):
+            return Mismatch("type", path, expected, got)
+        if len(got) != len(expected):
+            return Mismatch("length", path, expected, got)
+        names = parts or tuple(f"[{i}]" for i in range(len(expected)))
+        for name, e, g in zip(names, expected, got):
+            if found := compare(e, g, dtype, check_dtype=check_dtype, path=_join(path, name)):
+                return found
+        return None
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return Mismatch("type", path, expected, got)
+        if set(got) != set(expected):
+            return Mismatch("keys", path, sorted(expected), sorted(got))
+        for key in expected:
+            if found := compare(expected[key], got[key], dtype, check_dtype=check_dtype, path=_join(path, key)):
+                return found
+        return None
+    return _compare_array(np.asarray(expected), got, dtype, check_dtype, path)
+
+
+def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: str) -> Mismatch | None:
+    number = isinstance(got, (int, float)) and not isinstance(got, bool)
+    if not (isinstance(got, np.ndarray) or (number and expected.ndim == 0 and not check_dtype)):
+        return Mismatch("type", path, expected, got)
+    got_arr = np.asarray(got)
+    if got_arr.shape != expected.shape:
+        return Mismatch("shape", path, expected, got_arr)
+    if check_dtype and got_arr.dtype != expected.dtype:
+        return Mismatch("dtype", path, expected, got_arr)
+    try:
+        g = got_arr.astype(np.float64)
+    except (TypeError, ValueError):
+        return Mismatch("dtype", path, expected, got_arr)
+    e = expected.astype(np.float64)
+    rtol, atol = tolerance(dtype)
+    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    if close.all():
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        excess = np.abs(g - e) - (atol + rtol * np.abs(e))
+    excess = np.where(close, -np.inf, np.nan_to_num(excess, nan=np.inf))
+    index = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
+    return Mismatch("value", path, expected, got_arr, index=tuple(int(i) for i in index),
+                    worst_expected=float(e[index]), worst_got=float(g[index]))
+
+
+def _join(path: str, name: str) -> str:
+    if name.startswith("["):
+        return f"{path}{name}"
+    return f"{path}.{name}" if path else name

@@ -1,0 +1,117 @@
+"""The curriculum as data: course.toml, read once, and where the course lives on disk."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+COURSE_FILE = "course.toml"
+
+
+class CourseError(Exception):
+    """A problem with the course files themselves; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    unit: str
+    function: str
+    title: dict[str, str]
+    points: int
+    hints: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    name: str
+    title: dict[str, str]
+    exercises: tuple[Exercise, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_seconds: float = 10.0
+    memory_mb: int = 2048
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    title: dict[str, str]
+    units: tuple[Unit, ...]
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def exercises(self) -> tuple[Exercise, ...]:
+        return tuple(ex for unit in self.units for ex in unit.exercises)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for ex in self.exercises:
+            if ex.id == exercise_id:
+                return ex
+        raise CourseError(f"no exercise {exercise_id!r}; `course list` shows them all")
+
+    def select(self, target: str | None) -> tuple[Exercise, ...]:
+        """All exercises, one unit's (`losses`), or one exercise (`losses.mse`)."""
+        if target is None:
+            return self.exercises
+        for unit in self.units:
+            if unit.name == target:
+                return unit.exercises
+        if any(ex.id == target for ex in self.exercises):
+            return (self.exercise(target),)
+        names = ", ".join(u.name for u in self.units)
+        raise CourseError(
+            f"{target!r} is neither a unit nor an exercise id; units are: {names} "
+            f"(an exercise id looks like 'activations.sigmoid')"
+        )
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` that holds course.toml, as git finds a repository."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_FILE).is_file():
+            return folder
+    raise CourseError(
+        f"no {COURSE_FILE} in {here} or any folder above it; run the command inside "
+        f"your copy of the course, or pass --root PATH"
+    )
+
+
+def load(root: Path) -> Course:
+    path = root / COURSE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CourseError(f"{path} does not exist; pass --root to the folder that holds it") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+    try:
+        units = tuple(_unit(raw) for raw in data["units"])
+        limits = Limits(**data.get("limits", {}))
+        title = data["course"]["title"]
+    except (KeyError, TypeError) as err:
+        raise CourseError(f"{path}: missing or malformed entry {err}; compare with the README's format") from None
+    return Course(root=root, title=title, units=units, limits=limits)
+
+
+def _unit(raw: dict) -> Unit:
+    name = raw["name"]
+    exercises = []
+    for ex in raw["exercises"]:
+        unit, _, function = ex["id"].partition(".")
+        if unit != name or not function:
+            raise CourseError(f"exercise id {ex['id']!r} must be '{name}.<function>'")
+        exercises.append(
+            Exercise(
+                id=ex["id"],
+                unit=name,
+                function=function,
+                title=ex["title"],
+                points=int(ex["points"]),
+                hints=tuple(ex.get("hints", ())),
+            )
+        )
+    return Unit(name=name, title=raw["title"], exercises=tuple(exercises))

@@ -1,0 +1,140 @@
+"""Grading: prepare cases and references once, then judge each submission's answers.
+
+`prepare` is the only place torch runs; `grade` only talks to the sandboxed worker and
+compares. A batch prepares once and grades many submissions against the same references.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graders import feedback
+from graders.compare import compare
+from graders.course import Course, Exercise
+from graders.reference import Ref, select_devices, to_numpy
+from graders.results import ExerciseResult, SubmissionResult
+from graders.sandbox import Outcome, Sandbox
+from graders.spec import Attempt, Case, Grader
+from graders.units import grader_for
+
+PUBLIC_SEED = "public"
+
+# what a call that produced no answer means for the exercise
+STATUS_OF = {"not-implemented": "not-implemented", "missing": "missing", "import-error": "error",
+             "exception": "error", "crashed": "error", "unsupported": "failed", "timeout": "timeout"}
+
+
+@dataclass
+class Prepared:
+    exercise: Exercise
+    grader: Grader
+    cases: list[Case]
+    expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
+    devices: list[str]
+
+
+def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
+    digest = hashlib.sha256(f"{seed}\0{exercise_id}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def prepare(exercises, devices: list[str], seed: str = PUBLIC_SEED) -> list[Prepared]:
+    refs = [Ref(device) for device in devices]
+    prepared = []
+    for exercise in exercises:
+        grader = grader_for(exercise)
+        cases = grader.cases(case_rng(exercise.id, seed))
+        expected = [_reference(grader, case, refs) for case in cases]
+        prepared.append(Prepared(exercise, grader, cases, expected, devices))
+    return prepared
+
+
+def _reference(grader: Grader, case: Case, refs: list[Ref]) -> dict[str, Any] | str:
+    answers = {}
+    for ref in refs:
+        try:
+            answers[ref.device] = to_numpy(grader.reference(ref, *case.args))
+        except Exception as err:  # our bug, reported as such, never a traceback
+            return f"the {ref.device} reference failed on case {case.label!r}: {type(err).__name__}: {err}"
+    first, *others = answers
+    for device in others:
+        if compare(answers[first], answers[device], case.dtype, check_dtype=False):
+            return f"the {first} and {device} references disagree on case {case.label!r}"
+    return answers
+
+
+def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionResult:
+    return SubmissionResult(name, [_grade_exercise(p, sandbox) for p in prepared])
+
+
+def grade_folder(course: Course, submission: Path, target: str | None = None,
+                 device: str = "auto", seed: str = PUBLIC_SEED) -> SubmissionResult:
+    """Grade one folder of unit modules; its worker starts first so NumPy loads while torch does."""
+    exercises = course.select(target)
+    with Sandbox(submission, course.limits) as sandbox:
+        prepared = prepare(exercises, select_devices(device), seed)
+        return grade(prepared, sandbox, submission.name)
+
+
+def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
+    ex = p.exercise
+    result = ExerciseResult(ex.id, "passed", ex.points, ex.points, devices=list(p.devices))
+    source = f"{sandbox.submission.name}/{ex.unit}.py"
+    for case, expected in zip(p.cases, p.expected):
+        if isinstance(expected, str):
+            return _fail(result, "error", feedback.grader_bug(expected))
+        outcome = sandbox.call(ex.unit, ex.function, case.args)
+        result.seconds += outcome.seconds
+        if outcome.kind != "ok":
+            text = feedback.problem(outcome, source)
+            if outcome.kind in ("exception", "timeout", "crashed", "unsupported"):
+                text = f"{feedback.on_input(case)}: {text}"
+            return _fail(result, STATUS_OF[outcome.kind], text, output=outcome.output)
+        if verdict := _judge(p.grader, case, expected, outcome):
+            text, mistake = verdict
+            return _fail(result, "failed", text, mistake, outcome.output)
+    return result
+
+
+def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcome):
+    """None when the answer is right on every device; else (message, mistake name)."""
+    mismatch = None
+    for device, answer in expected.items():
+        if mismatch := compare(answer, outcome.value, case.dtype, check_dtype=grader.check_dtype,
+                               parts=grader.parts):
+            break
+    runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
+    if not (mismatch or runtime or outcome.mutated):
+        return None
+    lines = [f"{feedback.on_input(case)}:"]
+    if mismatch:
+        lines.append("  " + feedback.mismatch(mismatch))
+        if len(expected) > 1:
+            lines.append(f"  (compared with the {device} reference)")
+    if runtime:
+        lines.append("  " + feedback.warnings_raised(list(runtime)))
+    if outcome.mutated:
+        lines.append("  " + feedback.mutated(case, outcome.mutated))
+    attempt = Attempt(case, outcome.value, next(iter(expected.values())), runtime, tuple(outcome.mutated))
+    mistake = next((m for m in grader.mistakes if _safely(m.test, attempt)), None)
+    if mistake:
+        lines.append(feedback.likely(mistake))
+    return "\n".join(lines), mistake.name if mistake else None
+
+
+def _safely(test, attempt: Attempt) -> bool:
+    try:
+        return bool(test(attempt))
+    except Exception:  # a test written for one shape of answer meeting another
+        return False
+
+
+def _fail(result: ExerciseResult, status: str, text: str, mistake: str | None = None,
+          output: str = "") -> ExerciseResult:
+    result.status, result.score, result.mistake = status, 0, mistake
+    result.message = "\n".join(filter(None, [text, feedback.printed(output)]))
+    return result

@@ -1,0 +1,69 @@
+"""PyTorch references: which devices, and the small toolkit reference functions use.
+
+torch is imported here and only when a reference is computed, never at CLI start-up
+(it costs ~3 s) and never in the worker.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
+
+
+class DeviceError(Exception):
+    pass
+
+
+def _torch():
+    import torch
+
+    # exact float32 matmuls on GPUs, so CPU and CUDA answers agree to the tolerance
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    return torch
+
+
+def select_devices(choice: str) -> list[str]:
+    """auto = every available device; all and cuda insist on a GPU."""
+    if choice not in DEVICE_CHOICES:
+        raise DeviceError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, not {choice!r}")
+    if choice == "cpu":
+        return ["cpu"]
+    has_cuda = _torch().cuda.is_available()
+    if choice == "auto":
+        return ["cpu", "cuda"] if has_cuda else ["cpu"]
+    if not has_cuda:
+        raise DeviceError(f"--device {choice} needs a CUDA GPU, and torch sees none here; use --device cpu or auto")
+    return ["cuda"] if choice == "cuda" else ["cpu", "cuda"]
+
+
+class Ref:
+    """What a reference function gets: torch, F, and tensors on this device."""
+
+    def __init__(self, device: str):
+        self.torch = _torch()
+        self.F = self.torch.nn.functional
+        self.device = device
+
+    def t(self, x, grad: bool = False):
+        """A tensor on this device with the NumPy dtype of `x` (a Python float is float64)."""
+        tensor = self.torch.from_numpy(np.array(x)).to(self.device)
+        return tensor.requires_grad_() if grad else tensor
+
+    def grad(self, fn, x, grad_out=None):
+        """d(fn)/dx by autograd, as the vector-Jacobian product with `grad_out` (ones by default)."""
+        xt = self.t(x, grad=True)
+        y = fn(xt)
+        y.backward(self.torch.ones_like(y) if grad_out is None else self.t(grad_out))
+        return xt.grad
+
+
+def to_numpy(value):
+    """Tensors (nested in tuples and dicts) as NumPy arrays, on the CPU."""
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)

@@ -1,0 +1,48 @@
+"""Results as data: one record per (submission, exercise). Every display renders these."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STATUSES = ("passed", "failed", "error", "timeout", "missing", "not-implemented")
+
+
+@dataclass
+class ExerciseResult:
+    id: str
+    status: str
+    score: int
+    max_score: int
+    message: str = ""
+    devices: list[str] = field(default_factory=list)
+    mistake: str | None = None  # the known mistake the answer matched, if any
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class SubmissionResult:
+    submission: str
+    exercises: list[ExerciseResult]
+
+    @property
+    def score(self) -> int:
+        return sum(r.score for r in self.exercises)
+
+    @property
+    def max_score(self) -> int:
+        return sum(r.max_score for r in self.exercises)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 100.0
+
+    def to_dict(self) -> dict:
+        return {
+            "submission": self.submission,
+            "score": self.score,
+            "max_score": self.max_score,
+            "exercises": [asdict(r) for r in self.exercises],
+        }

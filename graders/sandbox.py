@@ -1,0 +1,196 @@
+"""The trusted side of the trust boundary: a worker process per submission, plain data back.
+
+The worker (graders/worker.py) runs in a fresh interpreter in isolated mode, with an
+address-space limit, in its own process group, with stdout/stderr away from the protocol.
+Each call has a wall-clock limit; a worker that hangs, dies or floods is killed and a
+fresh one takes the next call, so one broken function costs only its own exercise.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graders import worker as wire
+from graders.course import Limits
+
+WORKER_SCRIPT = Path(wire.__file__)
+START_SECONDS = 60.0  # interpreter + NumPy import, generous for a loaded machine
+MAX_REPLY_BYTES = 512 * 2**20
+
+
+@dataclass
+class Outcome:
+    """What one call of a learner function came to, as plain data."""
+
+    kind: str  # ok | not-implemented | exception | import-error | missing | unsupported | timeout | crashed
+    value: object = None
+    message: str = ""
+    type: str = ""
+    where: str = ""
+    output: str = ""
+    warnings: list[str] = field(default_factory=list)
+    mutated: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @classmethod
+    def from_reply(cls, reply: dict) -> "Outcome":
+        return cls(
+            kind="ok" if reply["ok"] else reply["kind"],
+            value=reply.get("value"),
+            message=reply.get("message", ""),
+            type=reply.get("type", ""),
+            where=reply.get("where", ""),
+            output=reply.get("output", ""),
+            warnings=list(reply.get("warnings", [])),
+            mutated=list(reply.get("mutated", [])),
+            seconds=float(reply.get("seconds", 0.0)),
+        )
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class Sandbox:
+    """Runs calls against one submission folder. Use as a context manager."""
+
+    def __init__(self, submission: Path, limits: Limits):
+        self.submission = Path(submission).resolve()
+        self.limits = limits
+        self.proc: subprocess.Popen | None = None
+        self._scratch = tempfile.TemporaryDirectory(prefix="course-worker-")
+
+    def __enter__(self) -> "Sandbox":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start a worker now, so its NumPy import overlaps with the parent's own work."""
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", str(WORKER_SCRIPT), str(self.submission)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self._scratch.name,
+                env=_worker_env(),
+                start_new_session=True,
+                preexec_fn=self._limit_resources,
+            )
+            self._ready = False
+
+    def close(self) -> None:
+        if self.proc is not None:
+            _kill(self.proc)
+            self.proc = None
+        self._scratch.cleanup()
+
+    def call(self, module: str, function: str, args: tuple) -> Outcome:
+        """Call `module.function(*args)` in the worker, within the call time limit."""
+        request = {"module": module, "function": function, "args": list(args)}
+        self.start()
+        try:
+            if not self._ready:
+                wire.decode(self._read(START_SECONDS))
+                self._ready = True
+            self.proc.stdin.write(struct.pack(">Q", len(payload := wire.encode(request))) + payload)
+            self.proc.stdin.flush()
+            started = time.perf_counter()
+            reply = self._read(self.limits.call_seconds)
+            outcome = Outcome.from_reply(wire.decode(reply))
+            outcome.seconds = time.perf_counter() - started
+            return outcome
+        except TimeoutError:
+            self._restart()
+            return Outcome("timeout", message=f"did not return within {self.limits.call_seconds:g} s",
+                           seconds=self.limits.call_seconds)
+        except (WorkerDied, BrokenPipeError, ValueError) as err:
+            code = _exit_code(self.proc)
+            self._restart()
+            return Outcome("crashed", message=_death(code, err))
+
+    def _restart(self) -> None:
+        # the next request starts a fresh worker, which re-imports what it needs
+        if self.proc is not None:
+            _kill(self.proc)
+            self.proc = None
+
+    def _read(self, seconds: float) -> bytes:
+        head = self._read_exactly(8, time.monotonic() + seconds)
+        (size,) = struct.unpack(">Q", head)
+        if size > MAX_REPLY_BYTES:
+            raise WorkerDied(f"reply of {size} bytes is over the {MAX_REPLY_BYTES >> 20} MB limit")
+        return self._read_exactly(size, time.monotonic() + seconds)
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        fd = self.proc.stdout.fileno()
+        chunks, got = [], 0
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while got < size:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(left):
+                    raise TimeoutError
+                chunk = os.read(fd, min(size - got, 1 << 20))
+                if not chunk:
+                    raise WorkerDied("the worker closed its output")
+                chunks.append(chunk)
+                got += len(chunk)
+        return b"".join(chunks)
+
+    def _limit_resources(self) -> None:
+        limit = self.limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _worker_env() -> dict[str, str]:
+    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    # one BLAS thread: the memory limit holds and parallel grading does not oversubscribe
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    return env
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
+def _exit_code(proc: subprocess.Popen | None) -> int | None:
+    try:
+        return proc.wait(timeout=1) if proc else None
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _death(code: int | None, err: Exception) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the process running your code was killed by {name}"
+    if code is not None:
+        return f"the process running your code exited with status {code} (os._exit or a crash)"
+    return f"the process running your code stopped answering ({err})"

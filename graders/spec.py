@@ -1,0 +1,126 @@
+"""How a grader is written: its cases, its PyTorch reference, and the mistakes it can name.
+
+A unit's grader module (graders/units/<unit>.py) holds `GRADERS = {function: Grader(...)}`;
+the engine does the rest. Everything here is data or a small pure function.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from graders.compare import compare
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call: `inputs` maps the contract's parameter names to values, passed in order."""
+
+    inputs: Mapping[str, Any]
+    label: str = ""
+
+    @property
+    def args(self) -> tuple:
+        return tuple(self.inputs.values())
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The inputs' float dtype, which picks the tolerance (Python floats are float64)."""
+        for value in self.inputs.values():
+            if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "f":
+                return value.dtype
+        return np.dtype(np.float64)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A learner's answer on one case, as the mistake tests see it."""
+
+    case: Case
+    got: Any
+    expected: Any
+    warnings: tuple[str, ...]
+    mutated: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    name: str  # short, shown as "Likely mistake: <name>"
+    explain: str  # why it is wrong and what to do instead
+    test: Callable[[Attempt], bool]
+
+
+@dataclass(frozen=True)
+class Grader:
+    cases: Callable[[np.random.Generator], list[Case]]
+    reference: Callable[..., Any]  # (Ref, *args) -> tensors, in the answer's structure
+    mistakes: tuple[Mistake, ...] = ()
+    check_dtype: bool = True
+    parts: tuple[str, ...] = ()  # names of a tuple answer's parts, for messages
+
+
+# --- tests for known mistakes ---------------------------------------------------------------
+
+def same_as(wrong: Callable) -> Callable[[Attempt], bool]:
+    """The answer equals what the wrong implementation gives on this case, and that is wrong."""
+
+    def test(a: Attempt) -> bool:
+        try:
+            with np.errstate(all="ignore"):
+                value = wrong(*a.case.args)
+        except Exception:
+            return False
+        value = tuple(value) if isinstance(value, (tuple, list)) else np.asarray(value)
+        return (compare(a.expected, value, a.case.dtype, check_dtype=False) is not None
+                and compare(value, a.got, a.case.dtype, check_dtype=False) is None)
+
+    return test
+
+
+def warned(text: str) -> Callable[[Attempt], bool]:
+    return lambda a: any(text in w for w in a.warnings)
+
+
+def mutated_input(a: Attempt) -> bool:
+    return bool(a.mutated)
+
+
+def all_of(*tests: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
+    return lambda a: all(t(a) for t in tests)
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+FLOATS = (np.float32, np.float64)
+
+
+def edge_values(dtype, big: float = 1e4) -> np.ndarray:
+    """Zero, small and large magnitudes of both signs, up to ±big (or near the dtype's max)."""
+    big = min(big, float(np.finfo(dtype).max) / 10)
+    return np.array([0.0, -0.0, 1e-3, -1e-3, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 100.0, -100.0,
+                     1000.0, -1000.0, big, -big], dtype=dtype)
+
+
+def random_array(rng: np.random.Generator, dtype, shape=None, scale: float = 5.0) -> np.ndarray:
+    if shape is None:
+        shape = tuple(rng.integers(1, 6, size=rng.integers(1, 4)))
+    return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+def elementwise_cases(rng: np.random.Generator, random: int = 4, big: float = 1e4, **more) -> list[Case]:
+    """The edge and random inputs every element-wise function of `x` is checked on.
+
+    `more` adds fixed inputs after x (e.g. negative_slope=0.2); `big` is the largest |x|.
+    """
+    cases = [Case({"x": 0.5, **more}, "a Python float"),
+             Case({"x": [-2.0, 0.0, 2.0], **more}, "a Python list")]
+    for dtype in FLOATS:
+        name = np.dtype(dtype).name
+        cases += [
+            Case({"x": np.array(-1.5, dtype), **more}, f"0-d {name}"),
+            Case({"x": edge_values(dtype, big), **more}, f"edge values {name}"),
+            Case({"x": edge_values(dtype, big).reshape(2, 2, 4), **more}, f"3-D edge values {name}"),
+        ]
+        cases += [Case({"x": random_array(rng, dtype), **more}, f"random {name}") for _ in range(random)]
+    return cases

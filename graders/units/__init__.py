@@ -1,0 +1,24 @@
+"""The grader registry: graders/units/<unit>.py holds GRADERS = {function name: Grader}."""
+from __future__ import annotations
+
+import importlib
+
+from graders.course import CourseError, Exercise
+from graders.spec import Grader
+
+
+def graders_of(unit: str) -> dict[str, Grader]:
+    try:
+        module = importlib.import_module(f"graders.units.{unit}")
+    except ModuleNotFoundError as err:
+        if err.name != f"graders.units.{unit}":
+            raise
+        raise CourseError(f"course.toml names unit {unit!r}, but graders/units/{unit}.py does not exist") from None
+    return module.GRADERS
+
+
+def grader_for(exercise: Exercise) -> Grader:
+    graders = graders_of(exercise.unit)
+    if exercise.function not in graders:
+        raise CourseError(f"{exercise.id} is in course.toml, but graders/units/{exercise.unit}.py has no grader for it")
+    return graders[exercise.function]

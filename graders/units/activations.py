@@ -1,0 +1,197 @@
+"""Unit 4, 활성화 함수: each activation and its derivative against torch and autograd."""
+from __future__ import annotations
+
+import numpy as np
+
+from graders.spec import (FLOATS, Case, Grader, Mistake, elementwise_cases, mutated_input,
+                          random_array, same_as, warned)
+
+PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
+
+
+def _sigmoid(x):
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def _softmax(x, axis=-1):
+    x = np.asarray(x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+IN_PLACE = Mistake(
+    "changed the input in place",
+    "x[x < 0] = ... writes into the caller's array. Build a new one: np.maximum(x, 0) or np.where(...).",
+    mutated_input,
+)
+EXP_OVERFLOW = "overflow encountered in exp"
+
+
+def _wrong_axis(a) -> bool:
+    x, axis = a.case.args[0], (a.case.args[1] if len(a.case.args) > 1 else -1)
+    others = [ax for ax in range(np.ndim(x)) if ax != axis % np.ndim(x)]
+    return any(same_as(lambda x, *_: _softmax(x, ax))(a) for ax in others)
+
+
+def _softmax_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [Case({"x": [1000.0, 1001.0]}, "the contract's [1000, 1001]"),
+             Case({"x": [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]}, "a Python list, default axis")]
+    for dtype in FLOATS:
+        name = np.dtype(dtype).name
+        cases.append(Case({"x": np.array([-1e4, 0.0, 1e4, 1e4], dtype)}, f"±1e4 {name}"))
+        cases.append(Case({"x": random_array(rng, dtype, (3, 4))}, f"3x4 {name}, default axis"))
+        for shape in ((3, 4), (2, 3, 4)):
+            for axis in (*range(len(shape)), -1):
+                x = random_array(rng, dtype, shape, scale=30.0)
+                cases.append(Case({"x": x, "axis": axis}, f"{shape} {name}, axis={axis}"))
+    return cases
+
+
+def _softmax_backward_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [Case({"x": [1000.0, 1001.0, 999.0], "grad_out": [1.0, -2.0, 0.5]}, "large logits, Python lists")]
+    for dtype in FLOATS:
+        name = np.dtype(dtype).name
+        for shape in ((5,), (3, 4), (2, 3, 4)):
+            for axis in (*range(len(shape)), -1):
+                x, g = random_array(rng, dtype, shape), random_array(rng, dtype, shape, scale=1.0)
+                cases.append(Case({"x": x, "grad_out": g, "axis": axis}, f"{shape} {name}, axis={axis}"))
+    return cases
+
+
+def _leaky_cases(rng: np.random.Generator) -> list[Case]:
+    return [*elementwise_cases(rng, random=2, big=PIECEWISE_BIG),
+            *elementwise_cases(rng, random=2, big=PIECEWISE_BIG, negative_slope=0.2),
+            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 0.0}, "negative_slope = 0")]
+
+
+def _softmax_vjp(x, g, axis=-1):
+    s = _softmax(x, axis)
+    return s * (np.asarray(g) - (np.asarray(g) * s).sum(axis=axis, keepdims=True))
+
+
+GRADERS = {
+    "sigmoid": Grader(
+        cases=elementwise_cases,
+        reference=lambda R, x: R.torch.sigmoid(R.t(x)),
+        mistakes=(
+            Mistake("naive sigmoid overflow",
+                    "1 / (1 + np.exp(-x)) overflows for large negative x (exp(1000) is inf). "
+                    "Use e = np.exp(-np.abs(x)): 1/(1+e) where x >= 0, e/(1+e) where x < 0.",
+                    warned(EXP_OVERFLOW)),
+            Mistake("sign flipped", "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
+                    same_as(lambda x: _sigmoid(-np.asarray(x, dtype=float)))),
+        ),
+    ),
+    "tanh": Grader(
+        cases=elementwise_cases,
+        reference=lambda R, x: R.torch.tanh(R.t(x)),
+        mistakes=(
+            Mistake("tanh from exponentials overflows",
+                    "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710. Use np.tanh, or 2σ(2x) − 1 with a stable σ.",
+                    warned(EXP_OVERFLOW)),
+            Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
+                    same_as(_sigmoid)),
+        ),
+    ),
+    "relu": Grader(
+        cases=lambda rng: elementwise_cases(rng, big=PIECEWISE_BIG),
+        reference=lambda R, x: R.torch.relu(R.t(x)),
+        mistakes=(
+            IN_PLACE,
+            Mistake("returned the derivative",
+                    "(x > 0) is ReLU's slope (0 or 1), not ReLU itself; ReLU keeps x where x > 0: np.maximum(x, 0).",
+                    same_as(lambda x: (np.asarray(x) > 0).astype(float))),
+        ),
+    ),
+    "leaky_relu": Grader(
+        cases=_leaky_cases,
+        reference=lambda R, x, negative_slope=0.01: R.F.leaky_relu(R.t(x), negative_slope),
+        mistakes=(
+            IN_PLACE,
+            Mistake("ignored negative_slope",
+                    "the slope for x < 0 is the negative_slope argument, not always 0.01.",
+                    same_as(lambda x, negative_slope=0.01: np.where(np.asarray(x) > 0, x, 0.01 * np.asarray(x)))),
+            Mistake("plain ReLU",
+                    "LeakyReLU returns negative_slope·x for x < 0, not 0: that small slope is the point of it.",
+                    same_as(lambda x, negative_slope=0.01: np.maximum(x, 0))),
+        ),
+    ),
+    "softmax": Grader(
+        cases=_softmax_cases,
+        reference=lambda R, x, axis=-1: R.torch.softmax(R.t(x), dim=axis),
+        mistakes=(
+            Mistake("softmax without the max shift",
+                    "np.exp(1000) overflows to inf and inf/inf is nan. Subtract x.max(axis=axis, keepdims=True) "
+                    "first: softmax(x − c) = softmax(x).",
+                    warned(EXP_OVERFLOW)),
+            Mistake("softmax over the wrong axis",
+                    "the sums run along another axis than `axis`; pass axis=axis and keepdims=True to max and sum.",
+                    _wrong_axis),
+            Mistake("normalised over the whole array",
+                    "np.sum(e) without axis adds every element; each slice along `axis` must sum to 1.",
+                    same_as(lambda x, axis=-1: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum())),
+        ),
+    ),
+    "sigmoid_grad": Grader(
+        cases=elementwise_cases,
+        reference=lambda R, x: R.grad(R.torch.sigmoid, x),
+        mistakes=(
+            Mistake("x·(1−x) as sigmoid's derivative",
+                    "σ'(x) = σ(x)(1 − σ(x)); x·(1 − x) is that only when x is already σ(x). Compute s = σ(x) first.",
+                    same_as(lambda x: np.asarray(x) * (1 - np.asarray(x)))),
+            Mistake("naive sigmoid overflow", "the σ inside overflows for large negative x; use a stable σ.",
+                    warned(EXP_OVERFLOW)),
+            Mistake("returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).",
+                    same_as(_sigmoid)),
+        ),
+    ),
+    "tanh_grad": Grader(
+        cases=elementwise_cases,
+        reference=lambda R, x: R.grad(R.torch.tanh, x),
+        mistakes=(
+            Mistake("1−x² as tanh's derivative",
+                    "tanh'(x) = 1 − tanh(x)²; 1 − x² is that only when x is already tanh(x).",
+                    same_as(lambda x: 1 - np.asarray(x) ** 2)),
+            Mistake("forgot the square", "tanh'(x) = 1 − tanh(x)², squared.",
+                    same_as(lambda x: 1 - np.tanh(x))),
+        ),
+    ),
+    "relu_grad": Grader(
+        cases=lambda rng: elementwise_cases(rng, big=PIECEWISE_BIG),
+        reference=lambda R, x: R.grad(R.torch.relu, x),
+        mistakes=(
+            Mistake("slope 1 at x = 0", "PyTorch takes ReLU's slope at exactly 0 to be 0: use x > 0, not x >= 0.",
+                    same_as(lambda x: (np.asarray(x) >= 0).astype(float))),
+            Mistake("a boolean mask", "x > 0 gives True/False; turn it into numbers of x's dtype: (x > 0).astype(x.dtype).",
+                    lambda a: np.asarray(a.got).dtype == bool),
+            Mistake("returned ReLU itself", "the derivative is 1 where x > 0 and 0 elsewhere, not max(x, 0).",
+                    same_as(lambda x: np.maximum(x, 0))),
+        ),
+    ),
+    "leaky_relu_grad": Grader(
+        cases=_leaky_cases,
+        reference=lambda R, x, negative_slope=0.01: R.grad(lambda t: R.F.leaky_relu(t, negative_slope), x),
+        mistakes=(
+            Mistake("slope 1 at x = 0", "PyTorch takes the slope at exactly 0 to be negative_slope: 1 only where x > 0.",
+                    same_as(lambda x, s=0.01: np.where(np.asarray(x) >= 0, 1.0, s))),
+            Mistake("ignored negative_slope", "the slope for x ≤ 0 is the negative_slope argument, not always 0.01.",
+                    same_as(lambda x, s=0.01: np.where(np.asarray(x) > 0, 1.0, 0.01))),
+        ),
+    ),
+    "softmax_backward": Grader(
+        cases=_softmax_backward_cases,
+        reference=lambda R, x, grad_out, axis=-1: R.grad(lambda t: R.torch.softmax(t, dim=axis), x, grad_out),
+        mistakes=(
+            Mistake("diagonal-only softmax backward",
+                    "s·(1 − s)·g uses only the Jacobian's diagonal; every output depends on every input along axis. "
+                    "The vector–Jacobian product is s·(g − Σ(g·s)) with the sum along axis, keepdims=True.",
+                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * (1 - _softmax(x, axis)) * np.asarray(g))),
+            Mistake("forgot the Σ(g·s) term", "s·g is only the first half; subtract s·Σ(g·s) along axis.",
+                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * np.asarray(g))),
+            Mistake("summed over the whole array", "Σ(g·s) runs along `axis` only (keepdims=True), not over every element.",
+                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * (np.asarray(g) - (np.asarray(g) * _softmax(x, axis)).sum()))),
+        ),
+    ),
+}
