@@ -1,0 +1,1 @@
+"""Graders for the course: cases, PyTorch references, comparison, sandbox, reports, CLI."""

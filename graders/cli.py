@@ -1,0 +1,154 @@
+"""The `course` command: list, check, hint, verify, grade.
+
+Exit codes: 0 = ran and (for check/verify) everything passed; 1 = something checked did not
+pass, or `grade --fail-under` was not met; 2 = a usage error (bad arguments, no course here,
+no such folder, no such device).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from graders import course as course_data
+from graders import report
+from graders.course import CourseError
+from graders.engine import PUBLIC_SEED, grade, grade_folder, prepare
+from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
+from graders.sandbox import Sandbox
+
+OK, NOT_PASSED, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(highlight=False)
+    try:
+        course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
+        return args.run(args, course, console)
+    except (CourseError, DeviceError, UsageError) as err:
+        Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}")
+        return USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description="Auto-graded deep-learning exercises (NumPy, checked against PyTorch).")
+    parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def device_option(p):
+        p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
+                       help="where the PyTorch references run (auto = every available device)")
+
+    p = commands.add_parser("list", help="units and exercises with your status and progress")
+    device_option(p)
+    p.set_defaults(run=_list)
+
+    p = commands.add_parser("check", help="grade your exercises/ (all, one unit, or one exercise)")
+    p.add_argument("target", nargs="?", help="a unit (activations) or an exercise id (activations.sigmoid)")
+    device_option(p)
+    p.set_defaults(run=_check)
+
+    p = commands.add_parser("hint", help="the hints of one exercise")
+    p.add_argument("id", help="an exercise id, e.g. activations.sigmoid")
+    p.set_defaults(run=_hint)
+
+    p = commands.add_parser("verify", help="instructors: every solution passes, every stub fails")
+    device_option(p)
+    p.set_defaults(run=_verify)
+
+    p = commands.add_parser("grade", help="grade submission folders (same modules as exercises/)")
+    p.add_argument("submissions", nargs="+", type=Path, metavar="DIR")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
+    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    device_option(p)
+    p.set_defaults(run=_grade)
+    return parser
+
+
+def _list(args, course, console) -> int:
+    result = grade_folder(course, course.root / "exercises", device=args.device)
+    for unit in course.units:
+        ids = {ex.id for ex in unit.exercises}
+        part = report.SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
+        console.print(report.table(course, part, title=f"{unit.name} · {unit.title['en']} · {unit.title['ko']}"))
+    console.print(report.progress(result))
+    return OK
+
+
+def _check(args, course, console) -> int:
+    result = grade_folder(course, course.root / "exercises", args.target, args.device)
+    report.print_check(console, course, result)
+    return OK if all(r.passed for r in result.exercises) else NOT_PASSED
+
+
+def _hint(args, course, console) -> int:
+    exercise = course.exercise(args.id)
+    console.print(f"[bold]{exercise.id}[/] — {exercise.title['en']} · {exercise.title['ko']}")
+    for number, hint in enumerate(exercise.hints, 1):
+        console.print(f"{number}. {hint['en']}\n   [dim]{hint['ko']}[/]")
+    return OK
+
+
+def _verify(args, course, console) -> int:
+    solutions = course.root / "solutions"
+    if not solutions.is_dir():
+        raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course")
+    devices = select_devices(args.device)
+    prepared = prepare(course.exercises, devices)  # always live references, computed once for both folders
+    results = {}
+    for name in ("solutions", "exercises"):
+        with Sandbox(course.root / name, course.limits) as sandbox:
+            results[name] = grade(prepared, sandbox, name)
+    out = Table(title=f"course verify ({', '.join(devices)})", title_justify="left")
+    for column in ("exercise", "solution", "stub", "verdict"):
+        out.add_column(column)
+    problems = []
+    for solved, stub in zip(results["solutions"].exercises, results["exercises"].exercises):
+        good = solved.passed and not stub.passed
+        out.add_row(solved.id, solved.status, stub.status, "[green]ok[/]" if good else "[bold red]WRONG[/]")
+        if not solved.passed:
+            problems.append(f"solution of {solved.id} does not pass:\n{solved.message}")
+        if stub.passed:
+            problems.append(f"the stub of {stub.id} passes its grader")
+    console.print(out)
+    for problem in problems:
+        console.print(f"[bold red]✗[/] {problem}")
+    console.print(f"{len(course.exercises) - len(problems)}/{len(course.exercises)} exercises verified")
+    return NOT_PASSED if problems else OK
+
+
+def _grade(args, course, console) -> int:
+    for folder in args.submissions:
+        if not folder.is_dir():
+            raise UsageError(f"{folder} is not a folder; pass folders that hold the unit modules (activations.py, ...)")
+    prepared = prepare(course.exercises, select_devices(args.device), PUBLIC_SEED)
+    results = []
+    for folder in args.submissions:
+        with Sandbox(folder, course.limits) as sandbox:
+            results.append(grade(prepared, sandbox, folder.resolve().name))
+    if args.format == "json":
+        text = report.to_json(results)
+        if args.out:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+    else:
+        target = Console(file=args.out.open("w", encoding="utf-8"), width=120) if args.out else console
+        for result in results:
+            target.print(report.table(course, result))
+    if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
+        return NOT_PASSED
+    return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
