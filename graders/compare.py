@@ -38,8 +38,8 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
             path: str = "") -> Mismatch | None:
     """None when `got` matches `expected`; else the first Mismatch, worst element included.
 
-    `dtype` picks the tolerance (the inputs' dtype). Scalars (0-d expected) may come back as
-    Python numbers when `check_dtype` is off, as the contract allows for losses.
+    `dtype` picks the tolerance (the inputs' dtype). A 0-d answer may come back as a Python
+    number, which counts as float64 (or int64, bool) when `check_dtype` is on.
     """
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)):
@@ -64,8 +64,8 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
 
 
 def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: str) -> Mismatch | None:
-    number = isinstance(got, (int, float)) and not isinstance(got, bool)
-    if not (isinstance(got, np.ndarray) or (number and expected.ndim == 0 and not check_dtype)):
+    number = isinstance(got, (bool, int, float))  # a Python float is a float64 scalar
+    if not (isinstance(got, np.ndarray) or (number and expected.ndim == 0)):
         return Mismatch("type", path, expected, got)
     got_arr = np.asarray(got)
     if got_arr.shape != expected.shape:

@@ -50,12 +50,12 @@ def mismatch(m: Mismatch) -> str:
     if m.kind == "shape":
         return f"{part}expected shape {m.expected.shape}, got shape {m.got.shape}."
     if m.kind == "dtype":
-        return (f"{part}expected dtype {m.expected.dtype}, got {m.got.dtype}: "
-                f"keep the input's dtype (np.asarray(x), and no float64 constants arrays).")
+        return (f"{part}expected dtype {m.expected.dtype}, got {m.got.dtype}: the answer keeps the input's "
+                f"dtype (mixing in a float64 array or np.float64(...) turns float32 into float64).")
     where = f" at index {m.index}" if m.index else ""
     return (f"{part}expected {show(m.expected)}\n  got      {show(m.got)}\n"
             f"  worst{where}: expected {_num(m.worst_expected)}, got {_num(m.worst_got)} "
-            f"(abs error {_num(m.abs_error)}, rel error {_num(m.rel_error)})")
+            f"(abs error {m.abs_error:.3g}, rel error {m.rel_error:.3g})")
 
 
 def _kind_of(value) -> str:
