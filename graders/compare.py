@@ -65,7 +65,7 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
 
 def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: str) -> Mismatch | None:
     number = isinstance(got, (bool, int, float))  # a Python float is a float64 scalar
-    if not (isinstance(got, np.ndarray) or (number and expected.ndim == 0)):
+    if not (isinstance(got, (np.ndarray, np.generic)) or (number and expected.ndim == 0)):
         return Mismatch("type", path, expected, got)
     got_arr = np.asarray(got)
     if got_arr.shape != expected.shape:
