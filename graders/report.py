@@ -31,7 +31,7 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     out.add_column("points", justify="right")
     for r in result.exercises:
         name = titles.get(r.id, {})
-        out.add_row(r.id, f"{name.get('en', '')} [dim]{name.get('ko', '')}[/]",
+        out.add_row(r.id, name.get("en", ""),
                     Text(f"{MARK[r.status]} {r.status}", style=STYLE[r.status]), f"{r.score}/{r.max_score}")
     return out
 
