@@ -130,6 +130,8 @@ def _grade(args, course, console) -> int:
     for folder in args.submissions:
         if not folder.is_dir():
             raise UsageError(f"{folder} is not a folder; pass folders that hold the unit modules (activations.py, ...)")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     prepared = prepare(course.exercises, select_devices(args.device), PUBLIC_SEED)
     results = []
     for folder in args.submissions:

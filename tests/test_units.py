@@ -22,6 +22,8 @@ WRONG = [
     ("activations.leaky_relu", "def leaky_relu(x, negative_slope=0.01):\n    return np.maximum(x, 0)", "plain ReLU"),
     ("activations.leaky_relu", "def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
      "    x[x < 0] *= negative_slope\n    return x", "changed the input in place"),
+    ("activations.leaky_relu", "def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
+     "    return np.maximum(x, negative_slope * x)", "np.maximum(x, negative_slope·x)"),
     ("activations.softmax", "def softmax(x, axis=-1):\n    e = np.exp(np.asarray(x))\n"
      "    return e / e.sum(axis=axis, keepdims=True)", "softmax without the max shift"),
     ("activations.softmax", "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=0, keepdims=True))\n"

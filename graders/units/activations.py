@@ -63,7 +63,8 @@ def _softmax_backward_cases(rng: np.random.Generator) -> list[Case]:
 def _leaky_cases(rng: np.random.Generator) -> list[Case]:
     return [*elementwise_cases(rng, random=2, big=PIECEWISE_BIG),
             *elementwise_cases(rng, random=2, big=PIECEWISE_BIG, negative_slope=0.2),
-            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 0.0}, "negative_slope = 0")]
+            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 0.0}, "negative_slope = 0"),
+            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 1.5}, "negative_slope > 1")]
 
 
 def _softmax_vjp(x, g, axis=-1):
@@ -116,6 +117,9 @@ GRADERS = {
             Mistake("plain ReLU",
                     "LeakyReLU returns negative_slope·x for x < 0, not 0: that small slope is the point of it.",
                     same_as(lambda x, negative_slope=0.01: np.maximum(x, 0))),
+            Mistake("np.maximum(x, negative_slope·x)",
+                    "that trick holds only for negative_slope <= 1; choose by the sign of x: np.where(x > 0, x, negative_slope * x).",
+                    same_as(lambda x, negative_slope=0.01: np.maximum(x, negative_slope * np.asarray(x)))),
         ),
     ),
     "softmax": Grader(
