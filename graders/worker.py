@@ -175,8 +175,10 @@ class Worker:
             return {"ok": False, "kind": "missing", "message": f"{path.name} is not in the submission"}
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # `from activations import softmax` in losses.py gets this one
         outcome = self._guarded(lambda: spec.loader.exec_module(module))
         if not outcome["ok"]:
+            del sys.modules[name]
             outcome["kind"] = "import-error"
             return outcome
         return module
@@ -190,7 +192,7 @@ class Worker:
             return {"ok": False, "kind": "missing", "message": f"{name}.py defines no function {function}()"}
         before = [encode(a) for a in args]
         outcome = self._guarded(lambda: fn(*args))
-        outcome["mutated"] = [i for i, a in enumerate(args) if encode(a) != before[i]]
+        outcome["mutated"] = [i for i, a in enumerate(args) if _encoded_or_none(a) != before[i]]
         return outcome
 
     def _guarded(self, thunk) -> dict:
@@ -225,6 +227,14 @@ class Worker:
         return f"{Path(inside[-1].filename).name} line {inside[-1].lineno}" if inside else ""
 
 
+def _encoded_or_none(value) -> bytes | None:
+    # an argument the learner replaced with something unsendable was changed all the same
+    try:
+        return encode(value)
+    except Exception:
+        return None
+
+
 def _one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return text[0][:300] if text else ""
@@ -232,6 +242,7 @@ def _one_line(err: BaseException) -> str:
 
 def serve(submission: Path) -> None:
     sys.meta_path.insert(0, _Blocker())
+    sys.path.insert(0, str(submission))  # the learner's modules may import one another
     inbox = sys.stdin.buffer
     outbox = os.fdopen(os.dup(1), "wb")
     # Learner code that writes to the real stdout must not corrupt the protocol.
@@ -245,8 +256,9 @@ def serve(submission: Path) -> None:
         reply = worker.call(request["module"], request["function"], request["args"])
         try:
             payload = encode(reply)
-        except Unsupported as err:
-            payload = encode({"ok": False, "kind": "unsupported", "message": str(err),
+        except Exception as err:  # Unsupported, or e.g. MemoryError copying a huge answer
+            reason = str(err) if isinstance(err, Unsupported) else f"a value that could not be sent back ({type(err).__name__})"
+            payload = encode({"ok": False, "kind": "unsupported", "message": reason,
                               "seconds": reply.get("seconds", 0.0), "output": reply.get("output", ""),
                               "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
         write_frame(outbox, payload)

@@ -1,0 +1,255 @@
+"""The installed `course` command, run as a learner or an instructor would: in a subprocess.
+
+Each run costs a second or two (the torch import), so runs are few and shared where several
+tests read one run's output. Course copies (course.toml, exercises/, solutions/) live in
+tmp_path; the graders themselves are installed and need no copying.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders.course import load
+from tests.conftest import ROOT
+
+COURSE = Path(sys.executable).with_name("course")
+COURSE_DATA = load(ROOT)
+FIRST = COURSE_DATA.exercises[0]
+ENV = dict(os.environ, COLUMNS="250")  # rich wraps at 80 columns when not on a terminal
+
+EXERCISE_KEYS = ["id", "status", "score", "max_score", "message", "devices", "mistake", "seconds"]
+
+
+def course(*args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COURSE), *map(str, args)], cwd=cwd, env=ENV, capture_output=True,
+                          encoding="utf-8", timeout=180)
+
+
+def flat(text: str) -> str:
+    """Whitespace-insensitive text, so a wrapped line still matches."""
+    return " ".join(text.split())
+
+
+def usage_error(run: subprocess.CompletedProcess) -> str:
+    assert run.returncode == 2, (run.stdout, run.stderr)
+    assert "Traceback" not in run.stderr + run.stdout
+    assert run.stderr.startswith("error: ")
+    return flat(run.stderr)
+
+
+def copy_course(where: Path) -> Path:
+    where.mkdir(parents=True)
+    shutil.copy(ROOT / "course.toml", where)
+    ignore = shutil.ignore_patterns("__pycache__")
+    for folder in ("exercises", "solutions"):
+        shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
+    return where
+
+
+def append(module: Path, source: str) -> None:
+    """A later def replaces the stub's, as a learner's edit would."""
+    module.write_text(module.read_text(encoding="utf-8") + "\n\n" + source, encoding="utf-8")
+
+
+def check_schema(data: dict) -> None:
+    assert list(data) == ["submission", "score", "max_score", "exercises"]
+    assert [ex["id"] for ex in data["exercises"]] == [ex.id for ex in COURSE_DATA.exercises]
+    for ex in data["exercises"]:
+        assert list(ex) == EXERCISE_KEYS
+        assert isinstance(ex["score"], int) and isinstance(ex["max_score"], int)
+        assert isinstance(ex["message"], str) and isinstance(ex["seconds"], float)
+        assert ex["mistake"] is None or isinstance(ex["mistake"], str)
+    assert data["max_score"] == sum(ex.points for ex in COURSE_DATA.exercises)
+    assert data["score"] == sum(ex["score"] for ex in data["exercises"])
+
+
+# --- grade -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def solutions_json():
+    run = course("grade", "solutions", "--format", "json", "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_grade_json_has_the_documented_schema(solutions_json):
+    check_schema(solutions_json)
+    assert solutions_json["submission"] == "solutions"
+
+
+def test_grade_gives_the_solutions_full_marks_on_the_cpu(solutions_json):
+    assert solutions_json["score"] == solutions_json["max_score"] > 0
+    for ex in solutions_json["exercises"]:
+        assert (ex["status"], ex["score"], ex["message"], ex["mistake"]) == ("passed", ex["max_score"], "", None), ex
+        assert ex["devices"] == ["cpu"]
+
+
+def test_grade_gives_the_stubs_nothing():
+    run = course("grade", "exercises", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    check_schema(data)
+    assert data["score"] == 0
+    assert {ex["status"] for ex in data["exercises"]} == {"not-implemented"}
+    assert all("not implemented yet" in ex["message"] for ex in data["exercises"])
+
+
+def test_grade_two_folders_with_out_and_fail_under(tmp_path):
+    report = tmp_path / "report.json"
+    run = course("grade", "solutions", "exercises", "--format", "json", "--device", "cpu",
+                 "--fail-under", "50", "--out", report)
+    assert run.returncode == 1, run.stderr  # the stubs score 0 % < 50 %
+    assert run.stdout == ""  # the report went to the file
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert isinstance(data, list) and [d["submission"] for d in data] == ["solutions", "exercises"]
+    for d in data:
+        check_schema(d)
+    assert [d["score"] for d in data] == [data[0]["max_score"], 0]
+
+
+def test_fail_under_is_met_by_full_marks():
+    run = course("grade", "solutions", "--device", "cpu", "--fail-under", "100")
+    assert run.returncode == 0, run.stderr
+    total = sum(ex.points for ex in COURSE_DATA.exercises)
+    assert f"solutions: {total}/{total} points" in run.stdout  # the table format
+
+
+def test_grade_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    message = usage_error(course("grade", tmp_path / "nope"))
+    assert f"{tmp_path / 'nope'} is not a folder" in message
+
+
+def test_grade_out_into_a_missing_folder_is_a_usage_error(tmp_path):
+    # checked before grading, so the report is not lost after the work is done
+    message = usage_error(course("grade", "solutions", "--out", tmp_path / "no" / "report.json"))
+    assert f"the folder {tmp_path / 'no'} does not exist" in message
+
+
+def test_device_cuda_without_a_gpu_is_a_usage_error():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    message = usage_error(course("grade", "solutions", "--device", "cuda"))
+    assert "--device cuda needs a CUDA GPU" in message and "--device cpu" in message
+
+
+def test_grade_names_the_notes_sign_slip(tmp_path):
+    submission = tmp_path / "learner"
+    shutil.copytree(ROOT / "exercises", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    append(submission / "losses.py", (
+        "def seed_cee_example():\n"
+        "    terms = np.array([0.1053605, 0.0, 0.2231436, 0.0512933])\n"
+        "    return terms, 0.105 + 0 - 0.223 + 0.051  # the notes' -0.067\n"))
+    run = course("grade", submission, "--format", "json", "--device", "cpu")
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["submission"] == "learner"
+    result = next(ex for ex in data["exercises"] if ex["id"] == "losses.seed_cee_example")
+    assert (result["status"], result["score"], result["mistake"]) == ("failed", 0, "the notes' sign slip")
+    assert "0.3798" in result["message"]
+    others = {ex["status"] for ex in data["exercises"] if ex["id"] != "losses.seed_cee_example"}
+    assert others == {"not-implemented"}
+
+
+# --- verify, check, list, hint ---------------------------------------------------------------
+
+def test_verify_passes_on_the_real_course():
+    run = course("verify", "--device", "cpu")
+    assert run.returncode == 0, run.stdout + run.stderr
+    n = len(COURSE_DATA.exercises)
+    assert f"{n}/{n} exercises verified" in run.stdout
+    assert "WRONG" not in run.stdout
+
+
+@pytest.fixture
+def stub_course(tmp_path):
+    return copy_course(tmp_path / "course")
+
+
+@pytest.fixture
+def solved_sigmoid(tmp_path):
+    root = copy_course(tmp_path / "course")
+    shutil.copy(root / "solutions" / "activations.py", root / "exercises" / "activations.py")
+    return root
+
+
+def test_check_on_the_stubs_fails_and_says_what_next(stub_course):
+    run = course("check", cwd=stub_course)
+    assert run.returncode == 1, run.stderr
+    out = flat(run.stdout)
+    assert "not-implemented" in out
+    assert f"Next: {FIRST.id} — edit the function in exercises/{FIRST.unit}.py" in out
+
+
+def test_check_one_solved_exercise_passes(solved_sigmoid, tmp_path):
+    run = course("--root", solved_sigmoid, "check", "activations.sigmoid", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "✓ passed" in run.stdout
+    assert "activations.tanh" not in run.stdout  # only the exercise asked for
+
+
+def test_check_finds_the_course_root_from_a_subfolder(solved_sigmoid):
+    # the repository's own exercises/ are stubs (exit 1): exit 0 proves the copy was found
+    run = course("check", "activations.sigmoid", cwd=solved_sigmoid / "exercises")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_check_outside_any_course_points_to_root(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    if any((d / "course.toml").exists() for d in (outside, *outside.parents)):
+        pytest.skip("a folder above the temporary folder holds a course.toml")
+    message = usage_error(course("check", cwd=outside))
+    assert "no course.toml" in message and "--root" in message
+
+
+def test_check_of_an_unknown_target_is_a_usage_error():
+    message = usage_error(course("check", "nosuchunit"))
+    assert "'nosuchunit' is neither a unit nor an exercise id" in message
+
+
+def test_check_names_the_naive_sigmoid_overflow(stub_course):
+    append(stub_course / "exercises" / "activations.py",
+           "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n")
+    run = course("check", "activations.sigmoid", cwd=stub_course)
+    assert run.returncode == 1, run.stderr
+    out = flat(run.stdout)
+    assert "✗ activations.sigmoid (failed)" in out
+    assert "Likely mistake (naive sigmoid overflow)" in out
+    assert "overflow encountered in exp" in out
+
+
+def test_list_shows_progress(stub_course):
+    run = course("list", "--device", "cpu", cwd=stub_course)
+    assert run.returncode == 0, run.stderr
+    n, points = len(COURSE_DATA.exercises), sum(ex.points for ex in COURSE_DATA.exercises)
+    assert f"Progress: 0/{n} exercises, 0/{points} points" in run.stdout
+    for unit in COURSE_DATA.units:
+        assert unit.title["en"] in run.stdout
+
+
+def test_hint_prints_english_and_korean(tmp_path):
+    sigmoid = COURSE_DATA.exercise("activations.sigmoid")
+    run = course("--root", ROOT, "hint", sigmoid.id, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = flat(run.stdout)
+    assert sigmoid.hints
+    for number, hint in enumerate(sigmoid.hints, 1):
+        assert f"{number}. {flat(hint['en'])}" in out
+        assert flat(hint["ko"]) in out
+    assert sigmoid.title["ko"] in out
+
+
+def test_python_m_graders_help():
+    run = subprocess.run([sys.executable, "-m", "graders", "--help"], cwd=ROOT, env=ENV,
+                         capture_output=True, encoding="utf-8", timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("usage: course")
+    for command in ("list", "check", "hint", "verify", "grade"):
+        assert command in run.stdout
