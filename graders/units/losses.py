@@ -60,7 +60,8 @@ def _edge_probabilities(dtype) -> tuple[np.ndarray, np.ndarray]:
     return y.ravel().astype(dtype), p.ravel().astype(dtype)
 
 
-def _cee_terms_cases(rng):
+def _label_cases(rng):
+    """(y, p) pairs for the element-wise losses: the notes' data, p = 0 and 1, 0-d, random 2-D."""
     cases = [Case({"y": SEED_Y, "p": SEED_P}, "the notes' example, Python lists")]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
@@ -69,19 +70,6 @@ def _cee_terms_cases(rng):
             Case({"y": y, "p": p}, f"p = 0 and p = 1 {name}"),
             Case({"y": np.array(1.0, dtype), "p": np.array(0.25, dtype)}, f"0-d {name}"),
             Case({"y": _labels(rng, dtype, (3, 4)), "p": rng.random((3, 4)).astype(dtype)}, f"random 3x4 {name}"),
-        ]
-    return cases
-
-
-def _bce_cases(rng):
-    cases = [Case({"y": SEED_Y, "p": SEED_P}, "the notes' example, Python lists")]
-    for dtype in FLOATS:
-        name = np.dtype(dtype).name
-        y, p = _edge_probabilities(dtype)
-        cases += [
-            Case({"y": y, "p": p}, f"p = 0 and p = 1 {name}"),
-            Case({"y": np.array(0.0, dtype), "p": np.array(0.3, dtype)}, f"0-d {name}"),
-            Case({"y": _labels(rng, dtype, (16,)), "p": rng.random(16).astype(dtype)}, f"random {name}"),
         ]
     return cases
 
@@ -138,7 +126,7 @@ GRADERS = {
         ),
     ),
     "cee_terms": Grader(
-        cases=_cee_terms_cases,
+        cases=_label_cases,
         reference=lambda R, y, p: -(R.t(y) * R.torch.log(R.t(p)).clamp(min=-100)),
         mistakes=(
             MISSING_CLAMP,
@@ -180,7 +168,7 @@ GRADERS = {
         ),
     ),
     "binary_cross_entropy": Grader(
-        cases=_bce_cases,
+        cases=_label_cases,
         reference=lambda R, y, p: R.F.binary_cross_entropy(R.t(p), R.t(y)),
         check_dtype=False,
         mistakes=(
