@@ -5,6 +5,7 @@ compares. A batch prepares once and grades many submissions against the same ref
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from graders.course import Course, Exercise
 from graders.reference import Ref, select_devices, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Outcome, Sandbox
-from graders.spec import Attempt, Case, Grader
+from graders.spec import Attempt, Case, Grader, Raises
 from graders.units import grader_for
 
 PUBLIC_SEED = "public"
@@ -43,7 +44,7 @@ def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
 
 
 def prepare(exercises, devices: list[str], seed: str = PUBLIC_SEED) -> list[Prepared]:
-    refs = [Ref(device) for device in devices]
+    refs = [_ref(device) for device in devices]
     prepared = []
     for exercise in exercises:
         grader = grader_for(exercise)
@@ -62,9 +63,15 @@ def _reference(grader: Grader, case: Case, refs: list[Ref]) -> dict[str, Any] | 
             return f"the {ref.device} reference failed on case {case.label!r}: {type(err).__name__}: {err}"
     first, *others = answers
     for device in others:
-        if compare(answers[first], answers[device], case.dtype, check_dtype=False):
+        if _disagree(answers[first], answers[device], case):
             return f"the {first} and {device} references disagree on case {case.label!r}"
     return answers
+
+
+def _disagree(a, b, case: Case) -> bool:
+    if a is None or isinstance(a, Raises) or b is None or isinstance(b, Raises):
+        return a != b
+    return compare(a, b, case.dtype, check_dtype=False) is not None
 
 
 def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionResult:
@@ -89,10 +96,19 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
             return _fail(result, "error", feedback.grader_bug(expected))
         outcome = sandbox.call(ex.unit, ex.function, case.args)
         result.seconds += outcome.seconds
+        wanted = next(iter(expected.values()))
+        if isinstance(wanted, Raises):
+            if outcome.kind == "exception" and wanted.error in outcome.types:
+                continue
+            if outcome.kind == "ok":
+                text = f"{feedback.on_input(case)}: {feedback.should_raise(wanted.error, outcome.value)}"
+                return _fail(result, "failed", text, output=outcome.output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
             if outcome.kind in ("exception", "timeout", "crashed", "unsupported"):
                 text = f"{feedback.on_input(case)}: {text}"
+            if isinstance(wanted, Raises):
+                text += f" Here the contract asks for {wanted.error}."
             return _fail(result, STATUS_OF[outcome.kind], text, output=outcome.output)
         if verdict := _judge(p.grader, case, expected, outcome):
             text, mistake = verdict
@@ -102,19 +118,15 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
 
 def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcome):
     """None when the answer is right on every device; else (message, mistake name)."""
-    mismatch = None
-    for device, answer in expected.items():
-        if mismatch := compare(answer, outcome.value, case.dtype, check_dtype=grader.check_dtype,
-                               parts=grader.parts):
-            break
+    wrong, device = _what_is_wrong(grader, case, expected, outcome.value)
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
-    if not (mismatch or runtime or outcome.mutated):
+    if not (wrong or runtime or outcome.mutated):
         return None
     lines = [f"{feedback.on_input(case)}:"]
-    if mismatch:
-        lines.append("  " + feedback.mismatch(mismatch))
+    if wrong:
+        lines.append("  " + wrong)
         if len(expected) > 1:
-            lines.append(f"  (compared with the {device} reference)")
+            lines.append(f"  (checked with the {device} reference)")
     if runtime:
         lines.append("  " + feedback.warnings_raised(list(runtime)))
     if outcome.mutated:
@@ -124,6 +136,28 @@ def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcom
     if mistake:
         lines.append(feedback.likely(mistake))
     return "\n".join(lines), mistake.name if mistake else None
+
+
+def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None]:
+    """The first device's verdict on the answer: a mismatch with its reference, or what
+    `accept` finds wrong with it."""
+    for device, answer in expected.items():
+        if grader.accept is None:
+            mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts)
+            wrong = feedback.mismatch(mismatch) if mismatch else None
+        else:
+            try:
+                wrong = grader.accept(_ref(device), case, got)
+            except Exception as err:  # an answer of a shape the check cannot even read
+                wrong = feedback.unreadable(err)
+        if wrong:
+            return wrong, device
+    return None, None
+
+
+@functools.cache
+def _ref(device: str) -> Ref:
+    return Ref(device)
 
 
 def _safely(test, attempt: Attempt) -> bool:

@@ -6,6 +6,7 @@ import numpy as np
 from graders.compare import Mismatch
 from graders.sandbox import Outcome
 from graders.spec import Case, Mistake
+from graders.worker import Rng
 
 SHOWN = 6  # values of an array shown in a message
 
@@ -23,7 +24,9 @@ def show(value) -> str:
     if isinstance(value, float):
         return f"{_num(value)} (a Python float)"
     if isinstance(value, tuple):
-        return "(" + ", ".join(show(v) for v in value) + ")"
+        return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, Rng):
+        return f"np.random.default_rng({value.seed})"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k!r}: {show(v)}" for k, v in value.items()) + "}"
     return repr(value)
@@ -79,6 +82,14 @@ def warnings_raised(warnings: list[str]) -> str:
 def mutated(case: Case, indices: list[int]) -> str:
     names = [list(case.inputs)[i] for i in indices]
     return f"your function changed its input {', '.join(names)} in place; work on a copy or build a new array."
+
+
+def should_raise(error: str, got) -> str:
+    return f"expected {error} (this input is invalid), but your function returned {show(got)}; raise {error}(\"...\") with a short reason."
+
+
+def unreadable(err: Exception) -> str:
+    return f"your answer could not be checked ({type(err).__name__}: {err}); compare its type and shape with the docstring."
 
 
 def likely(mistake: Mistake) -> str:

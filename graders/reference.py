@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.spec import Raises
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
 
 
@@ -50,6 +52,13 @@ class Ref:
         tensor = self.torch.from_numpy(np.array(x)).to(self.device)
         return tensor.requires_grad_() if grad else tensor
 
+    def raises_value_error(self, fn, *args):
+        """fn(*args), or Raises("ValueError") where torch refuses the input (a RuntimeError)."""
+        try:
+            return fn(*args)
+        except RuntimeError:
+            return Raises("ValueError")
+
     def grad(self, fn, x, grad_out=None):
         """d(fn)/dx by autograd, as the vector-Jacobian product with `grad_out` (ones by default)."""
         xt = self.t(x, grad=True)
@@ -59,11 +68,13 @@ class Ref:
 
 
 def to_numpy(value):
-    """Tensors (nested in tuples and dicts) as NumPy arrays, on the CPU."""
-    if isinstance(value, tuple):
+    """Tensors (nested in tuples and dicts) as NumPy arrays on the CPU; plain values as they are."""
+    if isinstance(value, tuple):  # torch.Size too
         return tuple(to_numpy(v) for v in value)
     if isinstance(value, dict):
         return {k: to_numpy(v) for k, v in value.items()}
     if hasattr(value, "detach"):
         return value.detach().cpu().numpy()
+    if value is None or isinstance(value, (bool, int, float, str, Raises)):
+        return value
     return np.asarray(value)

@@ -35,6 +35,7 @@ class Outcome:
     value: object = None
     message: str = ""
     type: str = ""
+    types: list[str] = field(default_factory=list)  # the exception's class and its bases
     where: str = ""
     output: str = ""
     warnings: list[str] = field(default_factory=list)
@@ -48,6 +49,7 @@ class Outcome:
             value=reply.get("value"),
             message=reply.get("message", ""),
             type=reply.get("type", ""),
+            types=list(reply.get("types", [])),
             where=reply.get("where", ""),
             output=reply.get("output", ""),
             warnings=list(reply.get("warnings", [])),

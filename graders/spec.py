@@ -34,6 +34,13 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Raises:
+    """The expected answer is an exception of this class (or a subclass)."""
+
+    error: str = "ValueError"
+
+
+@dataclass(frozen=True)
 class Attempt:
     """A learner's answer on one case, as the mistake tests see it."""
 
@@ -53,11 +60,17 @@ class Mistake:
 
 @dataclass(frozen=True)
 class Grader:
+    """An exercise's grader. `reference` gives the answer each case must match; where many
+    answers are right (a gate's weights), `accept` instead judges the learner's answer itself
+    with torch and returns what is wrong with it, or None. `reference` may still return
+    Raises(...) for the cases that must raise."""
+
     cases: Callable[[np.random.Generator], list[Case]]
     reference: Callable[..., Any]  # (Ref, *args) -> tensors, in the answer's structure
     mistakes: tuple[Mistake, ...] = ()
     check_dtype: bool = True
     parts: tuple[str, ...] = ()  # names of a tuple answer's parts, for messages
+    accept: Callable[..., str | None] | None = None  # (Ref, Case, answer) -> what is wrong
 
 
 # --- tests for known mistakes ---------------------------------------------------------------

@@ -24,6 +24,7 @@ import time
 import traceback
 import types
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,13 @@ OUTPUT_LIMIT = 2000  # characters of a call's printed output kept for the learne
 
 class Unsupported(Exception):
     """A value that is not plain data (a generator, an object array, a custom class...)."""
+
+
+@dataclass(frozen=True)
+class Rng:
+    """A random generator as plain data: the worker passes np.random.default_rng(seed)."""
+
+    seed: int
 
 
 def encode(value) -> bytes:
@@ -61,6 +69,8 @@ def encode(value) -> bytes:
             return {"$tuple": [walk(x) for x in v]}
         if isinstance(v, list):
             return [walk(x) for x in v]
+        if isinstance(v, Rng):
+            return {"$rng": v.seed}
         if isinstance(v, dict):
             if not all(isinstance(k, str) for k in v):
                 raise Unsupported("a dict whose keys are not all strings")
@@ -89,6 +99,8 @@ def decode(payload: bytes):
                 return {k: walk(x) for k, x in v["$dict"].items()}
             if "$float" in v:
                 return float(v["$float"])
+            if "$rng" in v:
+                return np.random.default_rng(v["$rng"])
         return v
 
     return walk(header)
@@ -190,9 +202,9 @@ class Worker:
         fn = getattr(self.modules[name], function, None)
         if not callable(fn):
             return {"ok": False, "kind": "missing", "message": f"{name}.py defines no function {function}()"}
-        before = [encode(a) for a in args]
+        before = [_snapshot(a) for a in args]
         outcome = self._guarded(lambda: fn(*args))
-        outcome["mutated"] = [i for i, a in enumerate(args) if _encoded_or_none(a) != before[i]]
+        outcome["mutated"] = [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
         return outcome
 
     def _guarded(self, thunk) -> dict:
@@ -210,6 +222,7 @@ class Worker:
             outcome = {"ok": False, "kind": "not-implemented", "message": str(err)}
         except BaseException as err:  # the learner's SystemExit and KeyboardInterrupt too
             outcome = {"ok": False, "kind": "exception", "type": type(err).__name__,
+                       "types": [cls.__name__ for cls in type(err).__mro__],
                        "message": _one_line(err), "where": self._where(err)}
             caught = []
         finally:
@@ -227,12 +240,14 @@ class Worker:
         return f"{Path(inside[-1].filename).name} line {inside[-1].lineno}" if inside else ""
 
 
-def _encoded_or_none(value) -> bytes | None:
-    # an argument the learner replaced with something unsendable was changed all the same
+def _snapshot(value) -> bytes | None:
+    """An argument's bytes, to tell whether the call changed it in place."""
+    if isinstance(value, np.random.Generator):
+        return None  # drawing from a generator is what it is for
     try:
         return encode(value)
-    except Exception:
-        return None
+    except Exception:  # something the learner made unsendable was changed all the same
+        return b"unsendable"
 
 
 def _one_line(err: BaseException) -> str:
