@@ -21,10 +21,21 @@ def course():
     return load(ROOT)
 
 
+class _Prepared(dict):
+    """CPU references, computed for an exercise the first time a test asks for it."""
+
+    def __init__(self, course):
+        super().__init__()
+        self.course = course
+
+    def __missing__(self, exercise_id: str):
+        self[exercise_id] = prepare([self.course.exercise(exercise_id)], ["cpu"])[0]
+        return self[exercise_id]
+
+
 @pytest.fixture(scope="session")
 def prepared(course):
-    """CPU references for every exercise, computed once for the whole test session."""
-    return {p.exercise.id: p for p in prepare(course.exercises, ["cpu"])}
+    return _Prepared(course)
 
 
 @pytest.fixture
