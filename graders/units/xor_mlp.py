@@ -1,0 +1,479 @@
+"""Unit 3, 다층 퍼셉트론: the XOR network's forward pass, the notes' table, weights that work
+with sigmoid, backpropagation against autograd, and training against torch.optim.SGD.
+
+What the notes' table hides, and these graders tell: its weights compute XOR only with the step
+function and step(0) = 0. The output bias −1 puts the XOR-0 rows exactly on the decision boundary
+(n1 + n2 − 1 = 0), so with sigmoid every output is above 0.5 (0.555, 0.614, 0.614, 0.555).
+
+loss_and_grads is judged by `accept`, which compares with the autograd reference itself: the
+engine's one `check_dtype` switch cannot let the loss be a Python float (as the contract allows
+for scalars) while the gradients must keep the inputs' dtype.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from graders import feedback
+from graders.compare import compare
+from graders.reference import to_numpy
+from graders.spec import FLOATS, Case, Grader, Mistake, Raises, same_as, warned
+
+SEED_W1 = np.array([[-2.0, 2.0], [-2.0, 2.0]])
+SEED_B1 = np.array([3.0, -1.0])
+SEED_W2 = np.array([[1.0], [1.0]])
+SEED_B2 = np.array([-1.0])
+SEED = (SEED_W1, SEED_B1, SEED_W2, SEED_B2)
+NAMES = ("W1", "b1", "W2", "b2")
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+SEED_SIGMOID_OUT = "0.555, 0.614, 0.614, 0.555"
+EXP_OVERFLOW = "overflow encountered in exp"
+
+NAIVE_SIGMOID = Mistake(
+    "naive sigmoid overflow",
+    "1 / (1 + np.exp(-z)) overflows when a weighted sum is a large negative number. "
+    "Use e = np.exp(-np.abs(z)): 1/(1+e) where z >= 0, e/(1+e) where z < 0.",
+    warned(EXP_OVERFLOW),
+)
+
+
+# --- NumPy versions of the network, right and wrong, for naming mistakes ----------------------
+
+def _sigmoid(z):
+    with np.errstate(under="ignore"):
+        e = np.exp(-np.abs(z))
+        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+ACTS = {"step": lambda z: (z > 0).astype(float), "sigmoid": _sigmoid,
+        "step(0) = 1": lambda z: (z >= 0).astype(float), "linear": lambda z: z}
+
+
+def _forward(X, W1, b1, W2, b2, activation="step", *, out_act=None, layer=lambda X, W: X @ W):
+    """The forward pass in NumPy; `out_act` and `layer` let a mistake change one part of it."""
+    X, W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (X, W1, b1, W2, b2))
+    hidden = ACTS[activation](layer(X, W1) + b1)
+    return hidden, ACTS[out_act or activation](hidden @ W2 + b2)
+
+
+def _backprop(X, y, W1, b1, W2, b2, slip=None):
+    """loss_and_grads in NumPy; `slip` names one known mistake to make on purpose."""
+    X, y, W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (X, y, W1, b1, W2, b2))
+    z1 = X @ W1 + b1
+    hidden = _sigmoid(z1)
+    z2 = hidden @ W2 + b2
+    out = _sigmoid(z2)
+    loss = ((out - y) ** 2).sum() if slip == "summed" else ((out - y) ** 2).mean()
+    d_out = {"no 2": (out - y) / y.size, "no 1/n": 2 * (out - y), "summed": 2 * (out - y),
+             "tutorial": out - y}.get(slip, 2 * (out - y) / y.size)
+    d_sig = (lambda z, s: z * (1 - z)) if slip == "dsig(z)" else (lambda z, s: s * (1 - s))
+    d_z2 = d_out * d_sig(z2, out)
+    d_z1 = (d_z2 @ W2.T) * d_sig(z1, hidden)
+    return loss, {"W1": X.T @ d_z1, "b1": d_z1.sum(0), "W2": hidden.T @ d_z2, "b2": d_z2.sum(0)}
+
+
+def _train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0, slip=None):
+    """train in NumPy; `slip` names one known mistake in the start or the loop."""
+    rng = np.random.default_rng(seed)
+    draw = (lambda shape: np.random.default_rng(seed).normal(0, 1, shape)) if slip == "new rng" else \
+        (lambda shape: rng.normal(0, 1, shape))
+    if slip == "W2 first":
+        W2 = draw((hidden, 1))
+        W1 = draw((2, hidden))
+        b1, b2 = np.zeros(hidden), np.zeros(1)
+    elif slip == "random biases":
+        W1, b1, W2, b2 = draw((2, hidden)), draw(hidden), draw((hidden, 1)), draw(1)
+    else:
+        W1, b1, W2, b2 = draw((2, hidden)), np.zeros(hidden), draw((hidden, 1)), np.zeros(1)
+    params = dict(zip(NAMES, (W1, b1, W2, b2)))
+    losses = []
+    for _ in range(epochs):
+        loss, grads = _backprop(X, y, **params)
+        params = {k: p - lr * grads[k] for k, p in params.items()}
+        losses.append(_backprop(X, y, **params)[0] if slip == "loss after" else loss)
+    return params, np.array(losses)
+
+
+# --- torch references ------------------------------------------------------------------------
+
+def _shapes_ok(X, W1, b1, W2, b2) -> bool:
+    shapes = [np.shape(a) for a in (X, W1, b1, W2, b2)]
+    h = shapes[1][-1] if len(shapes[1]) == 2 else -1
+    return (len(shapes[0]) == 2 and shapes[0][1] == 2 and shapes[1] == (2, h) and shapes[2] == (h,)
+            and shapes[3] == (h, 1) and shapes[4] == (1,))
+
+
+def _torch_forward(R, X, W1, b1, W2, b2, activation):
+    """Tensors in, (hidden, out) tensors back; step is torch.heaviside(z, 0), so step(0) = 0."""
+    act = R.torch.sigmoid if activation == "sigmoid" else lambda z: R.torch.heaviside(z, R.torch.zeros_like(z))
+    hidden = act(X @ W1 + b1)
+    return hidden, act(hidden @ W2 + b2)
+
+
+def _forward_ref(R, X, W1, b1, W2, b2, activation="step"):
+    if activation not in ("step", "sigmoid") or not _shapes_ok(X, W1, b1, W2, b2):
+        return Raises("ValueError")
+    return _torch_forward(R, *(R.t(a) for a in (X, W1, b1, W2, b2)), activation)
+
+
+def _seed_table_ref(R, activation="step"):
+    if activation not in ("step", "sigmoid"):
+        return Raises("ValueError")
+    X = R.t(XOR_X)
+    hidden, out = _torch_forward(R, X, *(R.t(a) for a in SEED), activation)
+    return R.torch.cat([X, hidden, out], dim=1)
+
+
+def _loss_and_grads_ref(R, X, y, W1, b1, W2, b2):
+    params = [R.t(a, grad=True) for a in (W1, b1, W2, b2)]
+    out = _torch_forward(R, R.t(X), *params, "sigmoid")[1]
+    loss = R.F.mse_loss(out, R.t(y))
+    loss.backward()
+    return loss, {name: p.grad for name, p in zip(NAMES, params)}
+
+
+def _train_ref(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
+    rng = np.random.default_rng(seed)  # the start is drawn in NumPy, then handed to torch
+    W1, W2 = rng.normal(0, 1, (2, hidden)), rng.normal(0, 1, (hidden, 1))
+    params = [R.t(a.astype(np.asarray(X).dtype), grad=True) for a in (W1, np.zeros(hidden), W2, np.zeros(1))]
+    opt = R.torch.optim.SGD(params, lr=lr)
+    X, y = R.t(X), R.t(y)
+    losses = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = R.F.mse_loss(_torch_forward(R, X, *params, "sigmoid")[1], y)
+        loss.backward()
+        losses.append(loss.detach())  # before the step: the loss of the parameters being updated
+        opt.step()
+    stacked = R.torch.stack(losses) if losses else R.torch.zeros(0, dtype=X.dtype, device=X.device)
+    return {name: p.detach() for name, p in zip(NAMES, params)}, stacked
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+def _quarters(rng, shape, dtype, top=8):
+    """Multiples of 1/4: every weighted sum is exact in float32, so step never flips on rounding
+    (and some sums are exactly 0, where step(0) = 0 matters)."""
+    return (rng.integers(-top, top + 1, shape) / 4).astype(dtype)
+
+
+def _weights(rng, h, dtype, make):
+    return {"W1": make((2, h)), "b1": make((h,)), "W2": make((h, 1)), "b2": make((1,))}
+
+
+def _seed_inputs(X, dtype):
+    return {"X": np.asarray(X, dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}}
+
+
+def _forward_cases(rng):
+    cases = [
+        Case(_seed_inputs(XOR_X[[0, 3]], np.float64), "the notes' XOR-0 rows (0, 0), (1, 1), seed weights, default step"),
+        Case({**_seed_inputs(XOR_X, np.float64), "activation": "step"}, "the notes' table, step"),
+        Case({**_seed_inputs(XOR_X, np.float64), "activation": "sigmoid"}, "the notes' table, sigmoid"),
+        Case({"X": [[0.0, 1.0], [1.0, 1.0], [0.5, -2.0]], "W1": [[1.0, -1.0, 0.5], [2.0, 0.0, -1.0]],
+              "b1": [0.5, 0.0, -0.25], "W2": [[1.0], [-2.0], [0.5]], "b2": [0.25], "activation": "sigmoid"},
+             "Python lists, h = 3, sigmoid"),
+    ]
+    for dtype in FLOATS:
+        name = np.dtype(dtype).name
+        quarters = lambda shape: _quarters(rng, shape, dtype)
+        normal = lambda shape: rng.normal(0, 2, shape).astype(dtype)
+        cases.append(Case({**_seed_inputs(XOR_X, dtype), "activation": "sigmoid"}, f"the notes' table, sigmoid {name}"))
+        for n, h in ((1, 1), (5, 3), (6, 4)):
+            cases.append(Case({"X": quarters((n, 2)), **_weights(rng, h, dtype, quarters), "activation": "step"},
+                              f"random n = {n}, h = {h}, step {name}"))
+        for n, h in ((3, 2), (6, 5)):
+            cases.append(Case({"X": normal((n, 2)), **_weights(rng, h, dtype, normal), "activation": "sigmoid"},
+                              f"random n = {n}, h = {h}, sigmoid {name}"))
+        big = lambda shape: rng.normal(0, 300, shape).astype(dtype)
+        cases.append(Case({"X": normal((4, 2)), **_weights(rng, 3, dtype, big), "activation": "sigmoid"},
+                          f"weighted sums in the thousands, sigmoid {name}"))
+    cases.append(Case({"X": np.zeros((0, 2)), **_weights(rng, 2, np.float64, lambda s: _quarters(rng, s, np.float64)),
+                       "activation": "step"}, "no rows (n = 0)"))
+    return cases + _forward_raise_cases()
+
+
+def _forward_raise_cases():
+    seed = dict(zip(NAMES, SEED))
+    bad = [
+        ({"activation": "relu"}, "activation 'relu'"),
+        ({"activation": "Sigmoid"}, "activation 'Sigmoid' (names are lower case)"),
+        ({"X": np.array([0.0, 1.0])}, "X of shape (2,), one sample without its row axis"),
+        ({"X": np.ones((4, 3))}, "X of shape (4, 3)"),
+        ({"W1": np.ones((3, 2))}, "W1 of shape (3, 2)"),
+        ({"b1": np.array([[3.0, -1.0]])}, "b1 of shape (1, 2)"),
+        ({"b1": np.array([3.0, -1.0, 0.0])}, "b1 of shape (3,)"),
+        ({"W2": np.array([1.0, 1.0])}, "W2 of shape (2,)"),
+        ({"W2": np.ones((2, 2))}, "W2 of shape (2, 2)"),
+        ({"b2": np.array(-1.0)}, "b2 of shape () (0-d)"),
+        ({"b2": np.array([[-1.0]])}, "b2 of shape (1, 1)"),
+    ]
+    return [Case({"X": XOR_X, **seed, "activation": "step", **change}, why) for change, why in bad]
+
+
+def _loss_and_grads_cases(rng):
+    cases = [Case({"X": XOR_X.astype(dtype), "y": XOR_Y.astype(dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}},
+                  f"XOR data, seed weights {np.dtype(dtype).name}") for dtype in FLOATS]
+    for dtype in FLOATS:
+        name = np.dtype(dtype).name
+        for n, h, scale in ((1, 1, 1.0), (3, 2, 1.0), (5, 3, 1.0), (8, 4, 2.0), (6, 3, 200.0)):
+            normal = lambda shape: rng.normal(0, scale, shape).astype(dtype)
+            cases.append(Case({"X": rng.normal(0, 1, (n, 2)).astype(dtype),
+                               "y": (rng.random((n, 1)) < 0.5).astype(dtype), **_weights(rng, h, dtype, normal)},
+                              f"random n = {n}, h = {h}" + (", saturated sigmoids" if scale > 10 else "") + f" {name}"))
+    return cases
+
+
+def _train_cases(rng):
+    X6 = rng.normal(0, 1, (6, 2))
+    y6 = (rng.random((6, 1)) < 0.5).astype(float)
+    return [
+        Case({"X": XOR_X, "y": XOR_Y, "hidden": 3, "lr": 0.5, "epochs": 0, "seed": 1}, "XOR, epochs = 0: the start only"),
+        Case({"X": XOR_X, "y": XOR_Y, "hidden": 4, "lr": 1.0, "epochs": 1, "seed": 0}, "XOR, one epoch"),
+        Case({"X": XOR_X, "y": XOR_Y, "hidden": 2, "lr": 0.5, "epochs": 50}, "XOR, 50 epochs, default seed"),
+        Case({"X": X6, "y": y6, "hidden": 3, "lr": 0.5, "epochs": 50, "seed": 7}, "random data, 50 epochs"),
+        Case({"X": XOR_X, "y": XOR_Y, "hidden": 8, "lr": 2.0, "epochs": 300, "seed": 3}, "XOR, h = 8, 300 epochs"),
+        Case({"X": XOR_X, "y": XOR_Y}, "XOR with every default: h = 4, lr = 1.0, 2000 epochs, seed 0"),
+    ]
+
+
+# --- judging answers that many weights can give ------------------------------------------------
+
+def _as_params(got):
+    """The learner's (W1, b1, W2, b2) as float64 arrays, or a sentence saying why they can't be."""
+    if not isinstance(got, (tuple, list)) or len(got) != 4:
+        return "expected a tuple (W1, b1, W2, b2) of four arrays."
+    arrays = []
+    for name, value, want in zip(NAMES, got, ((2, 2), (2,), (2, 1), (1,))):
+        try:
+            a = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            return f"{name} is not an array of numbers."
+        if a.shape != want:
+            return f"{name} has shape {a.shape}; it should be {want}."
+        if not np.isfinite(a).all():
+            return f"{name} has a non-finite value; use finite weights."
+        arrays.append(a)
+    return arrays
+
+
+def _row(i) -> str:
+    return f"({int(XOR_X[i, 0])}, {int(XOR_X[i, 1])})"
+
+
+def _accept_robust(R, case, got):
+    params = _as_params(got)
+    if isinstance(params, str):
+        return params
+    out = _torch_forward(R, R.t(XOR_X), *(R.t(a) for a in params), "sigmoid")[1]
+    out = to_numpy(out).ravel()
+    fails = [f"{_row(i)} → {out[i]:.4f} (needs {'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
+             for i in range(4) if not (out[i] > 0.9 if XOR_Y[i, 0] else out[i] < 0.1)]
+    if not fails:
+        return None
+    text = f"with sigmoid your network is not XOR on row{'s' if len(fails) > 1 else ''} " + "; ".join(fails) + "."
+    if len(fails) < 4:
+        text += f" Its outputs for (0, 0), (0, 1), (1, 0), (1, 1): {', '.join(f'{o:.4f}' for o in out)}."
+    return text
+
+
+def _scale(a, seed):
+    """k > 0 where a = k·seed, else None."""
+    k = float(np.sum(a * seed) / np.sum(seed * seed))
+    return k if k > 0 and np.allclose(a, k * seed, rtol=1e-6, atol=1e-9) else None
+
+
+def _is_seed(a) -> bool:
+    params = _as_params(a.got)
+    return not isinstance(params, str) and all(np.allclose(p, s) for p, s in zip(params, SEED))
+
+
+def _scaled_seed(a) -> bool:
+    params = _as_params(a.got)
+    if isinstance(params, str):
+        return False
+    layer = lambda W, b: np.concatenate([W.ravel(), b])
+    return (_scale(layer(*params[:2]), layer(SEED_W1, SEED_B1)) is not None
+            and _scale(layer(*params[2:]), layer(SEED_W2, SEED_B2)) is not None)
+
+
+def _xor_with_step_only(a) -> bool:
+    params = _as_params(a.got)
+    return not isinstance(params, str) and np.array_equal(_forward(XOR_X, *params, "step")[1], XOR_Y)
+
+
+def _unsummed_bias(case, got):
+    """The sentence for a bias gradient left with one row per sample, or None."""
+    n = np.shape(case.inputs["X"])[0]
+    for name in ("b1", "b2"):
+        param = np.shape(case.inputs[name])
+        shape = np.shape(got[1][name])
+        if shape != param and shape == (n, *param):
+            return (f"grads.{name} has shape {shape}; it should be summed over the batch to {param}, "
+                    f"the shape of {name}.")
+    return None
+
+
+def _accept_loss_and_grads(R, case, got):
+    """The reference comparison, with the loss's dtype free (a Python float is fine) and the
+    gradients' dtype checked."""
+    expected = to_numpy(_loss_and_grads_ref(R, *case.args))
+    found = compare(expected, got, case.dtype, check_dtype=False, parts=("loss", "grads"))
+    if found and found.kind == "shape" and found.path in ("grads.b1", "grads.b2") and (text := _unsummed_bias(case, got)):
+        return text
+    found = found or compare(expected[1], got[1], case.dtype, path="grads")
+    return feedback.mismatch(found) if found else None
+
+
+def _transposed(a) -> bool:
+    expected, got = a.expected[1], a.got[1]
+    return any(compare(expected[k].T, got[k], a.case.dtype, check_dtype=False) is None
+               and compare(expected[k], got[k], a.case.dtype, check_dtype=False) is not None for k in ("W1", "W2"))
+
+
+def _losses_one_too_many(a) -> bool:
+    return np.shape(a.got[1]) == (a.case.inputs.get("epochs", 2000) + 1,)
+
+
+GRADERS = {
+    "forward": Grader(
+        cases=_forward_cases,
+        reference=_forward_ref,
+        parts=("hidden", "out"),
+        mistakes=(
+            NAIVE_SIGMOID,
+            Mistake("step(0) = 1",
+                    "the step function is 1 only where z > 0, so step(0) = 0 (torch.heaviside(z, 0)). It matters: with "
+                    "the notes' weights the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly, "
+                    "and step(0) = 1 would call them 1.",
+                    same_as(lambda X, W1, b1, W2, b2, activation="step":
+                            _forward(X, W1, b1, W2, b2, "step(0) = 1" if activation == "step" else activation))),
+            Mistake("no activation in the output layer",
+                    "the output layer has its activation too: out = act(hidden @ W2 + b2), not the plain weighted sum.",
+                    same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, activation, out_act="linear"))),
+            Mistake("W1 @ X instead of X @ W1",
+                    "rows of X are samples, so the hidden layer is X @ W1 + b1: (n, 2) @ (2, h) = (n, h), as the notes' "
+                    "(4×2)·(2×2) = 4×2.",
+                    same_as(lambda X, W1, b1, W2, b2, activation="step":
+                            _forward(X, W1, b1, W2, b2, activation, layer=lambda X, W: W @ X))),
+            Mistake("X @ W1.T (nn.Linear's layout)",
+                    "torch's nn.Linear stores its weight as (out, in) and computes x @ W.T; here W1 is (in, out) = (2, h): "
+                    "W1[i, j] joins input i to hidden node j, so the hidden layer is X @ W1 + b1.",
+                    same_as(lambda X, W1, b1, W2, b2, activation="step":
+                            _forward(X, W1, b1, W2, b2, activation, layer=lambda X, W: X @ np.asarray(W).T))),
+            Mistake("ignored the activation argument",
+                    "activation='sigmoid' asks for σ(z) in both layers; your answer is the step network's.",
+                    same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, "step"))),
+            Mistake("a boolean step", "z > 0 gives True/False; turn it into numbers of the inputs' dtype: (z > 0).astype(z.dtype).",
+                    lambda a: any(np.asarray(g).dtype == bool for g in a.got)),
+        ),
+    ),
+    "seed_table": Grader(
+        cases=lambda rng: [Case({}, "the default activation (step)"), Case({"activation": "step"}, "step"),
+                           Case({"activation": "sigmoid"}, "sigmoid"), Case({"activation": "tanh"}, "activation 'tanh'")],
+        reference=_seed_table_ref,
+        mistakes=(
+            Mistake("missing the input columns",
+                    "the notes' table starts with the inputs: columns x1, x2, n1, n2, y_out, so 5 columns.",
+                    lambda a: np.shape(a.got) == (4, 3)),
+            Mistake("step(0) = 1",
+                    "y_out is 1 on every row: the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly "
+                    "(the output bias −1 puts them on the boundary), and step(0) must be 0. The notes' table is XOR only "
+                    "with step(0) = 0.",
+                    lambda a: np.allclose(np.asarray(a.got)[:, 4], 1.0)),
+            Mistake("copied the notes' ≈ 0 / ≈ 1",
+                    f"the notes write σ(…) ≈ 1 or ≈ 0, but a sigmoid never gives 0 or 1: with sigmoid the outputs are "
+                    f"{SEED_SIGMOID_OUT}, all above 0.5, since σ(0) = 0.5 and the output bias −1 leaves the XOR-0 rows on "
+                    f"the boundary. Compute the table with forward(..., activation).",
+                    lambda a: a.case.inputs.get("activation") == "sigmoid"
+                    and np.allclose(np.asarray(a.got), np.hstack([XOR_X, *_forward(XOR_X, *SEED, "step")]))),
+            Mistake("rounded the hidden layer first",
+                    "the notes plug the rounded n1, n2 (1 or 0) into y_out; the network passes σ's actual values "
+                    "(0.953, 0.269, …) on to the output layer.",
+                    lambda a: a.case.inputs.get("activation") == "sigmoid"
+                    and np.allclose(np.asarray(a.got)[:, 4:], _sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2))),
+        ),
+    ),
+    "robust_xor_params": Grader(
+        cases=lambda rng: [Case({}, "the XOR inputs (0, 0), (0, 1), (1, 0), (1, 1) through a sigmoid network")],
+        reference=lambda R: None,
+        accept=_accept_robust,
+        mistakes=(
+            Mistake("the seed weights",
+                    f"the notes' weights give XOR only with step(0) = 0. With sigmoid the outputs are {SEED_SIGMOID_OUT}: "
+                    f"all above 0.5, because the output bias −1 puts the XOR-0 rows on the boundary (n1 + n2 − 1 = 0, "
+                    f"σ(0) = 0.5) and σ(1) is only 0.73. Move the output bias and make the weights larger.",
+                    _is_seed),
+            Mistake("scaled the seed weights, boundary kept",
+                    "scaling sharpens every sigmoid, but on the XOR-0 rows n1 + n2 ≈ 1, so the output sum k·(n1 + n2 − 1) "
+                    "stays ≈ 0 and σ(0) = 0.5 at any scale k. Put the output bias halfway: n1 + n2 is 1 on the XOR-0 rows "
+                    "and 2 on the XOR-1 rows, so use b2 = −1.5 (times the scale).",
+                    _scaled_seed),
+            Mistake("XOR for step, too soft for sigmoid",
+                    "these weights compute XOR with the step function, but a sigmoid is soft (σ(0) = 0.5, σ(1) ≈ 0.73). "
+                    "Multiply every weight and bias by about 10, so every weighted sum is far from 0 (σ(±5) is within "
+                    "0.007 of 0 or 1).",
+                    _xor_with_step_only),
+        ),
+    ),
+    "loss_and_grads": Grader(
+        cases=_loss_and_grads_cases,
+        reference=_loss_and_grads_ref,
+        accept=_accept_loss_and_grads,
+        parts=("loss", "grads"),
+        mistakes=(
+            NAIVE_SIGMOID,
+            Mistake("bias gradient not summed over the batch",
+                    "a bias is added to every row of the batch, so its gradient adds up the rows: d_z.sum(axis=0). "
+                    "Every gradient has its parameter's shape.",
+                    lambda a: _unsummed_bias(a.case, a.got) is not None),
+            Mistake("loss summed, not averaged",
+                    "the MSE is the mean over all elements of (out − y)²: divide the loss, and so its derivative "
+                    "2(out − y), by y.size.",
+                    same_as(lambda *args: _backprop(*args, slip="summed"))),
+            Mistake("missing factor 2 in the MSE derivative",
+                    "d/d out of mean((out − y)²) is 2(out − y)/n: the square brings down a 2 (F.mse_loss has no ½).",
+                    same_as(lambda *args: _backprop(*args, slip="no 2"))),
+            Mistake("missing 1/n in the MSE derivative",
+                    "the loss is a mean over the n·1 elements of y, so its derivative is 2(out − y)/n, not 2(out − y).",
+                    same_as(lambda *args: _backprop(*args, slip="no 1/n"))),
+            Mistake("(out − y) without 2/n",
+                    "the tutorials' error = out − y is the derivative of ½·Σ(out − y)²; this loss is mean((out − y)²), "
+                    "whose derivative is 2(out − y)/n.",
+                    same_as(lambda *args: _backprop(*args, slip="tutorial"))),
+            Mistake("sigmoid derivative on the pre-activation",
+                    "σ'(z) = σ(z)(1 − σ(z)): x·(1 − x) is right only when x is already the sigmoid's output. Use "
+                    "out·(1 − out) and hidden·(1 − hidden), not z·(1 − z).",
+                    same_as(lambda *args: _backprop(*args, slip="dsig(z)"))),
+            Mistake("a gradient transposed",
+                    "a weight's gradient is input.T @ delta: X.T @ d_z1 for W1 (2, h) and hidden.T @ d_z2 for W2 (h, 1). "
+                    "d_z.T @ input gives the transpose.",
+                    _transposed),
+        ),
+    ),
+    "train": Grader(
+        cases=_train_cases,
+        reference=_train_ref,
+        parts=("params", "losses"),
+        mistakes=(
+            Mistake("W2 drawn before W1",
+                    "the start depends on the order of the draws from one generator: W1 = rng.normal(0, 1, (2, hidden)) "
+                    "first, then W2 = rng.normal(0, 1, (hidden, 1)).",
+                    same_as(lambda *args: _train(*args, slip="W2 first"))),
+            Mistake("a new generator per draw",
+                    "np.random.default_rng(seed) made again for W2 starts the same stream over, so W2 repeats W1's "
+                    "first numbers. Make rng once and draw both from it.",
+                    same_as(lambda *args: _train(*args, slip="new rng"))),
+            Mistake("random biases",
+                    "the contract starts b1 and b2 at zero (np.zeros); only W1 and W2 are drawn from rng.",
+                    same_as(lambda *args: _train(*args, slip="random biases"))),
+            Mistake("losses recorded after the update",
+                    "losses[e] is the loss before update e: losses[0] is the loss of the starting weights. Record the loss "
+                    "that loss_and_grads returns, then update.",
+                    same_as(lambda *args: _train(*args, slip="loss after"))),
+            Mistake("one loss too many",
+                    "losses has exactly epochs entries, the loss before each update; don't add the loss after the last one.",
+                    _losses_one_too_many),
+        ),
+    ),
+}
