@@ -38,8 +38,9 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
             path: str = "") -> Mismatch | None:
     """None when `got` matches `expected`; else the first Mismatch, worst element included.
 
-    `dtype` picks the tolerance (the inputs' dtype). A 0-d answer may come back as a Python
-    number, which counts as float64 (or int64, bool) when `check_dtype` is on.
+    `dtype` picks the tolerance (the inputs' dtype). Arrays must keep the expected dtype when
+    `check_dtype` is on; a scalar (0-d) answer may be a Python number or any NumPy scalar, as
+    the contract allows, and is compared by value.
     """
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)):
@@ -70,7 +71,7 @@ def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: st
     got_arr = np.asarray(got)
     if got_arr.shape != expected.shape:
         return Mismatch("shape", path, expected, got_arr)
-    if check_dtype and got_arr.dtype != expected.dtype:
+    if check_dtype and expected.ndim and got_arr.dtype != expected.dtype:
         return Mismatch("dtype", path, expected, got_arr)
     try:
         g = got_arr.astype(np.float64)

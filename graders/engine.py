@@ -102,13 +102,15 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
                 continue
             if outcome.kind == "ok":
                 text = f"{feedback.on_input(case)}: {feedback.should_raise(wanted.error, outcome.value)}"
-                return _fail(result, "failed", text, output=outcome.output)
+                return _fail(result, "failed", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
             if outcome.kind in ("exception", "timeout", "crashed", "unsupported"):
                 text = f"{feedback.on_input(case)}: {text}"
             if isinstance(wanted, Raises):
                 text += f" Here the contract asks for {wanted.error}."
+            if outcome.kind == "exception":
+                return _fail(result, "error", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
             return _fail(result, STATUS_OF[outcome.kind], text, output=outcome.output)
         if verdict := _judge(p.grader, case, expected, outcome):
             text, mistake = verdict
@@ -131,11 +133,18 @@ def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcom
         lines.append("  " + feedback.warnings_raised(list(runtime)))
     if outcome.mutated:
         lines.append("  " + feedback.mutated(case, outcome.mutated))
-    attempt = Attempt(case, outcome.value, next(iter(expected.values())), runtime, tuple(outcome.mutated))
+    return _with_mistake(grader, "\n".join(lines), case, next(iter(expected.values())), outcome)
+
+
+def _with_mistake(grader: Grader, text: str, case: Case, expected, outcome: Outcome) -> tuple[str, str | None]:
+    """The message, and the name of the first known mistake the answer (or its error) matches."""
+    runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
+    error = f"{outcome.type}: {outcome.message}" if outcome.kind == "exception" else ""
+    attempt = Attempt(case, outcome.value, expected, runtime, tuple(outcome.mutated), error)
     mistake = next((m for m in grader.mistakes if _safely(m.test, attempt)), None)
-    if mistake:
-        lines.append(feedback.likely(mistake))
-    return "\n".join(lines), mistake.name if mistake else None
+    if mistake is None:
+        return text, None
+    return f"{text}\n{feedback.likely(mistake)}", mistake.name
 
 
 def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None]:

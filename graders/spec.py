@@ -42,13 +42,14 @@ class Raises:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A learner's answer on one case, as the mistake tests see it."""
+    """A learner's answer on one case, as the mistake tests see it (`expected` may be Raises)."""
 
     case: Case
     got: Any
     expected: Any
     warnings: tuple[str, ...]
     mutated: tuple[int, ...]
+    error: str = ""  # "ZeroDivisionError: division by zero" when the call raised instead
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ def same_as(wrong: Callable) -> Callable[[Attempt], bool]:
                 and compare(value, a.got, a.case.dtype, check_dtype=False) is None)
 
     return test
+
+
+def raised(error: str) -> Callable[[Attempt], bool]:
+    """The call raised this exception class, e.g. raised("ZeroDivisionError")."""
+    return lambda a: a.error.startswith(f"{error}:")
 
 
 def warned(text: str) -> Callable[[Attempt], bool]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.compare import compare, tolerance
-from graders.spec import FLOATS, Case, Grader, Mistake, mutated_input, random_array, same_as, warned
+from graders.spec import FLOATS, Case, Grader, Mistake, mutated_input, raised, random_array, same_as, warned
 from graders.worker import Rng
 
 
@@ -275,7 +275,7 @@ DROPOUT_MISTAKES = (
     Mistake("divided by zero at p = 1",
             "with p = 1 the factor 1 / (1 − p) is a division by zero (and 0 · inf is nan). Every element is dropped: "
             "return zeros of x's shape and dtype when p == 1.",
-            _any_of(warned("divide by zero encountered"), warned("invalid value encountered"))),
+            _any_of(warned("divide by zero encountered"), warned("invalid value encountered"), raised("ZeroDivisionError"))),
 )
 
 GRADERS = {

@@ -70,6 +70,8 @@ WRONG = [
     ("optimizers.dropout", "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if not training:\n        return x\n"
      "    return x * (rng.random(x.shape) >= p) / (1 - p)", "divided by zero at p = 1"),
     ("optimizers.dropout", "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if not training:\n        return x\n"
+     "    scale = 1.0 / (1.0 - p)\n    return x * (rng.random(x.shape) >= p) * x.dtype.type(scale)", "divided by zero at p = 1"),
+    ("optimizers.dropout", "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if not training:\n        return x\n"
      "    if p == 1:\n        return np.zeros_like(x)\n    x *= (rng.random(x.shape) >= p) / (1 - p)\n    return x",
      "changed the input in place"),
 ]
