@@ -31,8 +31,9 @@ class Unit:
 
 @dataclass(frozen=True)
 class Limits:
-    call_seconds: float = 10.0
-    memory_mb: int = 2048
+    call_seconds: float = 10.0  # one call of a learner function
+    memory_mb: int = 2048  # the worker's address space
+    submission_seconds: float = 60.0  # all calls of one submission together
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from graders.units import grader_for
 PUBLIC_SEED = "public"
 
 # what a call that produced no answer means for the exercise
-STATUS_OF = {"not-implemented": "not-implemented", "missing": "missing", "import-error": "error",
+STATUS_OF = {"not-implemented": "not-implemented", "missing": "missing", "import-error": "error", "signature": "error",
              "exception": "error", "crashed": "error", "unsupported": "failed", "timeout": "timeout"}
 
 
@@ -105,7 +105,7 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
                 return _fail(result, "failed", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
-            if outcome.kind in ("exception", "timeout", "crashed", "unsupported"):
+            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported"):
                 text = f"{feedback.on_input(case)}: {text}"
             if isinstance(wanted, Raises):
                 text += f" Here the contract asks for {wanted.error}."

@@ -6,7 +6,7 @@ import numpy as np
 from graders.compare import Mismatch
 from graders.sandbox import Outcome
 from graders.spec import Case, Mistake
-from graders.worker import Rng
+from graders.wire import Rng
 
 SHOWN = 6  # values of an array shown in a message
 
@@ -105,12 +105,14 @@ def problem(outcome: Outcome, where_path: str) -> str:
         return f"{outcome.message}; keep the stub's function name and signature."
     if outcome.kind == "import-error":
         return f"{where_path} could not be imported: {outcome.type}: {outcome.message}{at}."
+    if outcome.kind == "signature":
+        return f"your function is defined as {outcome.message}, which cannot take these arguments; keep the stub's signature."
     if outcome.kind == "exception":
         return f"raised {outcome.type}: {outcome.message}{at}."
     if outcome.kind == "unsupported":
         return f"returned {outcome.message}; return NumPy arrays and numbers."
     if outcome.kind == "timeout":
-        return f"{outcome.message} (an endless loop?)."
+        return f"{outcome.message} (an endless loop?)." if "budget" not in outcome.message else f"{outcome.message}."
     return f"{outcome.message}."
 
 

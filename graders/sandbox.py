@@ -1,9 +1,11 @@
 """The trusted side of the trust boundary: a worker process per submission, plain data back.
 
-The worker (graders/worker.py) runs in a fresh interpreter in isolated mode, with an
-address-space limit, in its own process group, with stdout/stderr away from the protocol.
-Each call has a wall-clock limit; a worker that hangs, dies or floods is killed and a
-fresh one takes the next call, so one broken function costs only its own exercise.
+The worker (graders/worker.py) runs in a fresh interpreter in isolated mode, with address-space
+and file-size limits, in its own process group, with stdout/stderr away from the protocol.
+Each call has a wall-clock limit, and the submission a time budget; a worker that hangs, dies
+or floods is killed and a fresh one takes the next call, so one broken function costs only
+its own exercise. A module whose import fails is not imported again: every exercise of it
+gets that failure at once.
 """
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders import worker as wire
+from graders import wire
 from graders.course import Limits
 
-WORKER_SCRIPT = Path(wire.__file__)
+WORKER_SCRIPT = Path(wire.__file__).with_name("worker.py")
 START_SECONDS = 60.0  # interpreter + NumPy import, generous for a loaded machine
 MAX_REPLY_BYTES = 512 * 2**20
 
@@ -31,7 +33,7 @@ MAX_REPLY_BYTES = 512 * 2**20
 class Outcome:
     """What one call of a learner function came to, as plain data."""
 
-    kind: str  # ok | not-implemented | exception | import-error | missing | unsupported | timeout | crashed
+    kind: str  # ok | not-implemented | exception | import-error | missing | signature | unsupported | timeout | crashed
     value: object = None
     message: str = ""
     type: str = ""
@@ -70,6 +72,9 @@ class Sandbox:
         self.limits = limits
         self.proc: subprocess.Popen | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix="course-worker-")
+        self._loaded: set[str] = set()  # modules the current worker has imported
+        self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
+        self._budget = limits.submission_seconds
 
     def __enter__(self) -> "Sandbox":
         self.start()
@@ -100,34 +105,47 @@ class Sandbox:
         self._scratch.cleanup()
 
     def call(self, module: str, function: str, args: tuple) -> Outcome:
-        """Call `module.function(*args)` in the worker, within the call time limit."""
-        request = {"module": module, "function": function, "args": list(args)}
+        """Call `module.function(*args)` in the worker, within the time limits."""
+        if module not in self._loaded:
+            loaded = self._broken.get(module) or self._request({"module": module}, f"importing {module}.py")
+            if loaded.kind != "ok":
+                self._broken[module] = loaded
+                return loaded
+            self._loaded.add(module)
+        return self._request({"module": module, "function": function, "args": list(args)}, "")
+
+    def _request(self, request: dict, doing: str) -> Outcome:
+        if self._budget <= 0:
+            return Outcome("timeout", message=f"not run: the submission used up its {self.limits.submission_seconds:g} s "
+                                              f"time budget on earlier calls")
         self.start()
+        limit = min(self.limits.call_seconds, self._budget)
+        started = time.perf_counter()
         try:
             if not self._ready:
                 wire.decode(self._read(START_SECONDS))
                 self._ready = True
+                started = time.perf_counter()
             self.proc.stdin.write(struct.pack(">Q", len(payload := wire.encode(request))) + payload)
             self.proc.stdin.flush()
-            started = time.perf_counter()
-            reply = self._read(self.limits.call_seconds)
-            outcome = Outcome.from_reply(wire.decode(reply))
-            outcome.seconds = time.perf_counter() - started
-            return outcome
+            outcome = Outcome.from_reply(wire.decode(self._read(limit)))
         except TimeoutError:
             self._restart()
-            return Outcome("timeout", message=f"did not return within {self.limits.call_seconds:g} s",
-                           seconds=self.limits.call_seconds)
+            outcome = Outcome("timeout", message=f"{doing or 'it'} did not finish within {limit:g} s")
         except (WorkerDied, BrokenPipeError, ValueError) as err:
             code = _exit_code(self.proc)
             self._restart()
-            return Outcome("crashed", message=_death(code, err))
+            outcome = Outcome("crashed", message=_death(code, err) + (f" while {doing}" if doing else ""))
+        outcome.seconds = time.perf_counter() - started
+        self._budget -= outcome.seconds
+        return outcome
 
     def _restart(self) -> None:
         # the next request starts a fresh worker, which re-imports what it needs
         if self.proc is not None:
             _kill(self.proc)
             self.proc = None
+        self._loaded.clear()
 
     def _read(self, seconds: float) -> bytes:
         head = self._read_exactly(8, time.monotonic() + seconds)
@@ -156,6 +174,7 @@ class Sandbox:
         limit = self.limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file writes, should the guard miss one
 
 
 def _worker_env() -> dict[str, str]:

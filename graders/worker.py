@@ -1,155 +1,85 @@
 """The untrusted side of the trust boundary: runs learner functions, sends back plain data.
 
-Started by graders.sandbox as `python -I graders/worker.py SUBMISSION_DIR`, so nothing of the
-grader's state is in reach. It imports only the standard library and NumPy. The parent
-imports this file too, for `encode`/`decode`, so both sides speak one wire format:
-
-    frame   = 8-byte big-endian length, then payload
-    payload = 4-byte big-endian JSON length, JSON header, then the raw .npy blobs it points to
-
-Arrays travel as .npy bytes read back with `allow_pickle=False`; tuples and dicts are tagged
-in the JSON. Nothing is ever unpickled.
+Started by graders.sandbox as `python -I -B graders/worker.py SUBMISSION`, in a scratch folder,
+with limits on memory and file size. Before any learner code runs it installs an audit hook,
+which Python lets no one remove: imports other than the standard library, NumPy and the
+submission's own modules are refused (torch: "use NumPy here"), and so are reading files
+outside the submission, writing files, new processes, signals, sockets and ctypes.
 """
 from __future__ import annotations
 
-import importlib.abc
 import importlib.util
+import inspect
 import io
-import json
-import math
 import os
-import struct
 import sys
 import time
 import traceback
 import types
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-OUTPUT_LIMIT = 2000  # characters of a call's printed output kept for the learner
+sys.path.insert(0, str(Path(__file__).parent))
+import wire  # noqa: E402  (this folder, not the graders package: nothing else of it is loaded)
 
+sys.path.pop(0)
 
-class Unsupported(Exception):
-    """A value that is not plain data (a generator, an object array, a custom class...)."""
-
-
-@dataclass(frozen=True)
-class Rng:
-    """A random generator as plain data: the worker passes np.random.default_rng(seed)."""
-
-    seed: int
-
-
-def encode(value) -> bytes:
-    blobs: list[bytes] = []
-    offset = 0
-
-    def walk(v):
-        nonlocal offset
-        if v is None or isinstance(v, (bool, str)):
-            return v
-        if isinstance(v, (np.ndarray, np.generic)):  # before int/float: np.float64 is a float
-            arr = np.asarray(v)
-            if arr.dtype.hasobject:
-                raise Unsupported(f"an array of dtype {arr.dtype}")
-            buf = io.BytesIO()
-            np.save(buf, arr, allow_pickle=False)
-            blob = buf.getvalue()
-            blobs.append(blob)
-            offset += len(blob)
-            return {"$array": [offset - len(blob), len(blob)]}
-        if isinstance(v, int):
-            return v if type(v) is int else int(v)
-        if isinstance(v, float):
-            return _float(float(v))
-        if isinstance(v, tuple):
-            return {"$tuple": [walk(x) for x in v]}
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        if isinstance(v, Rng):
-            return {"$rng": v.seed}
-        if isinstance(v, dict):
-            if not all(isinstance(k, str) for k in v):
-                raise Unsupported("a dict whose keys are not all strings")
-            return {"$dict": {k: walk(x) for k, x in v.items()}}
-        raise Unsupported(_type_name(v))
-
-    header = json.dumps(walk(value), allow_nan=False).encode()
-    return struct.pack(">I", len(header)) + header + b"".join(blobs)
-
-
-def decode(payload: bytes):
-    (size,) = struct.unpack(">I", payload[:4])
-    header = json.loads(payload[4 : 4 + size])
-    blobs = memoryview(payload)[4 + size :]
-
-    def walk(v):
-        if isinstance(v, list):
-            return [walk(x) for x in v]
-        if isinstance(v, dict):
-            if "$array" in v:
-                start, length = v["$array"]
-                return np.load(io.BytesIO(blobs[start : start + length]), allow_pickle=False)
-            if "$tuple" in v:
-                return tuple(walk(x) for x in v["$tuple"])
-            if "$dict" in v:
-                return {k: walk(x) for k, x in v["$dict"].items()}
-            if "$float" in v:
-                return float(v["$float"])
-            if "$rng" in v:
-                return np.random.default_rng(v["$rng"])
-        return v
-
-    return walk(header)
-
-
-def _float(x: float):
-    # JSON has no nan/inf; tag them so a learner's nan comes back as nan
-    return x if math.isfinite(x) else {"$float": repr(x)}
-
-
-def _type_name(v) -> str:
-    if isinstance(v, types.GeneratorType):
-        return "a generator"
-    cls = type(v)
-    return f"a {cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else f"a {cls.__name__}"
-
-
-def write_frame(stream, payload: bytes) -> None:
-    stream.write(struct.pack(">Q", len(payload)) + payload)
-    stream.flush()
-
-
-def read_frame(stream) -> bytes | None:
-    head = stream.read(8)
-    if len(head) < 8:
-        return None
-    (size,) = struct.unpack(">Q", head)
-    return stream.read(size)
-
-
-# --- the worker process --------------------------------------------------------------------
-
-BLOCKED = {
+REFUSED_IMPORTS = {
     "torch": "use NumPy here; PyTorch is the grader's reference",
     "graders": "the grader is not importable from an exercise",
     "solutions": "the solutions are not importable from an exercise",
 }
+ALLOWED_IMPORTS = (set(sys.stdlib_module_names) | {"numpy"}) - {"ctypes", "_ctypes"}
+REFUSED_EVENTS = {
+    "os.fork": "starting processes", "os.forkpty": "starting processes", "os.exec": "starting processes",
+    "os.posix_spawn": "starting processes", "os.spawn": "starting processes", "os.system": "starting processes",
+    "subprocess.Popen": "starting processes", "os.kill": "sending signals", "os.killpg": "sending signals",
+    "signal.pthread_kill": "sending signals", "socket.connect": "the network", "socket.bind": "the network",
+    "socket.sendto": "the network", "os.remove": "deleting files", "os.rmdir": "deleting files",
+    "os.rename": "renaming files", "os.truncate": "changing files", "os.chmod": "changing files",
+    "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
+}
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
-class _Blocker(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        reason = BLOCKED.get(name.partition(".")[0])
-        if reason:
-            raise ImportError(f"import {name}: {reason}")
-        return None
+def install_guard(submission: Path) -> None:
+    """Refuse, from now on, what an exercise has no business doing."""
+    readable = [os.path.realpath(p) for p in (submission, os.path.dirname(np.__file__), os.path.dirname(os.__file__))]
+    own_modules = {p.stem for p in submission.glob("*.py")}
+
+    def refuse(what: str, detail: str = ""):
+        raise PermissionError(f"{what} is not allowed in an exercise" + (f" ({detail})" if detail else ""))
+
+    def hook(event: str, args: tuple) -> None:
+        if event == "import":
+            top = args[0].partition(".")[0]
+            if top in REFUSED_IMPORTS:
+                raise ImportError(f"import {args[0]}: {REFUSED_IMPORTS[top]}")
+            if top not in ALLOWED_IMPORTS and top not in own_modules and not top.startswith("_sysconfigdata"):
+                raise ImportError(f"import {args[0]}: only the standard library and NumPy are available here")
+        elif event == "open":
+            path, mode, flags = args
+            if isinstance(path, int):
+                return  # an already open descriptor
+            path = os.path.realpath(os.fsdecode(path))
+            if ("w" in str(mode or "") or "a" in str(mode or "") or "+" in str(mode or "")
+                    or (isinstance(flags, int) and flags & WRITE_FLAGS)):
+                if path != "/dev/null":
+                    refuse("writing files", path)
+            elif path != "/dev/null" and not any(path == root or path.startswith(root + os.sep) for root in readable):
+                refuse("reading files outside your submission", path)
+        elif event.startswith("ctypes."):
+            refuse("ctypes")
+        elif event in REFUSED_EVENTS:
+            refuse(REFUSED_EVENTS[event])
+
+    sys.addaudithook(hook)
 
 
 class _Capture(io.TextIOBase):
-    """Keeps the first OUTPUT_LIMIT characters printed during a call and drops the rest."""
+    """Keeps the first wire.OUTPUT_LIMIT characters printed during a call and drops the rest."""
 
     def __init__(self):
         self.parts: list[str] = []
@@ -159,14 +89,14 @@ class _Capture(io.TextIOBase):
         return True
 
     def write(self, s):
-        if self.size < OUTPUT_LIMIT:
-            self.parts.append(s[: OUTPUT_LIMIT - self.size])
+        if self.size < wire.OUTPUT_LIMIT:
+            self.parts.append(s[: wire.OUTPUT_LIMIT - self.size])
         self.size += len(s)
         return len(s)
 
     def text(self) -> str:
         text = "".join(self.parts)
-        return text + (f"\n... ({self.size - OUTPUT_LIMIT} more characters)" if self.size > OUTPUT_LIMIT else "")
+        return text + (f"\n... ({self.size - wire.OUTPUT_LIMIT} more characters)" if self.size > wire.OUTPUT_LIMIT else "")
 
 
 class Worker:
@@ -179,7 +109,7 @@ class Worker:
         if name not in self.modules:
             self.modules[name] = self._import(name)
         loaded = self.modules[name]
-        return loaded if isinstance(loaded, dict) else {"ok": True}
+        return loaded if isinstance(loaded, dict) else {"ok": True, "value": None}
 
     def _import(self, name: str):
         path = self.submission / f"{name}.py"
@@ -202,6 +132,12 @@ class Worker:
         fn = getattr(self.modules[name], function, None)
         if not callable(fn):
             return {"ok": False, "kind": "missing", "message": f"{name}.py defines no function {function}()"}
+        try:
+            inspect.signature(fn).bind(*args)
+        except TypeError:
+            return {"ok": False, "kind": "signature", "message": f"{function}{inspect.signature(fn)}"}
+        except ValueError:
+            pass  # a builtin without a signature: let the call tell
         before = [_snapshot(a) for a in args]
         outcome = self._guarded(lambda: fn(*args))
         outcome["mutated"] = [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
@@ -233,11 +169,13 @@ class Worker:
         return outcome
 
     def _where(self, err: BaseException) -> str:
+        """The learner's file and line the error came from (their frames only)."""
         if isinstance(err, SyntaxError) and err.filename:
             return f"{Path(err.filename).name} line {err.lineno}"
-        inside = [f for f in traceback.extract_tb(err.__traceback__)
-                  if Path(f.filename).parent == self.submission]
-        return f"{Path(inside[-1].filename).name} line {inside[-1].lineno}" if inside else ""
+        frames = traceback.walk_tb(err.__traceback__)
+        inside = [(f.f_code.co_filename, line) for f, line in frames
+                  if Path(f.f_code.co_filename).parent == self.submission]
+        return f"{Path(inside[-1][0]).name} line {inside[-1][1]}" if inside else ""
 
 
 def _snapshot(value) -> bytes | None:
@@ -245,7 +183,7 @@ def _snapshot(value) -> bytes | None:
     if isinstance(value, np.random.Generator):
         return None  # drawing from a generator is what it is for
     try:
-        return encode(value)
+        return wire.encode(value)
     except Exception:  # something the learner made unsendable was changed all the same
         return b"unsendable"
 
@@ -255,28 +193,34 @@ def _one_line(err: BaseException) -> str:
     return text[0][:300] if text else ""
 
 
+def _reply(reply: dict) -> bytes:
+    try:
+        return wire.encode(reply)
+    except Exception as err:  # Unsupported, or e.g. MemoryError copying a huge answer
+        reason = str(err) if isinstance(err, wire.Unsupported) else f"a value that could not be sent back ({type(err).__name__})"
+        return wire.encode({"ok": False, "kind": "unsupported", "message": reason,
+                            "seconds": reply.get("seconds", 0.0), "output": reply.get("output", ""),
+                            "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
+
+
 def serve(submission: Path) -> None:
-    sys.meta_path.insert(0, _Blocker())
-    sys.path.insert(0, str(submission))  # the learner's modules may import one another
     inbox = sys.stdin.buffer
     outbox = os.fdopen(os.dup(1), "wb")
     # Learner code that writes to the real stdout must not corrupt the protocol.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    sys.path.insert(0, str(submission))  # the learner's modules may import one another
     worker = Worker(submission)
-    write_frame(outbox, encode({"ready": True}))
-    while (frame := read_frame(inbox)) is not None:
-        request = decode(frame)
-        reply = worker.call(request["module"], request["function"], request["args"])
-        try:
-            payload = encode(reply)
-        except Exception as err:  # Unsupported, or e.g. MemoryError copying a huge answer
-            reason = str(err) if isinstance(err, Unsupported) else f"a value that could not be sent back ({type(err).__name__})"
-            payload = encode({"ok": False, "kind": "unsupported", "message": reason,
-                              "seconds": reply.get("seconds", 0.0), "output": reply.get("output", ""),
-                              "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
-        write_frame(outbox, payload)
+    install_guard(submission)
+    wire.write_frame(outbox, wire.encode({"ready": True}))
+    while (frame := wire.read_frame(inbox)) is not None:
+        request = wire.decode(frame)
+        if "function" in request:
+            reply = worker.call(request["module"], request["function"], request["args"])
+        else:
+            reply = worker.load(request["module"])
+        wire.write_frame(outbox, _reply(reply))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Every test here starts real workers (graders.sandbox.Sandbox) against a throwaway submission
 folder, so what is proved is the behaviour of the processes, not of mocks. The wire format
-(graders.worker.encode/decode) is tested directly at the end.
+(graders.wire.encode/decode) is tested directly at the end.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from graders import worker as wire
+from graders import wire
 from graders.course import Limits
 from graders.sandbox import Sandbox
 
@@ -54,7 +54,12 @@ def exit3():
     os._exit(3)
 
 
-def segfault():
+def segfault():  # ctypes is refused, but other ways to crash the interpreter remain
+    import faulthandler
+    faulthandler._sigsegv()
+
+
+def use_ctypes():
     return ctypes.string_at(0)
 
 
@@ -217,6 +222,11 @@ def test_an_endless_loop_times_out_and_the_next_call_gets_a_fresh_worker(folder)
         after = box.call("m", "double", (2.0,))
         assert after.kind == "ok" and after.value == 4.0
         assert box.proc.pid != first
+
+
+def test_ctypes_is_refused_before_it_can_crash_anything(sandbox):
+    out = sandbox.call("m", "use_ctypes", ())
+    assert (out.kind, out.type, out.message) == ("exception", "PermissionError", "ctypes is not allowed in an exercise")
 
 
 @pytest.mark.parametrize(("function", "says"), [("exit3", "exited with status 3"),
