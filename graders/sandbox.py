@@ -72,7 +72,7 @@ class Sandbox:
         self.limits = limits
         self.proc: subprocess.Popen | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix="course-worker-")
-        self._loaded: set[str] = set()  # modules the current worker has imported
+        self._exercise: tuple[str, str] | None = None  # whose child process is running
         self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
         self._budget = limits.submission_seconds
 
@@ -105,14 +105,28 @@ class Sandbox:
         self._scratch.cleanup()
 
     def call(self, module: str, function: str, args: tuple) -> Outcome:
-        """Call `module.function(*args)` in the worker, within the time limits."""
-        if module not in self._loaded:
-            loaded = self._broken.get(module) or self._request({"module": module}, f"importing {module}.py")
+        """Call `module.function(*args)` within the time limits. Each exercise (module, function)
+        gets a fresh child process of the worker, which imports the module first."""
+        if self._exercise != (module, function):
+            self._end_exercise()
+            if module in self._broken:
+                return self._broken[module]
+            loaded = self._request({"module": module}, f"importing {module}.py")
             if loaded.kind != "ok":
                 self._broken[module] = loaded
                 return loaded
-            self._loaded.add(module)
+            self._exercise = (module, function)
         return self._request({"module": module, "function": function, "args": list(args)}, "")
+
+    def _end_exercise(self) -> None:
+        if self._exercise is not None and self.proc is not None:
+            self._send({"end": True})
+        self._exercise = None
+
+    def _send(self, request: dict) -> None:
+        payload = wire.encode(request)
+        self.proc.stdin.write(struct.pack(">Q", len(payload)) + payload)
+        self.proc.stdin.flush()
 
     def _request(self, request: dict, doing: str) -> Outcome:
         if self._budget <= 0:
@@ -126,9 +140,10 @@ class Sandbox:
                 wire.decode(self._read(START_SECONDS))
                 self._ready = True
                 started = time.perf_counter()
-            self.proc.stdin.write(struct.pack(">Q", len(payload := wire.encode(request))) + payload)
-            self.proc.stdin.flush()
+            self._send(request)
             outcome = Outcome.from_reply(wire.decode(self._read(limit)))
+            if outcome.kind == "crashed":  # the worker reports its child's death; the next call forks anew
+                self._exercise = None
         except TimeoutError:
             self._restart()
             outcome = Outcome("timeout", message=f"{doing or 'it'} did not finish within {limit:g} s")
@@ -145,7 +160,7 @@ class Sandbox:
         if self.proc is not None:
             _kill(self.proc)
             self.proc = None
-        self._loaded.clear()
+        self._exercise = None
 
     def _read(self, seconds: float) -> bytes:
         head = self._read_exactly(8, time.monotonic() + seconds)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import struct
 import types
 from dataclasses import dataclass
@@ -110,14 +111,27 @@ def _type_name(v) -> str:
     return f"a {cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else f"a {cls.__name__}"
 
 
-def write_frame(stream, payload: bytes) -> None:
-    stream.write(struct.pack(">Q", len(payload)) + payload)
-    stream.flush()
+def write_frame(fd: int, payload: bytes) -> None:
+    data = struct.pack(">Q", len(payload)) + payload
+    while data:
+        data = data[os.write(fd, data):]
 
 
-def read_frame(stream) -> bytes | None:
-    head = stream.read(8)
-    if len(head) < 8:
+def read_frame(fd: int) -> bytes | None:
+    """One frame from a file descriptor, unbuffered: a forked reader must not read ahead."""
+    head = _read_exactly(fd, 8)
+    if head is None:
         return None
     (size,) = struct.unpack(">Q", head)
-    return stream.read(size)
+    return _read_exactly(fd, size)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, got = [], 0
+    while got < size:
+        chunk = os.read(fd, min(size - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)

@@ -8,10 +8,12 @@ outside the submission, writing files, new processes, signals, sockets and ctype
 """
 from __future__ import annotations
 
+import gc
 import importlib.util
 import inspect
 import io
 import os
+import signal
 import sys
 import time
 import traceback
@@ -41,6 +43,7 @@ REFUSED_EVENTS = {
     "os.rename": "renaming files", "os.truncate": "changing files", "os.chmod": "changing files",
     "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
 }
+ENDED = 117  # a child's exit status after {"end": True}; any other exit is a crash
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -204,23 +207,50 @@ def _reply(reply: dict) -> bytes:
 
 
 def serve(submission: Path) -> None:
-    inbox = sys.stdin.buffer
-    outbox = os.fdopen(os.dup(1), "wb")
+    """The zygote: NumPy loaded once, then one forked child per exercise, so nothing one
+    exercise's code does (monkeypatching, leftover state, a crash) reaches another's."""
+    outbox = os.dup(1)
     # Learner code that writes to the real stdout must not corrupt the protocol.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     sys.path.insert(0, str(submission))  # the learner's modules may import one another
-    worker = Worker(submission)
-    install_guard(submission)
+    # Import what every child uses (numpy.random, NumPy's lazy .npy writer) once, here, rather
+    # than in each child; and freeze, so children share these objects instead of copying them.
+    wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
+    gc.freeze()
     wire.write_frame(outbox, wire.encode({"ready": True}))
-    while (frame := wire.read_frame(inbox)) is not None:
-        request = wire.decode(frame)
+    while (frame := wire.read_frame(0)) is not None:
+        child = os.fork()
+        if child == 0:
+            _serve_exercise(submission, wire.decode(frame), outbox)
+        _, status = os.waitpid(child, 0)
+        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == ENDED):
+            # the child died in the middle of a request: say how, in its reply's place
+            wire.write_frame(outbox, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
+
+
+def _serve_exercise(submission: Path, request: dict, outbox: int) -> None:
+    """A child: answer requests until the parent says {"end": True}; then leave."""
+    install_guard(submission)
+    worker = Worker(submission)
+    while "end" not in request:
         if "function" in request:
             reply = worker.call(request["module"], request["function"], request["args"])
         else:
             reply = worker.load(request["module"])
         wire.write_frame(outbox, _reply(reply))
+        frame = wire.read_frame(0)
+        if frame is None:
+            break
+        request = wire.decode(frame)
+    os._exit(ENDED)
+
+
+def _death(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"the process running your code was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"the process running your code exited with status {os.waitstatus_to_exitcode(status)} (os._exit or a crash)"
 
 
 if __name__ == "__main__":
