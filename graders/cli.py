@@ -7,7 +7,10 @@ no such folder, no such device).
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -16,7 +19,7 @@ from rich.table import Table
 from graders import course as course_data
 from graders import report
 from graders.course import CourseError
-from graders.engine import PUBLIC_SEED, grade, grade_folder, prepare
+from graders.engine import grade, grade_folder, prepare
 from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
 from graders.sandbox import Sandbox
 
@@ -69,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    p.add_argument("--hidden-seed", metavar="SECRET",
+                   help="add hidden cases drawn from this secret (default: $COURSE_HIDDEN_SEED, or instructor.toml)")
     device_option(p)
     p.set_defaults(run=_grade)
     return parser
@@ -103,7 +108,8 @@ def _verify(args, course, console) -> int:
     if not solutions.is_dir():
         raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course")
     devices = select_devices(args.device)
-    prepared = prepare(course.exercises, devices)  # always live references, computed once for both folders
+    # live references, computed once for both folders; hidden cases too, where the instructor has a secret
+    prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root))
     results = {}
     for name in ("solutions", "exercises"):
         with Sandbox(course.root / name, course.limits) as sandbox:
@@ -132,24 +138,37 @@ def _grade(args, course, console) -> int:
             raise UsageError(f"{folder} is not a folder; pass folders that hold the unit modules (activations.py, ...)")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
-    prepared = prepare(course.exercises, select_devices(args.device), PUBLIC_SEED)
+    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    prepared = prepare(course.exercises, select_devices(args.device), secret)
     results = []
     for folder in args.submissions:
         with Sandbox(folder, course.limits) as sandbox:
             results.append(grade(prepared, sandbox, folder.resolve().name))
-    if args.format == "json":
-        text = report.to_json(results)
-        if args.out:
-            args.out.write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text)
-    else:
-        target = Console(file=args.out.open("w", encoding="utf-8"), width=120) if args.out else console
+    if args.format == "table" and not args.out:
         for result in results:
-            target.print(report.table(course, result))
+            console.print(report.table(course, result))
+    elif args.format == "json":
+        text = report.to_json(results) + "\n"
+        if args.out:
+            _write_atomically(args.out, text)
+        else:
+            sys.stdout.write(text)
+    else:
+        capture = Console(file=io.StringIO(), width=120, highlight=False)
+        for result in results:
+            capture.print(report.table(course, result))
+        _write_atomically(args.out, capture.file.getvalue())
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
         return NOT_PASSED
     return OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Whole or not at all: an interrupted run never leaves a half-written report."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
 
 
 if __name__ == "__main__":

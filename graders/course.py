@@ -1,6 +1,7 @@
 """The curriculum as data: course.toml, read once, and where the course lives on disk."""
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,23 @@ class Course:
             f"{target!r} is neither a unit nor an exercise id; units are: {names} "
             f"(an exercise id looks like 'activations.sigmoid')"
         )
+
+
+INSTRUCTOR_FILE = "instructor.toml"  # the instructor's secrets; never in a learner's copy
+
+
+def hidden_seed(root: Path, given: str | None = None) -> str | None:
+    """The secret seed of hidden cases: given on the command line, else $COURSE_HIDDEN_SEED,
+    else `hidden_seed` under [grading] in instructor.toml; None where there is none."""
+    if given or os.environ.get("COURSE_HIDDEN_SEED"):
+        return given or os.environ["COURSE_HIDDEN_SEED"]
+    path = root / INSTRUCTOR_FILE
+    if not path.is_file():
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {}).get("hidden_seed")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -5,6 +5,7 @@ compares. A batch prepares once and grades many submissions against the same ref
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from graders import feedback
+from graders import feedback, wire
 from graders.compare import compare
 from graders.course import Course, Exercise
 from graders.reference import Ref, select_devices, to_numpy
@@ -43,12 +44,18 @@ def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def prepare(exercises, devices: list[str], seed: str = PUBLIC_SEED) -> list[Prepared]:
+def prepare(exercises, devices: list[str], hidden_seed: str | None = None) -> list[Prepared]:
+    """Cases and references for each exercise: the public cases, then with a secret seed the
+    hidden ones, which a learner who hard-coded the public answers cannot have seen."""
     refs = [_ref(device) for device in devices]
     prepared = []
     for exercise in exercises:
         grader = grader_for(exercise)
-        cases = grader.cases(case_rng(exercise.id, seed))
+        cases = grader.cases(case_rng(exercise.id, PUBLIC_SEED))
+        if hidden_seed:
+            public = {wire.encode(dict(case.inputs)) for case in cases}
+            cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, hidden_seed))
+                      if wire.encode(dict(case.inputs)) not in public]
         expected = [_reference(grader, case, refs) for case in cases]
         prepared.append(Prepared(exercise, grader, cases, expected, devices))
     return prepared
@@ -79,11 +86,12 @@ def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionRe
 
 
 def grade_folder(course: Course, submission: Path, target: str | None = None,
-                 device: str = "auto", seed: str = PUBLIC_SEED) -> SubmissionResult:
-    """Grade one folder of unit modules; its worker starts first so NumPy loads while torch does."""
+                 device: str = "auto") -> SubmissionResult:
+    """Grade one folder of unit modules on the public cases; its worker starts first, so that
+    NumPy loads while torch does."""
     exercises = course.select(target)
     with Sandbox(submission, course.limits) as sandbox:
-        prepared = prepare(exercises, select_devices(device), seed)
+        prepared = prepare(exercises, select_devices(device))
         return grade(prepared, sandbox, submission.name)
 
 

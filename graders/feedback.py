@@ -39,7 +39,8 @@ def _num(v) -> str:
 
 def on_input(case: Case) -> str:
     inputs = "; ".join(f"{name} = {show(value)}" for name, value in case.inputs.items())
-    return f"On input {inputs}" if inputs else "Called with no arguments"
+    hidden = " (a hidden case)" if case.hidden else ""
+    return f"On input{hidden} {inputs}" if inputs else "Called with no arguments"
 
 
 def mismatch(m: Mismatch) -> str:

@@ -19,6 +19,7 @@ class Case:
 
     inputs: Mapping[str, Any]
     label: str = ""
+    hidden: bool = False  # drawn from the instructor's secret seed
 
     @property
     def args(self) -> tuple:
