@@ -113,7 +113,7 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
                 return _fail(result, "failed", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
-            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported"):
+            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported") and not outcome.importing:
                 text = f"{feedback.on_input(case)}: {text}"
             if isinstance(wanted, Raises):
                 text += f" Here the contract asks for {wanted.error}."

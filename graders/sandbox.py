@@ -9,6 +9,7 @@ gets that failure at once.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import resource
 import selectors
@@ -43,6 +44,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     mutated: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    importing: bool = False  # it happened while importing the module, before any call
 
     @classmethod
     def from_reply(cls, reply: dict) -> "Outcome":
@@ -109,12 +111,12 @@ class Sandbox:
         gets a fresh child process of the worker, which imports the module first."""
         if self._exercise != (module, function):
             self._end_exercise()
-            if module in self._broken:
-                return self._broken[module]
+            if module in self._broken:  # told again, at no cost
+                return dataclasses.replace(self._broken[module], seconds=0.0)
             loaded = self._request({"module": module}, f"importing {module}.py")
             if loaded.kind != "ok":
-                self._broken[module] = loaded
-                return loaded
+                self._broken[module] = dataclasses.replace(loaded, importing=True)
+                return self._broken[module]
             self._exercise = (module, function)
         return self._request({"module": module, "function": function, "args": list(args)}, "")
 

@@ -192,7 +192,7 @@ def _snapshot(value) -> bytes | None:
 
 
 def _one_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
+    text = (err.msg if isinstance(err, SyntaxError) else str(err)).strip().splitlines()
     return text[0][:300] if text else ""
 
 

@@ -1,0 +1,2 @@
+def binary_cross_entropy(y, p):
+    raise BaseException('boom')

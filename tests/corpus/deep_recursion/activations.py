@@ -1,0 +1,2 @@
+def relu_grad(x):
+    return relu_grad(x)

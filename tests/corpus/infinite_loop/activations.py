@@ -1,0 +1,3 @@
+def relu(x):
+    while True:
+        pass

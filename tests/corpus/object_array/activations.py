@@ -1,0 +1,2 @@
+def relu(x):
+    return np.array([1, 'a'], dtype=object)

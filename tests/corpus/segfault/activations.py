@@ -1,0 +1,5 @@
+import faulthandler
+
+
+def tanh_grad(x):
+    faulthandler._sigsegv()
