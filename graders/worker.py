@@ -220,14 +220,27 @@ def serve(submission: Path) -> None:
     wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
     gc.freeze()
     wire.write_frame(outbox, wire.encode({"ready": True}))
+    _die_with_parent()
     while (frame := wire.read_frame(0)) is not None:
         child = os.fork()
         if child == 0:
+            _die_with_parent()
             _serve_exercise(submission, wire.decode(frame), outbox)
         _, status = os.waitpid(child, 0)
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == ENDED):
             # the child died in the middle of a request: say how, in its reply's place
             wire.write_frame(outbox, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
+
+
+def _die_with_parent() -> None:
+    """Linux: when the grader is killed, its worker goes too, and with it a child stuck in an
+    endless loop, rather than spinning on as an orphan."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent's kill of the process group still ends them
 
 
 def _serve_exercise(submission: Path, request: dict, outbox: int) -> None:

@@ -157,3 +157,20 @@ def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded
     relu = next(ex for ex in hidden["exercises"] if ex["id"] == "activations.relu")
     assert relu["status"] == "failed" and "(a hidden case)" in relu["message"]
     assert hidden["score"] == 70 - relu["max_score"]
+
+
+def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
+    out = graded["where"] / "report.json"
+    out.write_text('{"previous": "report"}\n', encoding="utf-8")
+    run = subprocess.Popen([str(COURSE), "--root", str(graded["root"]), "grade", str(graded["where"] / "infinite_loop"),
+                            "--format", "json", "--out", str(out), "--device", "cpu"])
+    time.sleep(CALL_SECONDS)  # in the middle of grading: the endless loop holds it for 3 s
+    run.kill()
+    run.wait()
+    assert json.loads(out.read_text(encoding="utf-8")) == {"previous": "report"}
+    assert [p.name for p in graded["where"].glob(".report.json.*")] == []
+    if shutil.which("pgrep") is None:
+        return
+    time.sleep(0.5)  # the worker, and its child stuck in the loop, die with the grader
+    left = subprocess.run(["pgrep", "-f", f"worker.py {graded['where'] / 'infinite_loop'}"], capture_output=True)
+    assert left.stdout == b"", "a worker outlived the grader"
