@@ -7,6 +7,7 @@ no such folder, no such device).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -19,7 +20,10 @@ from rich.table import Table
 from graders import course as course_data
 from graders import report
 from graders.course import CourseError
+from graders.batch import BatchError, grade_many
 from graders.engine import grade, grade_folder, prepare
+from graders.gradebook import Gradebook, GradebookError
+from graders.release import ReleaseError, release
 from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
 from graders.sandbox import Sandbox
 
@@ -36,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
         return args.run(args, course, console)
-    except (CourseError, DeviceError, UsageError) as err:
+    except (CourseError, DeviceError, GradebookError, UsageError) as err:
         Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}")
         return USAGE
 
@@ -67,8 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     device_option(p)
     p.set_defaults(run=_verify)
 
-    p = commands.add_parser("grade", help="grade submission folders (same modules as exercises/)")
-    p.add_argument("submissions", nargs="+", type=Path, metavar="DIR")
+    p = commands.add_parser("grade", help="grade submissions: folders of unit modules, .zip files, .ipynb notebooks")
+    p.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: the cores)")
+    p.add_argument("--gradebook", type=Path, metavar="PATH",
+                   help="record each result in this SQLite file as it is done; a re-run skips what it holds")
+    p.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
@@ -76,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="add hidden cases drawn from this secret (default: $COURSE_HIDDEN_SEED, or instructor.toml)")
     device_option(p)
     p.set_defaults(run=_grade)
+
+    p = commands.add_parser("release", help="instructors: write the learners' copy (no solutions, no secrets)")
+    p.add_argument("out", type=Path, metavar="DIR")
+    p.set_defaults(run=_release)
     return parser
 
 
@@ -106,7 +118,7 @@ def _hint(args, course, console) -> int:
 def _verify(args, course, console) -> int:
     solutions = course.root / "solutions"
     if not solutions.is_dir():
-        raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course")
+        raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`")
     devices = select_devices(args.device)
     # live references, computed once for both folders; hidden cases too, where the instructor has a secret
     prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root))
@@ -133,33 +145,48 @@ def _verify(args, course, console) -> int:
 
 
 def _grade(args, course, console) -> int:
-    for folder in args.submissions:
-        if not folder.is_dir():
-            raise UsageError(f"{folder} is not a folder; pass folders that hold the unit modules (activations.py, ...)")
+    for path in args.submissions:
+        if not path.exists():
+            raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
     prepared = prepare(course.exercises, select_devices(args.device), secret)
-    results = []
-    for folder in args.submissions:
-        with Sandbox(folder, course.limits) as sandbox:
-            results.append(grade(prepared, sandbox, folder.resolve().name))
+    with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
+        try:
+            results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade)
+        except BatchError as err:
+            raise UsageError(str(err)) from None
     if args.format == "table" and not args.out:
         for result in results:
             console.print(report.table(course, result))
-    elif args.format == "json":
-        text = report.to_json(results) + "\n"
+    else:
+        text = _render(args.format, course, results)
         if args.out:
             _write_atomically(args.out, text)
         else:
             sys.stdout.write(text)
-    else:
-        capture = Console(file=io.StringIO(), width=120, highlight=False)
-        for result in results:
-            capture.print(report.table(course, result))
-        _write_atomically(args.out, capture.file.getvalue())
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
         return NOT_PASSED
+    return OK
+
+
+def _render(fmt: str, course, results) -> str:
+    if fmt == "json":
+        return report.to_json(results) + "\n"
+    capture = Console(file=io.StringIO(), width=120, highlight=False)
+    for result in results:
+        capture.print(report.table(course, result))
+    return capture.file.getvalue()
+
+
+def _release(args, course, console) -> int:
+    try:
+        shipped = release(course, args.out)
+    except ReleaseError as err:
+        raise UsageError(str(err)) from None
+    console.print(f"Wrote the learners' copy to {args.out}: {', '.join(shipped)}")
+    console.print("It has no solutions/ and no instructor.toml; `course check` works there, `course verify` does not.")
     return OK
 
 

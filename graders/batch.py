@@ -1,0 +1,81 @@
+"""Grading a class: submissions in parallel against one set of references, each result
+recorded in the gradebook the moment it is done."""
+from __future__ import annotations
+
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
+
+from graders.course import Course
+from graders.engine import Prepared, grade
+from graders.gradebook import Gradebook
+from graders.results import ExerciseResult, SubmissionResult
+from graders.sandbox import Sandbox
+from graders.submissions import SubmissionError, learner_of, open_submission
+
+
+class BatchError(Exception):
+    pass
+
+
+def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs: int,
+               gradebook: Gradebook | None = None, regrade: bool = False) -> list[SubmissionResult]:
+    """Every submission's result, in the order given. With a gradebook, a submission it already
+    holds unchanged is not graded again (unless `regrade`), and each new result is committed
+    as soon as it is ready, so an interrupted batch resumes where it stopped."""
+    learners = [learner_of(path) for path in paths]
+    if len(set(learners)) < len(learners):
+        twice = sorted({name for name in learners if learners.count(name) > 1})
+        raise BatchError(f"more than one submission for {', '.join(twice)}; each learner's folder or file name must be unique")
+    known = {learner: gradebook.digest(learner) for learner in learners} if gradebook and not regrade else {}
+    results: dict[str, SubmissionResult] = {}
+    with _progress(len(paths)) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        task = progress.add_task("grading", total=len(paths))
+        futures = {pool.submit(_grade_one, course, path, prepared, known.get(learner)): path
+                   for path, learner in zip(paths, learners)}
+        for future in as_completed(futures):
+            result, source, digest = future.result()
+            if result is None:  # unchanged since it was graded: the gradebook's record stands
+                result = gradebook.results([learner_of(futures[future])])[0]
+            elif gradebook is not None:
+                gradebook.record(result, source, digest)
+            results[result.submission] = result
+            progress.advance(task)
+    return [results[learner] for learner in learners]
+
+
+def _grade_one(course: Course, path: Path, prepared: list[Prepared], graded_digest: str | None):
+    """(result, source, digest); result None when the gradebook holds this very submission."""
+    learner = learner_of(path)
+    with tempfile.TemporaryDirectory(prefix=f"course-{learner}-") as scratch:
+        try:
+            submission = open_submission(path, course, Path(scratch))
+        except SubmissionError as err:
+            return unreadable(prepared, learner, str(err)), str(path), ""
+        if submission.digest == graded_digest:
+            return None, str(path), submission.digest
+        with Sandbox(submission.folder, course.limits) as sandbox:
+            return grade(prepared, sandbox, learner), str(path), submission.digest
+
+
+def unreadable(prepared: list[Prepared], learner: str, reason: str) -> SubmissionResult:
+    """A submission that could not be read: every exercise is an error that says why."""
+    return SubmissionResult(learner, [
+        ExerciseResult(p.exercise.id, "error", 0, p.exercise.points, f"the submission could not be read: {reason}",
+                       devices=list(p.devices)) for p in prepared])
+
+
+class _Rate(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.1f} submissions/s" if task.speed else "")
+
+
+def _progress(total: int) -> Progress:
+    """Submissions done, rate, time left: on a terminal only, so logs and pipes stay clean."""
+    console = Console(stderr=True)
+    return Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
+                    console=console, disable=not console.is_terminal or total < 2)

@@ -1,0 +1,226 @@
+"""Renderings of result records for instructors: a CSV grade table, per-learner Markdown and
+HTML feedback, and a class summary page. Pure functions of (course, results) that return text.
+
+Every page is self-contained (inline CSS, images as data URIs, no links) so it works offline
+and can be mailed as one file. Learner-provided strings (submission ids, messages, mistake
+names) are escaped for the format they land in.
+"""
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import re
+import statistics
+from collections import Counter
+from html import escape
+
+from graders.course import Course
+from graders.report import MARK
+from graders.results import STATUSES, ExerciseResult, SubmissionResult
+
+COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#a40e26", "timeout": "#8250df",
+          "missing": "#9a6700", "not-implemented": "#6e7781"}
+CSS = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+       "color:#1f2328}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
+       "th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}"
+       "pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}"
+       ".bar{background:#d0d7de;height:.8rem;border-radius:.4rem;width:20rem}"
+       ".bar div{background:#1a7f37;height:100%;border-radius:.4rem}"
+       + "".join(f".{s}{{color:{c};font-weight:600}}" for s, c in COLOUR.items()))
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+def _both(title: dict[str, str]) -> str:
+    return " · ".join(t for t in (title.get("en", ""), title.get("ko", "")) if t)
+
+
+def _units(course: Course, result: SubmissionResult) -> list[tuple[str, list[tuple[ExerciseResult, str, tuple]]]]:
+    """The result's records grouped by course unit, in course order, as (unit title, rows); each
+    row is (record, "en · ko" title, hints). Records of ids the course lacks come last."""
+    by_id = {r.id: r for r in result.exercises}
+    groups = []
+    for unit in course.units:
+        rows = [(by_id.pop(ex.id), _both(ex.title), ex.hints) for ex in unit.exercises if ex.id in by_id]
+        if rows:
+            groups.append((_both(unit.title), rows))
+    if by_id:
+        groups.append(("Other", [(r, "", ()) for r in by_id.values()]))
+    return groups
+
+
+def _heading(result: SubmissionResult) -> tuple[str, str]:
+    """(score line, progress line) shared by the Markdown and HTML reports."""
+    done = sum(r.passed for r in result.exercises)
+    return (f"{result.score}/{result.max_score} points ({result.percent:.1f}%)",
+            f"{done}/{len(result.exercises)} exercises passed")
+
+
+def _fence(text: str) -> str:
+    """A Markdown code fence longer than any run of backticks inside `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _md(text: str) -> str:
+    """Text safe in a Markdown table cell or heading: markup characters shown, not obeyed."""
+    for ch in "\\`*_[]<>|&~#":
+        text = text.replace(ch, "\\" + ch)
+    return text.replace("\n", " ")
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def _status_html(status: str) -> str:
+    return f'<span class="{escape(status)}">{escape(MARK.get(status, ""))} {escape(status)}</span>'
+
+
+# --- 1. the grade table -----------------------------------------------------------------------
+
+def csv_table(course: Course, results: list[SubmissionResult]) -> str:
+    """One row per learner, sorted: learner, each exercise's score in course order, total,
+    max_total, percent. An exercise a learner's records lack is an empty cell. Lines end in
+    CRLF (RFC 4180, so a field with a stray CR is quoted too): write with open(..., newline="")."""
+    ids = [ex.id for ex in course.exercises]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["learner", *ids, "total", "max_total", "percent"])
+    for result in sorted(results, key=lambda r: r.submission):
+        scores = {r.id: r.score for r in result.exercises}
+        writer.writerow([result.submission, *(scores.get(i, "") for i in ids),
+                         result.score, result.max_score, f"{result.percent:.1f}"])
+    return out.getvalue()
+
+
+# --- 2. and 3. one learner's feedback ---------------------------------------------------------
+
+def markdown_report(course: Course, result: SubmissionResult) -> str:
+    score, progress = _heading(result)
+    groups = _units(course, result)
+    filled = round(20 * sum(r.passed for r in result.exercises) / max(len(result.exercises), 1))
+    lines = [f"# {_md(result.submission)}: {score}", "",
+             f"Progress: `{'█' * filled}{'░' * (20 - filled)}` {progress}", ""]
+    for unit, rows in groups:
+        lines += [f"## {_md(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
+        lines += [f"| `{r.id}` | {_md(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
+                  for r, title, _ in rows]
+        lines.append("")
+    todo = [row for _, rows in groups for row in rows if not row[0].passed]
+    lines += ["## What to look at next", ""] if todo else ["All exercises passed. Well done! 🎉", ""]
+    for r, title, hints in todo:
+        lines += [f"### {MARK.get(r.status, '')} `{r.id}` {_md(title)} ({r.status})", ""]
+        if r.message:
+            fence = _fence(r.message)
+            lines += [f"{fence}text", r.message, fence, ""]
+        if hints:
+            lines += ["Hints:", ""] + [f"- {h.get('en', '')}  \n  {h.get('ko', '')}" for h in hints] + [""]
+    return "\n".join(lines)
+
+
+def html_report(course: Course, result: SubmissionResult) -> str:
+    score, progress = _heading(result)
+    groups = _units(course, result)
+    passed = sum(r.passed for r in result.exercises)
+    width = 100 * passed / max(len(result.exercises), 1)
+    body = [f"<h1>{escape(result.submission)}: {escape(score)}</h1>",
+            f'<div class="bar"><div style="width:{width:.1f}%"></div></div>',
+            f"<p>Progress: {escape(progress)}</p>"]
+    for unit, rows in groups:
+        body.append(f"<h2>{escape(unit)}</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
+                    "<th>status</th><th>points</th></tr>")
+        body += [f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(title)}</td>"
+                 f"<td>{_status_html(r.status)}</td><td>{r.score}/{r.max_score}</td></tr>"
+                 for r, title, _ in rows]
+        body.append("</table>")
+    todo = [row for _, rows in groups for row in rows if not row[0].passed]
+    body.append("<h2>What to look at next</h2>" if todo else "<p>All exercises passed. Well done! 🎉</p>")
+    for r, title, hints in todo:
+        body.append(f"<h3>{_status_html(r.status)} <code>{escape(r.id)}</code> {escape(title)}</h3>")
+        if r.message:
+            body.append(f"<pre>{escape(r.message)}</pre>")
+        if hints:
+            body.append("<p>Hints:</p>\n<ul>" + "".join(
+                f'<li>{escape(h.get("en", ""))}<br><span lang="ko">{escape(h.get("ko", ""))}</span></li>'
+                for h in hints) + "</ul>")
+    return _page(f"{result.submission}: {score}", "\n".join(body) + "\n")
+
+
+# --- 4. the class at a glance -----------------------------------------------------------------
+
+def _histogram(percents: list[float]) -> str:
+    """A PNG histogram of the learners' percent scores, as a data URI."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    try:
+        ax.hist(percents, bins=range(0, 101, 10), color="#1a7f37", edgecolor="white")
+        ax.set_xlabel("score (%)")
+        ax.set_ylabel("learners")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.tight_layout()
+        png = io.BytesIO()
+        fig.savefig(png, format="png")
+    finally:
+        plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
+
+
+def exercise_stats(course: Course, results: list[SubmissionResult]) -> list[tuple[str, str, int, int, str]]:
+    """(id, English title, passed, graded, most common non-passed status or "") per exercise,
+    most failed first, ties in course order. Ties between statuses go to the earlier in STATUSES."""
+    titles = {ex.id: ex.title.get("en", "") for ex in course.exercises}
+    records: dict[str, list[ExerciseResult]] = {i: [] for i in titles}
+    for result in results:
+        for r in result.exercises:
+            records.setdefault(r.id, []).append(r)
+    rows = []
+    for i, rs in records.items():
+        if not rs:
+            continue
+        failed = Counter(r.status for r in rs if not r.passed)
+        worst = min(failed, key=lambda s: (-failed[s], STATUSES.index(s) if s in STATUSES else len(STATUSES)),
+                    default="")
+        rows.append((i, titles.get(i, ""), len(rs) - sum(failed.values()), len(rs), worst))
+    order = list(records)
+    return sorted(rows, key=lambda row: (row[2] - row[3], order.index(row[0])))
+
+
+def top_mistakes(results: list[SubmissionResult], n: int = 10) -> list[tuple[str, str, int]]:
+    """(mistake, exercise id, count), most named first, ties alphabetical."""
+    counts = Counter((r.mistake, r.id) for result in results for r in result.exercises if r.mistake)
+    return sorted(((m, i, c) for (m, i), c in counts.items()), key=lambda t: (-t[2], t[0], t[1]))[:n]
+
+
+def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
+    title = course.title.get("en", "Course")
+    body = [f"<h1>Class summary · {escape(title)}</h1>", f"<p>Learners: {len(results)}</p>"]
+    if not results:
+        body.append("<p>No results yet: grade some submissions, then render this page again.</p>")
+        return _page(f"Class summary: {title}", "\n".join(body) + "\n")
+    percents = [r.percent for r in results]
+    points = [r.score for r in results]
+    body += [f"<p>Mean score: {statistics.mean(points):.1f} points ({statistics.mean(percents):.1f}%) · "
+             f"median: {statistics.median(points):g} points ({statistics.median(percents):.1f}%)</p>",
+             f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">',
+             "<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
+             "<th>passed</th><th>most common problem</th></tr>"]
+    body += [f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td>"
+             f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
+             for i, t, ok, n, worst in exercise_stats(course, results)]
+    body.append("</table>\n<h2>Mistakes most named</h2>")
+    mistakes = top_mistakes(results)
+    if mistakes:
+        body.append("<table>\n<tr><th>mistake</th><th>exercise</th><th>count</th></tr>" + "".join(
+            f"<tr><td>{escape(m)}</td><td><code>{escape(i)}</code></td><td>{c}</td></tr>"
+            for m, i, c in mistakes) + "</table>")
+    else:
+        body.append("<p>No known mistake was named.</p>")
+    return _page(f"Class summary: {title}", "\n".join(body) + "\n")

@@ -1,0 +1,138 @@
+"""Submissions in the forms learners hand them in, turned into a folder of unit modules.
+
+A folder of modules is graded as it is; a zip is unpacked (safely) and a notebook's code
+cells become its unit's module. The learner's id is the folder or file name.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from graders.course import Course
+
+MAX_UNPACKED_BYTES = 20 * 2**20  # a zip may not unpack to more than this
+IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
+
+
+class SubmissionError(Exception):
+    """A submission that can't be read; the message says why and what to hand in instead."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    learner: str
+    source: Path  # what was handed in
+    folder: Path  # the unit modules to grade
+    digest: str  # of the modules' contents: a changed submission is graded again
+
+
+def learner_of(path: Path) -> str:
+    path = Path(path).resolve()
+    return path.name if path.is_dir() else path.stem
+
+
+def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
+    """The submission at `path` as a folder of unit modules; `scratch` is this submission's own
+    empty folder for unpacked files."""
+    path = Path(path)
+    if path.is_dir():
+        folder = path
+        if any(path.glob("*.ipynb")):
+            folder = _copy_modules(path, scratch)
+            _convert_notebooks(path.glob("*.ipynb"), folder, course)
+    elif path.suffix == ".zip":
+        folder = _unzip(path, scratch)
+        _convert_notebooks(folder.glob("*.ipynb"), folder, course)
+    elif path.suffix == ".ipynb":
+        folder = scratch
+        _convert_notebooks([path], folder, course)
+    elif not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    else:
+        raise SubmissionError(f"{path.name} is not a folder, a .zip or a .ipynb notebook; hand in one of those")
+    units = {unit.name for unit in course.units}
+    modules = sorted(p for p in folder.glob("*.py") if p.stem in units)
+    if not modules:
+        raise SubmissionError(f"{path.name} holds none of the course's modules ({', '.join(sorted(units))}.py)")
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
+    return Submission(learner_of(path), path, folder, digest.hexdigest())
+
+
+def _copy_modules(path: Path, scratch: Path) -> Path:
+    for module in path.glob("*.py"):
+        shutil.copy(module, scratch / module.name)
+    return scratch
+
+
+def _unzip(path: Path, scratch: Path) -> Path:
+    """Unpack only .py and .ipynb files, flattened into `scratch`: no path in the archive can
+    write outside it, and a zip bomb stops at MAX_UNPACKED_BYTES."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise SubmissionError(f"{path.name} is not a readable zip file ({err})") from None
+    with archive:
+        members = [m for m in archive.infolist()
+                   if not m.is_dir() and m.filename.endswith((".py", ".ipynb")) and "__MACOSX" not in m.filename]
+        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
+            raise SubmissionError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB")
+        for member in members:
+            name = Path(member.filename).name
+            if (scratch / name).exists():
+                raise SubmissionError(f"{path.name} holds {name} twice; zip one folder of modules")
+            with archive.open(member) as source:
+                data = source.read(MAX_UNPACKED_BYTES + 1)
+            if len(data) > member.file_size:  # the header lied about the size
+                raise SubmissionError(f"{path.name}: {member.filename} is larger than its zip entry says")
+            (scratch / name).write_bytes(data)
+    return scratch
+
+
+def _convert_notebooks(notebooks, folder: Path, course: Course) -> None:
+    for notebook in notebooks:
+        source = notebook_source(notebook)
+        unit = _unit_of(notebook, source, course)
+        if not (folder / f"{unit}.py").exists():  # a module beside its notebook wins
+            (folder / f"{unit}.py").write_text(source, encoding="utf-8")
+
+
+def notebook_source(path: Path) -> str:
+    """The code cells of a notebook as one module, IPython-only lines commented out."""
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise SubmissionError(f"{path.name} is not a readable Jupyter notebook ({err})") from None
+    parts = []
+    for cell in cells:
+        text = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
+        parts.append("\n".join(f"# {line}" if IPYTHON_ONLY.match(line) else line for line in text.splitlines()))
+    return "\n\n".join(parts) + "\n"
+
+
+def _unit_of(path: Path, source: str, course: Course) -> str:
+    """The notebook's unit: named in its metadata, or its file name, or the unit whose
+    functions it defines."""
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    units = {unit.name: {ex.function for ex in unit.exercises} for unit in course.units}
+    named = metadata.get("course", {}).get("unit") if isinstance(metadata.get("course"), dict) else None
+    for candidate in (named, path.stem):
+        if candidate in units:
+            return candidate
+    try:
+        defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
+    except SyntaxError:
+        defined = set()
+    best = max(units, key=lambda unit: len(units[unit] & defined))
+    if not units[best] & defined:
+        raise SubmissionError(f"{path.name}: can't tell which unit this notebook is for; name it after the unit "
+                              f"(e.g. activations.ipynb)")
+    return best
