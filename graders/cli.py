@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graders import course as course_data
-from graders import report
+from graders import exports, report
 from graders.course import CourseError
 from graders.batch import BatchError, grade_many
 from graders.engine import grade, grade_folder, prepare
@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="add hidden cases drawn from this secret (default: $COURSE_HIDDEN_SEED, or instructor.toml)")
     device_option(p)
     p.set_defaults(run=_grade)
+
+    p = commands.add_parser("export", help="instructors: the gradebook as CSV, per-learner reports, or a class summary")
+    p.add_argument("--gradebook", type=Path, required=True, metavar="PATH")
+    p.add_argument("--format", choices=("csv", "markdown", "html", "summary"), default="csv",
+                   help="csv: a row per learner; markdown/html: a feedback report per learner; summary: the class, as HTML")
+    p.add_argument("--learner", help="only this learner (markdown/html)")
+    p.add_argument("--out", type=Path, help="a file (csv, summary), or a folder for one report per learner")
+    p.set_defaults(run=_export)
 
     p = commands.add_parser("release", help="instructors: write the learners' copy (no solutions, no secrets)")
     p.add_argument("out", type=Path, metavar="DIR")
@@ -180,6 +188,35 @@ def _render(fmt: str, course, results) -> str:
     return capture.file.getvalue()
 
 
+def _export(args, course, console) -> int:
+    if not args.gradebook.is_file():
+        raise UsageError(f"{args.gradebook} does not exist; make it with `course grade ... --gradebook {args.gradebook}`")
+    with Gradebook(args.gradebook) as gradebook:
+        results = gradebook.results([args.learner] if args.learner else None)
+    if args.learner and not results:
+        raise UsageError(f"the gradebook has no learner {args.learner!r}")
+    if args.format in ("csv", "summary") or (args.learner and not args.out):
+        render = {"csv": exports.csv_table, "summary": exports.class_summary_html}.get(args.format)
+        text = render(course, results) if render else _learner_report(args.format, course, results[0])
+        if args.out:
+            _write_atomically(args.out, text)
+        else:
+            sys.stdout.write(text)
+        return OK
+    if args.out is None:
+        raise UsageError(f"--format {args.format} writes one file per learner: pass --out FOLDER (or --learner ID)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = ".md" if args.format == "markdown" else ".html"
+    for result in results:
+        _write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
+    console.print(f"Wrote {len(results)} {args.format} reports to {args.out}")
+    return OK
+
+
+def _learner_report(fmt: str, course, result) -> str:
+    return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
+
+
 def _release(args, course, console) -> int:
     try:
         shipped = release(course, args.out)
@@ -195,6 +232,9 @@ def _write_atomically(path: Path, text: str) -> None:
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
                                      prefix=f".{path.name}.") as tmp:
         tmp.write(text)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp.name, 0o666 & ~umask)  # as an ordinary new file, not the temporary file's 0600
     os.replace(tmp.name, path)
 
 
