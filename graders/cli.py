@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graders import course as course_data
-from graders import exports, report
+from graders import ci_formats, exports, report
 from graders.course import CourseError
 from graders.batch import BatchError, grade_many
 from graders.engine import grade, grade_folder, prepare
@@ -28,6 +29,7 @@ from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
 from graders.sandbox import Sandbox
 
 OK, NOT_PASSED, USAGE = 0, 1, 2
+FORMATS = ("table", "json", "junit", "gradescope", "classroom")
 
 
 class UsageError(Exception):
@@ -77,7 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--gradebook", type=Path, metavar="PATH",
                    help="record each result in this SQLite file as it is done; a re-run skips what it holds")
     p.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=FORMATS, default="table",
+                   help="table; json (the records); junit (XML for CI test reports); gradescope (results.json); "
+                        "classroom (GitHub Classroom: the Points notice, $GITHUB_OUTPUT's result, a job summary)")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
     p.add_argument("--hidden-seed", metavar="SECRET",
@@ -92,6 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--learner", help="only this learner (markdown/html)")
     p.add_argument("--out", type=Path, help="a file (csv, summary), or a folder for one report per learner")
     p.set_defaults(run=_export)
+
+    p = commands.add_parser("gradescope", help="instructors: build the Gradescope autograder zip")
+    p.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP")
+    p.set_defaults(run=_gradescope)
 
     p = commands.add_parser("release", help="instructors: write the learners' copy (no solutions, no secrets)")
     p.add_argument("out", type=Path, metavar="DIR")
@@ -153,6 +161,8 @@ def _verify(args, course, console) -> int:
 
 
 def _grade(args, course, console) -> int:
+    if args.format in ("gradescope", "classroom") and len(args.submissions) > 1:
+        raise UsageError(f"--format {args.format} reports one submission; grade them one at a time")
     for path in args.submissions:
         if not path.exists():
             raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
@@ -182,6 +192,12 @@ def _grade(args, course, console) -> int:
 def _render(fmt: str, course, results) -> str:
     if fmt == "json":
         return report.to_json(results) + "\n"
+    if fmt == "junit":
+        return ci_formats.junit_xml(course, results)
+    if fmt == "gradescope":
+        return json.dumps(ci_formats.gradescope_results(course, results[0]), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "classroom":  # also appends to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY where set
+        return ci_formats.emit_classroom(course, results[0], os.environ) + "\n"
     capture = Console(file=io.StringIO(), width=120, highlight=False)
     for result in results:
         capture.print(report.table(course, result))
@@ -215,6 +231,17 @@ def _export(args, course, console) -> int:
 
 def _learner_report(fmt: str, course, result) -> str:
     return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
+
+
+def _gradescope(args, course, console) -> int:
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    try:
+        members = ci_formats.build_gradescope_zip(course.root, args.out)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    console.print(f"Wrote {args.out} ({len(members)} files): upload it as the assignment's autograder on Gradescope.")
+    return OK
 
 
 def _release(args, course, console) -> int:

@@ -42,10 +42,14 @@ def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
     empty folder for unpacked files."""
     path = Path(path)
     if path.is_dir():
-        folder = path
-        if any(path.glob("*.ipynb")):
-            folder = _copy_modules(path, scratch)
-            _convert_notebooks(path.glob("*.ipynb"), folder, course)
+        inner = _inner_folder(path, course)
+        if inner is None:  # e.g. an upload that holds only the learner's zip
+            return open_submission(only_zip, course, scratch) if (only_zip := _only_zip(path)) else \
+                _no_modules(path, course)
+        folder = inner
+        if any(inner.glob("*.ipynb")):
+            folder = _copy_modules(inner, scratch)
+            _convert_notebooks(inner.glob("*.ipynb"), folder, course)
     elif path.suffix == ".zip":
         folder = _unzip(path, scratch)
         _convert_notebooks(folder.glob("*.ipynb"), folder, course)
@@ -59,11 +63,34 @@ def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
     units = {unit.name for unit in course.units}
     modules = sorted(p for p in folder.glob("*.py") if p.stem in units)
     if not modules:
-        raise SubmissionError(f"{path.name} holds none of the course's modules ({', '.join(sorted(units))}.py)")
+        _no_modules(path, course)
     digest = hashlib.sha256()
     for module in modules:
         digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
     return Submission(learner_of(path), path, folder, digest.hexdigest())
+
+
+def _inner_folder(path: Path, course: Course) -> Path | None:
+    """The folder holding the unit modules or notebooks: `path` itself, or the subfolder (two
+    levels down at most) holding the most of them, as when a learner hands in `exercises/`."""
+    names = {f"{unit.name}{suffix}" for unit in course.units for suffix in (".py", ".ipynb")}
+    folders = [path, *(p for p in path.glob("*") if p.is_dir()), *(p for p in path.glob("*/*") if p.is_dir())]
+    counts = {folder: sum((folder / name).is_file() for name in names) for folder in folders
+              if "__MACOSX" not in folder.parts}
+    best = max(counts, key=lambda folder: counts[folder])
+    if counts[best]:
+        return best
+    return path if any(path.glob("*.ipynb")) else None
+
+
+def _only_zip(path: Path) -> Path | None:
+    files = [p for p in path.iterdir() if p.is_file()]
+    return files[0] if len(files) == 1 and files[0].suffix == ".zip" else None
+
+
+def _no_modules(path: Path, course: Course):
+    units = ", ".join(f"{unit.name}.py" for unit in course.units)
+    raise SubmissionError(f"{path.name} holds none of the course's modules ({units}) or their notebooks")
 
 
 def _copy_modules(path: Path, scratch: Path) -> Path:

@@ -3,6 +3,8 @@ unreadable submissions; a batch killed midway resumes and grades every learner e
 from __future__ import annotations
 
 import ast
+import csv
+import io
 import json
 import shutil
 import signal
@@ -191,3 +193,21 @@ def test_a_rerun_skips_what_the_gradebook_holds_unless_regrade(graded_class):
     assert course("grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu").returncode == 0
     again = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert {k for k in again if again[k] != before[k]} == {p.name for p in some}
+
+
+def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_class):
+    export = course("export", "--gradebook", graded_class["gradebook"], "--format", "csv")
+    assert export.returncode == 0, export.stderr
+    table = list(csv.DictReader(io.StringIO(export.stdout)))
+    want = {(p.name if p.is_dir() else p.stem): score for p, score in graded_class["expected"].items()}
+    assert {row["learner"]: int(row["total"]) for row in table} == want
+    assert len(table) == len(want)
+    assert all(sum(int(row[ex.id]) for ex in DATA.exercises) == int(row["total"]) for row in table)
+
+
+def test_reports_and_summary_export(graded_class, tmp_path):
+    assert course("export", "--gradebook", graded_class["gradebook"], "--format", "html",
+                  "--out", tmp_path / "html").returncode == 0
+    assert len(list((tmp_path / "html").glob("*.html"))) == len(graded_class["expected"])
+    summary = course("export", "--gradebook", graded_class["gradebook"], "--format", "summary")
+    assert summary.returncode == 0 and "data:image/png;base64," in summary.stdout

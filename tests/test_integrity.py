@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graders.course import load
 from tests.conftest import ROOT
 
 COURSE = Path(sys.executable).with_name("course")

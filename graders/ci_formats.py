@@ -1,0 +1,221 @@
+"""Result records rendered for CI and course platforms: JUnit XML, Gradescope, GitHub Classroom.
+
+Formats as their sources define them (checked against these copies):
+- JUnit XML: testsuites/testsuite(name, tests, failures, errors, skipped, time)/testcase(classname, name, time)
+  with failure|error|skipped(message, type) and properties/property(name, value), as GitLab reads it
+  (docs.gitlab.com/ci/testing/unit_test_reports) and as windyroad/JUnit-Schema JUnit.xsd describes it.
+- Gradescope: results.json fields score, execution_time, output, visibility, stdout_visibility, tests[]
+  (score, max_score, status "passed"|"failed", name, number, output, visibility); zip root holds setup.sh
+  and run_autograder; /autograder/source, /autograder/submission, /autograder/results/results.json
+  (gradescope-autograders.readthedocs.io/en/latest/specs/, gradescope/autograder_samples docs/specs.md).
+  There is no top-level max_score in the spec, so none is written.
+- GitHub Classroom: a runner step's output `result` is base64 of {"version": 1, "status", "max_score",
+  "tests": [{"name", "status": "pass"|"fail"|"error", "score", "message", "test_code", "filename",
+  "line_no", "duration"}]} (classroom-resources/autograding-command-grader src/main.js: duration in ms);
+  the reporter reads env `<RUNNER ID UPPERCASED>_RESULTS`, sums tests[].score against max_score and
+  annotates title "Autograding complete", message "Points X/Y"
+  (github-education-resources/autograding-grading-reporter src/main.js, src/notify-classroom.js).
+- GitHub Actions: `::notice title=T::message` workflow command; $GITHUB_OUTPUT takes `name=value` lines,
+  $GITHUB_STEP_SUMMARY takes Markdown (docs.github.com, "Workflow commands for GitHub Actions").
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import tomllib
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+from graders.course import COURSE_FILE, Course
+from graders.report import MARK
+from graders.results import ExerciseResult, SubmissionResult
+
+# A learner's message may quote anything; XML 1.0 cannot hold these characters at all.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_JUNIT_TAG = {"failed": "failure", "missing": "failure", "not-implemented": "failure",
+              "error": "error", "timeout": "error"}
+_CLASSROOM_STATUS = {"passed": "pass", "error": "error", "timeout": "error"}  # the rest: "fail"
+
+
+def _feedback(r: ExerciseResult) -> str:
+    """What a learner reads for one exercise: the grader's message, and where the hints are."""
+    if r.passed:
+        return r.message
+    text = r.message.strip() or f"{r.id}: {r.status}"
+    return f"{text}\nHint: course hint {r.id}"
+
+
+def _numbers(course: Course) -> dict[str, str]:
+    """'2.3' for the third exercise of the second unit, as Gradescope numbers tests."""
+    return {ex.id: f"{u}.{e}" for u, unit in enumerate(course.units, 1)
+            for e, ex in enumerate(unit.exercises, 1)}
+
+
+# --- JUnit XML ---------------------------------------------------------------------------------
+
+def _properties(parent: ET.Element, **values) -> None:
+    props = ET.SubElement(parent, "properties")
+    for name, value in values.items():
+        ET.SubElement(props, "property", name=name, value=str(value))
+
+
+def _counts(element: ET.Element, results: list[ExerciseResult]) -> None:
+    tags = [_JUNIT_TAG.get(r.status) for r in results]
+    element.set("tests", str(len(results)))
+    element.set("failures", str(tags.count("failure")))
+    element.set("errors", str(tags.count("error")))
+    element.set("skipped", "0")  # every exercise is graded; an unanswered one scores 0 and fails
+    element.set("time", f"{sum(r.seconds for r in results):.3f}")
+
+
+def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
+    """One <testsuite> per submission, one <testcase> per exercise; UTF-8 text with its declaration."""
+    units = {ex.id: ex.unit for ex in course.exercises}
+    root = ET.Element("testsuites", name=course.title.get("en", "course"))
+    _counts(root, [r for result in results for r in result.exercises])
+    for result in results:
+        suite = ET.SubElement(root, "testsuite", name=result.submission)
+        _counts(suite, result.exercises)
+        _properties(suite, score=result.score, max_score=result.max_score)
+        for r in result.exercises:
+            unit = units.get(r.id, r.id.partition(".")[0])
+            case = ET.SubElement(suite, "testcase", classname=f"{result.submission}.{unit}", name=r.id,
+                                 time=f"{r.seconds:.3f}")
+            _properties(case, score=r.score, max_score=r.max_score)
+            if r.status in _JUNIT_TAG:
+                message = _NOT_XML.sub("\ufffd", r.message)
+                outcome = ET.SubElement(case, _JUNIT_TAG[r.status], type=r.mistake or r.status,
+                                        message=(message.strip().splitlines() or [r.status])[0])
+                outcome.text = message
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# --- Gradescope --------------------------------------------------------------------------------
+
+def gradescope_results(course: Course, result: SubmissionResult) -> dict:
+    """The results.json object of Gradescope's autograder specification (documented keys only)."""
+    titles = {ex.id: ex.title.get("en", ex.id) for ex in course.exercises}
+    numbers = _numbers(course)
+    passed = sum(r.passed for r in result.exercises)
+    return {
+        "score": result.score,
+        "execution_time": round(sum(r.seconds for r in result.exercises), 3),
+        "output": f"{passed}/{len(result.exercises)} exercises passed, {result.score}/{result.max_score} "
+                  f"points. Each exercise below says what went wrong; `course check ID` repeats it locally.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [{"name": f"{r.id} — {titles.get(r.id, r.id)}", "number": numbers.get(r.id, ""),
+                   "score": r.score, "max_score": r.max_score,
+                   "status": "passed" if r.passed else "failed",
+                   "output": _feedback(r), "visibility": "visible"} for r in result.exercises],
+    }
+
+
+# --- GitHub Classroom --------------------------------------------------------------------------
+
+def classroom_result(course: Course, result: SubmissionResult) -> dict:
+    """The object a GitHub Classroom runner step hands to autograding-grading-reporter."""
+    units = {ex.id: ex.unit for ex in course.exercises}
+    tests = [{"name": r.id, "status": _CLASSROOM_STATUS.get(r.status, "fail"), "score": r.score,
+              "message": _feedback(r), "test_code": f"course check {r.id}",
+              "filename": f"exercises/{units.get(r.id, r.id.partition('.')[0])}.py", "line_no": 0,
+              "duration": round(r.seconds * 1000)} for r in result.exercises]
+    statuses = {t["status"] for t in tests}
+    status = "fail" if "fail" in statuses else "error" if "error" in statuses else "pass"
+    return {"version": 1, "status": status, "max_score": result.max_score, "tests": tests}
+
+
+def classroom_base64(obj: dict) -> str:
+    return base64.b64encode(json.dumps(obj, ensure_ascii=False).encode("utf-8")).decode("ascii")
+
+
+def classroom_notice(result: SubmissionResult) -> str:
+    """The annotation GitHub Classroom reads the points from, as the reporter words it."""
+    return f"::notice title=Autograding complete::Points {result.score}/{result.max_score}"
+
+
+def classroom_summary_markdown(course: Course, result: SubmissionResult) -> str:
+    titles = {ex.id: ex.title.get("en", "") for ex in course.exercises}
+    rows = [f"| `{r.id}` {titles.get(r.id, '')} | {MARK[r.status]} {r.status} | {r.score}/{r.max_score} |"
+            for r in result.exercises]
+    passed = sum(r.passed for r in result.exercises)
+    return "\n".join([f"### Autograding: {result.score}/{result.max_score} points", "",
+                      "| exercise | status | points |", "|---|---|---:|", *rows,
+                      f"| **total** | {passed}/{len(result.exercises)} passed | "
+                      f"**{result.score}/{result.max_score}** |"]) + "\n"
+
+
+def emit_classroom(course: Course, result: SubmissionResult, environ=os.environ) -> str:
+    """Append `result=<base64>` to $GITHUB_OUTPUT and the table to $GITHUB_STEP_SUMMARY (where
+    set); return the notice line to print on stdout."""
+    appends = {"GITHUB_OUTPUT": f"result={classroom_base64(classroom_result(course, result))}\n",
+               "GITHUB_STEP_SUMMARY": classroom_summary_markdown(course, result)}
+    for variable, text in appends.items():
+        if environ.get(variable):
+            with open(environ[variable], "a", encoding="utf-8") as out:
+                out.write(text)
+    return classroom_notice(result)
+
+
+# --- The Gradescope autograder archive ---------------------------------------------------------
+
+_SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, to build the autograder image (Ubuntu).
+set -euo pipefail
+PY=python3
+python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || PY=python3.11
+if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import ensurepip' 2>/dev/null; then
+  apt-get update && apt-get install -y "$PY" "$PY-venv"
+fi
+"$PY" -m venv /autograder/venv
+/autograder/venv/bin/pip install --upgrade pip
+# No GPU here: the CPU build of the version pyproject.toml pins, so pip keeps it below.
+/autograder/venv/bin/pip install {torch} --index-url https://download.pytorch.org/whl/cpu
+/autograder/venv/bin/pip install /autograder/source
+"""
+
+_RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for each submission; the learner's files are in /autograder/submission.
+set -uo pipefail
+export PATH=/autograder/venv/bin:$PATH
+mkdir -p /autograder/results
+# a folder of modules, notebooks or a zip, as `course grade` reads them
+course --root /autograder/source grade /autograder/submission --format gradescope --out /autograder/results/results.json
+if [ ! -s /autograder/results/results.json ]; then
+  echo '{"score": 0, "output": "The autograder stopped before grading; your instructor has its log."}' \\
+    > /autograder/results/results.json
+fi
+"""
+
+_SHIPPED = (COURSE_FILE, "pyproject.toml", "README.md", "graders", "exercises")  # never solutions/, tests/
+
+
+def _torch_pin(course_root: Path) -> str:
+    deps = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = [d.replace(" ", "") for d in deps if re.fullmatch(r"torch\s*==\s*[\w.]+", d.strip())]
+    if not pins:
+        raise ValueError("pyproject.toml must pin torch exactly (torch==X.Y.Z); an unpinned torch pulls GBs of CUDA")
+    return pins[0]
+
+
+def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
+    """A Gradescope autograder zip: setup.sh and run_autograder at its root, beside the learner's
+    copy of the course (Gradescope unpacks the zip's root into /autograder/source, the --root)."""
+    scripts = {"setup.sh": _SETUP_SH.replace("{torch}", _torch_pin(course_root)), "run_autograder": _RUN_AUTOGRADER}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in scripts.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100755 << 16  # a regular file, executable
+            archive.writestr(info, text, zipfile.ZIP_DEFLATED)
+        for top in _SHIPPED:
+            path = course_root / top
+            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+            for file in files:
+                relative = file.relative_to(course_root)
+                if "__pycache__" not in relative.parts and file.suffix != ".pyc":
+                    archive.write(file, relative.as_posix())
+        return archive.namelist()
