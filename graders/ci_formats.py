@@ -48,6 +48,15 @@ def _feedback(r: ExerciseResult) -> str:
     return f"{text}\nHint: course hint {r.id}"
 
 
+def _headline(r: ExerciseResult) -> str:
+    """One line for a CI's list of failures: the named mistake, or the message's first finding."""
+    if r.mistake:
+        return f"{r.status}: {r.mistake}"
+    lines = [line.strip() for line in r.message.splitlines() if line.strip()]
+    finding = lines[1] if len(lines) > 1 and lines[0].endswith(":") else (lines[0] if lines else "")
+    return _NOT_XML.sub("\ufffd", f"{r.status}: {finding}" if finding else r.status)
+
+
 def _numbers(course: Course) -> dict[str, str]:
     """'2.3' for the third exercise of the second unit, as Gradescope numbers tests."""
     return {ex.id: f"{u}.{e}" for u, unit in enumerate(course.units, 1)
@@ -88,7 +97,7 @@ def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
             if r.status in _JUNIT_TAG:
                 message = _NOT_XML.sub("\ufffd", r.message)
                 outcome = ET.SubElement(case, _JUNIT_TAG[r.status], type=r.mistake or r.status,
-                                        message=(message.strip().splitlines() or [r.status])[0])
+                                        message=_headline(r))
                 outcome.text = message
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -82,7 +82,8 @@ def test_junit_testcases_carry_the_learner_messages_types_and_scores():
         (outcome,) = cases[r.id].result
         kind, type_ = expected[r.id]
         assert isinstance(outcome, kind) and outcome.type == type_
-        assert outcome.message == r.message.splitlines()[0]
+        assert outcome.message.startswith(f"{r.status}: ")  # one line: the mistake, or the finding
+        assert "\n" not in outcome.message and (r.mistake or "") in outcome.message
         assert outcome.text == r.message
 
 
