@@ -122,7 +122,7 @@ def test_fail_under_is_met_by_full_marks():
 
 def test_grade_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
     message = usage_error(course("grade", tmp_path / "nope"))
-    assert f"{tmp_path / 'nope'} is not a folder" in message
+    assert f"{tmp_path / 'nope'} does not exist" in message
 
 
 def test_grade_out_into_a_missing_folder_is_a_usage_error(tmp_path):
