@@ -19,12 +19,13 @@ from rich.console import Console
 from rich.table import Table
 
 from graders import course as course_data
-from graders import ci_formats, exports, report
+from graders import ci_formats, exports, nbgrader_course, report
 from graders.course import CourseError
 from graders.batch import BatchError, grade_many
 from graders.engine import grade, grade_folder, prepare
 from graders.gradebook import Gradebook, GradebookError
 from graders.release import ReleaseError, release
+from graders.submissions import SubmissionError, open_submission
 from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
 from graders.sandbox import Sandbox
 
@@ -60,8 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     device_option(p)
     p.set_defaults(run=_list)
 
-    p = commands.add_parser("check", help="grade your exercises/ (all, one unit, or one exercise)")
-    p.add_argument("target", nargs="?", help="a unit (activations) or an exercise id (activations.sigmoid)")
+    p = commands.add_parser("check", help="grade your exercises/ (all, one unit, or one exercise), or a notebook")
+    p.add_argument("target", nargs="?",
+                   help="a unit (activations), an exercise id (activations.sigmoid), or a notebook (activations.ipynb)")
     device_option(p)
     p.set_defaults(run=_check)
 
@@ -101,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP")
     p.set_defaults(run=_gradescope)
 
+    p = commands.add_parser("notebooks", help="instructors: the course as an nbgrader course directory")
+    p.add_argument("--out", type=Path, default=Path("nbgrader"), metavar="DIR")
+    p.add_argument("--hidden-seed", metavar="SECRET",
+                   help="the hidden tests' secret (default: $COURSE_HIDDEN_SEED, or instructor.toml; none: no hidden tests)")
+    p.set_defaults(run=_notebooks)
+
     p = commands.add_parser("release", help="instructors: write the learners' copy (no solutions, no secrets)")
     p.add_argument("out", type=Path, metavar="DIR")
     p.set_defaults(run=_release)
@@ -118,7 +126,24 @@ def _list(args, course, console) -> int:
 
 
 def _check(args, course, console) -> int:
+    if args.target and args.target.endswith(".ipynb"):
+        return _check_notebook(Path(args.target), args, course, console)
     result = grade_folder(course, course.root / "exercises", args.target, args.device)
+    report.print_check(console, course, result)
+    return OK if all(r.passed for r in result.exercises) else NOT_PASSED
+
+
+def _check_notebook(path: Path, args, course, console) -> int:
+    """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            submission = open_submission(path, course, Path(scratch))
+        except SubmissionError as err:
+            raise UsageError(str(err)) from None
+        units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]
+        result = grade_folder(course, submission.folder, units[0], args.device)
     report.print_check(console, course, result)
     return OK if all(r.passed for r in result.exercises) else NOT_PASSED
 
@@ -241,6 +266,17 @@ def _gradescope(args, course, console) -> int:
     except ValueError as err:
         raise UsageError(str(err)) from None
     console.print(f"Wrote {args.out} ({len(members)} files): upload it as the assignment's autograder on Gradescope.")
+    return OK
+
+
+def _notebooks(args, course, console) -> int:
+    if not (course.root / "solutions").is_dir():
+        raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
+    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    written = nbgrader_course.build(course, args.out, secret)
+    console.print(f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
+                  + ("" if secret else " (no hidden tests: give --hidden-seed or an instructor.toml for them)"))
+    console.print(f"Next: cd {args.out} && nbgrader generate_assignment <unit>  (then collect, autograde, export)")
     return OK
 
 

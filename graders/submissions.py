@@ -132,10 +132,11 @@ def _convert_notebooks(notebooks, folder: Path, course: Course) -> None:
 
 
 def notebook_source(path: Path) -> str:
-    """The code cells of a notebook as one module, IPython-only lines commented out."""
+    """The code cells of a notebook as one module, IPython-only lines commented out and
+    nbgrader's test cells left out."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = [c for c in notebook["cells"] if c.get("cell_type") == "code"]
+        cells = [c for c in notebook["cells"] if c.get("cell_type") == "code" and not _is_test_cell(c)]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
         raise SubmissionError(f"{path.name} is not a readable Jupyter notebook ({err})") from None
     parts = []
@@ -143,6 +144,12 @@ def notebook_source(path: Path) -> str:
         text = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
         parts.append("\n".join(f"# {line}" if IPYTHON_ONLY.match(line) else line for line in text.splitlines()))
     return "\n\n".join(parts) + "\n"
+
+
+def _is_test_cell(cell: dict) -> bool:
+    """nbgrader's autograded test cells call the grader, which is ours to run, not the learner's."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def _unit_of(path: Path, source: str, course: Course) -> str:

@@ -135,6 +135,10 @@ class Worker:
         fn = getattr(self.modules[name], function, None)
         if not callable(fn):
             return {"ok": False, "kind": "missing", "message": f"{name}.py defines no function {function}()"}
+        return self.run(fn, function, args)
+
+    def run(self, fn, function: str, args: list) -> dict:
+        """Call a learner's function on these arguments: signature, output, warnings, mutation."""
         try:
             inspect.signature(fn).bind(*args)
         except TypeError:
@@ -148,6 +152,7 @@ class Worker:
 
     def _guarded(self, thunk) -> dict:
         capture = _Capture()
+        saved = sys.stdout, sys.stderr
         sys.stdout = sys.stderr = capture
         start = time.perf_counter()
         try:
@@ -165,7 +170,7 @@ class Worker:
                        "message": _one_line(err), "where": self._where(err)}
             caught = []
         finally:
-            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            sys.stdout, sys.stderr = saved
         outcome["seconds"] = time.perf_counter() - start
         outcome["output"] = capture.text()
         outcome["warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})

@@ -1,0 +1,53 @@
+"""Checking an answer inside a notebook: what nbgrader's generated test cells call.
+
+nbgrader runs a notebook's tests in the learner's own kernel, so here the learner's function is
+called in-process (as nbgrader does) by the same engine, cases and PyTorch references as
+`course grade`, and a failure raises AssertionError with the same learner message. Nothing is
+written to stderr: nbgrader gives no points to a test cell that writes there, and the NumPy
+warnings the grader judges are captured, not printed.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import warnings
+from pathlib import Path
+
+from graders import wire
+from graders.course import Exercise
+from graders.engine import grade, prepare
+from graders.sandbox import Outcome
+
+
+class _InKernel:
+    """The engine's runner for a function the notebook defined: plain data in and out, as from
+    the worker, so the comparison cannot tell the difference."""
+
+    submission = Path("notebook")
+
+    def __init__(self, fn):
+        from graders.worker import Worker  # the same call machinery the sandboxed worker uses
+
+        self.fn = fn
+        self.worker = Worker(Path.cwd())
+
+    def call(self, module: str, function: str, args: tuple) -> Outcome:
+        reply = self.worker.run(self.fn, function, list(wire.decode(wire.encode(list(args)))))
+        try:
+            reply = wire.decode(wire.encode(reply))
+        except wire.Unsupported as err:
+            reply = {**reply, "ok": False, "kind": "unsupported", "message": str(err), "value": None}
+        return Outcome.from_reply(reply)
+
+
+def check(exercise_id: str, fn, hidden_seed: str | None = None) -> None:
+    """Grade `fn` as the answer to `exercise_id`; raise AssertionError with the message if wrong."""
+    unit, _, function = exercise_id.partition(".")
+    exercise = Exercise(exercise_id, unit, function, title={}, points=1, hints=())
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")  # torch's import-time notices are no concern of the learner's
+        prepared = prepare([exercise], ["cpu"], hidden_seed)
+    (result,) = grade(prepared, _InKernel(fn), "notebook").exercises
+    if not result.passed:
+        raise AssertionError(f"{exercise_id} ({result.status}):\n{result.message}")
+    print(f"✓ {exercise_id} passed")

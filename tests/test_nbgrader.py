@@ -1,0 +1,145 @@
+"""The course as nbgrader assignments, autograded by the real nbgrader: the exported points
+equal what `course grade` gives the same notebooks, exercise by exercise.
+
+Three learners: one hands in the solutions, one the untouched release, one realistic mistakes.
+About three minutes here: every notebook's test cells import torch in their own kernel.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from graders.course import load
+from tests.conftest import ROOT
+from tests.test_units import WRONG
+
+pytest.importorskip("nbgrader")
+BIN = Path(sys.executable).parent
+COURSE = load(ROOT)
+SECRET = "nbgrader-test-secret"
+LEARNERS = ("alice", "bob", "carol")
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, encoding="utf-8", timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
+
+
+def self_contained(source: str) -> bool:
+    """Uses nothing but NumPy, builtins and its own names: it can stand in a notebook cell."""
+    tree = ast.parse(source)
+    defined = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    defined |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in n.args + n.kwonlyargs}
+    defined |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return used <= defined | {"np"} | set(dir(builtins))
+
+
+def with_mistakes(notebook: dict, unit: str) -> dict:
+    """The source notebook (the solutions) with one realistic wrong answer in place of one."""
+    notebook = copy.deepcopy(notebook)
+    wrong = next(((ex, src) for ex, src, _ in WRONG if ex.startswith(unit + ".") and self_contained(src)), None)
+    for cell in notebook["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if wrong and grade_id == wrong[0].replace(".", "-") + "-answer":
+            cell["source"] = wrong[1]
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def nbgrader_course(tmp_path_factory):
+    where = tmp_path_factory.mktemp("nbgrader")
+    built = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "notebooks", "--out", str(where),
+                            "--hidden-seed", SECRET], capture_output=True, encoding="utf-8")
+    assert built.returncode == 0, built.stderr
+    for unit in COURSE.units:
+        run("nbgrader", "generate_assignment", unit.name, "--force", cwd=where)
+    folders = {learner: where / "as_handed_in" / learner for learner in LEARNERS}
+    for unit in COURSE.units:
+        name = f"{unit.name}.ipynb"
+        source = json.loads((where / "source" / unit.name / name).read_text(encoding="utf-8"))
+        release = json.loads((where / "release" / unit.name / name).read_text(encoding="utf-8"))
+        for learner, notebook in zip(LEARNERS, (source, release, with_mistakes(source, unit.name))):
+            for target in (where / "submitted" / learner / unit.name / name, folders[learner] / name):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(json.dumps(notebook), encoding="utf-8")
+    for unit in COURSE.units:
+        run("nbgrader", "autograde", unit.name, "--force", cwd=where)
+    run("nbgrader", "export", cwd=where)
+    graded = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "grade", *map(str, folders.values()),
+                             "--format", "json", "--device", "cpu", "--hidden-seed", SECRET],
+                            capture_output=True, encoding="utf-8")
+    assert graded.returncode == 0, graded.stderr
+    return {"where": where, "ours": {r["submission"]: r for r in json.loads(graded.stdout)}}
+
+
+def nbgrader_points(where: Path) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    points = {}
+    with Gradebook(f"sqlite:///{where / 'gradebook.db'}") as gradebook:
+        for learner in LEARNERS:
+            for unit in COURSE.units:
+                for ex in unit.exercises:
+                    grade = gradebook.find_grade(f"{ex.unit}-{ex.function}", unit.name, unit.name, learner)
+                    points.setdefault(learner, {})[ex.id] = grade.score
+    return points
+
+
+def test_nbgrader_points_equal_course_grade_exercise_by_exercise(nbgrader_course):
+    theirs = nbgrader_points(nbgrader_course["where"])
+    for learner in LEARNERS:
+        ours = {ex["id"]: ex["score"] for ex in nbgrader_course["ours"][learner]["exercises"]}
+        assert theirs[learner] == ours, learner
+
+
+def test_the_three_learners_score_as_they_should(nbgrader_course):
+    ours = nbgrader_course["ours"]
+    full = sum(ex.points for ex in COURSE.exercises)
+    assert ours["alice"]["score"] == full
+    assert ours["bob"]["score"] == 0
+    assert 0 < ours["carol"]["score"] < full
+    with open(nbgrader_course["where"] / "grades.csv", newline="", encoding="utf-8") as table:
+        exported = {}
+        for row in csv.DictReader(table):
+            exported[row["student_id"]] = exported.get(row["student_id"], 0) + float(row["score"])
+    assert exported == {learner: ours[learner]["score"] for learner in LEARNERS}
+
+
+def test_the_release_has_stubs_and_no_solutions_or_hidden_tests(nbgrader_course):
+    for unit in COURSE.units:
+        text = (nbgrader_course["where"] / "release" / unit.name / f"{unit.name}.ipynb").read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and SECRET not in text
+        assert "raise NotImplementedError()" in text
+
+
+def test_a_test_cell_writes_nothing_to_stderr(nbgrader_course):
+    """nbgrader gives 0 points to a test cell that writes to stderr; ours never does, even when the
+    learner's answer makes NumPy warn (carol's, alice's extreme inputs)."""
+    for learner in LEARNERS:
+        for notebook in (nbgrader_course["where"] / "autograded" / learner).glob("*/*.ipynb"):
+            for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+                if cell["metadata"].get("nbgrader", {}).get("grade"):
+                    assert not [o for o in cell.get("outputs", []) if o.get("name") == "stderr"], (notebook, cell["source"])
+
+
+def test_course_check_reads_a_notebook(nbgrader_course):
+    notebook = nbgrader_course["where"] / "release" / "losses" / "losses.ipynb"
+    checked = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "check", str(notebook), "--device", "cpu"],
+                             capture_output=True, encoding="utf-8")
+    assert checked.returncode == 1 and "0/6 exercises" in checked.stdout
+
+
+def test_nothing_is_left_in_the_course_tree(nbgrader_course):
+    assert not (ROOT / "nbgrader").exists()
+    shutil.rmtree(nbgrader_course["where"] / "autograded", ignore_errors=True)
