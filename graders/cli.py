@@ -53,9 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def device_option(p):
+    def device_option(p, cache: bool = True):
         p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
                        help="where the PyTorch references run (auto = every available device)")
+        if cache:
+            p.add_argument("--no-cache", dest="use_cache", action="store_false",
+                           help="compute the references live instead of reading them from the on-disk cache")
 
     p = commands.add_parser("list", help="units and exercises with your status and progress")
     device_option(p)
@@ -71,8 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="an exercise id, e.g. activations.sigmoid")
     p.set_defaults(run=_hint)
 
-    p = commands.add_parser("verify", help="instructors: every solution passes, every stub fails")
-    device_option(p)
+    p = commands.add_parser("verify", help="instructors: every solution passes, every stub fails (live references)")
+    device_option(p, cache=False)
     p.set_defaults(run=_verify)
 
     p = commands.add_parser("grade", help="grade submissions: folders of unit modules, .zip files, .ipynb notebooks")
@@ -116,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _list(args, course, console) -> int:
-    result = grade_folder(course, course.root / "exercises", device=args.device)
+    result = grade_folder(course, course.root / "exercises", device=args.device, use_cache=args.use_cache)
     for unit in course.units:
         ids = {ex.id for ex in unit.exercises}
         part = report.SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
@@ -128,7 +131,7 @@ def _list(args, course, console) -> int:
 def _check(args, course, console) -> int:
     if args.target and args.target.endswith(".ipynb"):
         return _check_notebook(Path(args.target), args, course, console)
-    result = grade_folder(course, course.root / "exercises", args.target, args.device)
+    result = grade_folder(course, course.root / "exercises", args.target, args.device, args.use_cache)
     report.print_check(console, course, result)
     return OK if all(r.passed for r in result.exercises) else NOT_PASSED
 
@@ -143,7 +146,7 @@ def _check_notebook(path: Path, args, course, console) -> int:
         except SubmissionError as err:
             raise UsageError(str(err)) from None
         units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]
-        result = grade_folder(course, submission.folder, units[0], args.device)
+        result = grade_folder(course, submission.folder, units[0], args.device, args.use_cache)
     report.print_check(console, course, result)
     return OK if all(r.passed for r in result.exercises) else NOT_PASSED
 
@@ -162,7 +165,7 @@ def _verify(args, course, console) -> int:
         raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`")
     devices = select_devices(args.device)
     # live references, computed once for both folders; hidden cases too, where the instructor has a secret
-    prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root))
+    prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root), use_cache=False)
     results = {}
     for name in ("solutions", "exercises"):
         with Sandbox(course.root / name, course.limits) as sandbox:
@@ -194,7 +197,7 @@ def _grade(args, course, console) -> int:
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
-    prepared = prepare(course.exercises, select_devices(args.device), secret)
+    prepared = prepare(course.exercises, select_devices(args.device), secret, args.use_cache)
     with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
         try:
             results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade)

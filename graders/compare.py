@@ -17,7 +17,7 @@ def tolerance(dtype) -> tuple[float, float]:
 class Mismatch:
     """The first way `got` differs from `expected`; `path` names the part (e.g. "total")."""
 
-    kind: str  # type | length | keys | shape | dtype | value
+    kind: str  # type | length | keys | shape | dtype | value | tuple (of ints, wrong as a whole)
     path: str
     expected: object
     got: object
@@ -42,6 +42,8 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
     `check_dtype` is on; a scalar (0-d) answer may be a Python number or any NumPy scalar, as
     the contract allows, and is compared by value.
     """
+    if _is_shape(expected):
+        return _compare_shape(expected, got, path)
     if isinstance(expected, tuple):
         if not isinstance(got, (tuple, list)):
             return Mismatch("type", path, expected, got)
@@ -88,6 +90,23 @@ def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: st
     index = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
     return Mismatch("value", path, expected, got_arr, index=tuple(int(i) for i in index),
                     worst_expected=float(e[index]), worst_got=float(g[index]))
+
+
+def _is_shape(value) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+
+
+def _compare_shape(expected: tuple, got, path: str) -> Mismatch | None:
+    """A tuple of ints (a shape) is right or wrong as a whole: "expected (2, 2), got (2, 1)"."""
+    if not isinstance(got, tuple):
+        return Mismatch("type", path, expected, got)
+    numbers = []
+    for value in got:
+        array = np.asarray(value)
+        if isinstance(value, bool) or array.ndim or array.dtype.kind not in "iu":
+            return Mismatch("type", path, expected, got)
+        numbers.append(int(array))
+    return None if tuple(numbers) == expected else Mismatch("tuple", path, expected, tuple(numbers))
 
 
 def _join(path: str, name: str) -> str:

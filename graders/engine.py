@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graders import feedback, wire
+from graders import cache, feedback, wire
 from graders.compare import compare
 from graders.course import Course, Exercise
 from graders.reference import Ref, select_devices, to_numpy
@@ -44,10 +45,10 @@ def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def prepare(exercises, devices: list[str], hidden_seed: str | None = None) -> list[Prepared]:
+def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True) -> list[Prepared]:
     """Cases and references for each exercise: the public cases, then with a secret seed the
-    hidden ones, which a learner who hard-coded the public answers cannot have seen."""
-    refs = [_ref(device) for device in devices]
+    hidden ones, which a learner who hard-coded the public answers cannot have seen. References
+    come from the on-disk cache where it holds them (torch is then never imported)."""
     prepared = []
     for exercise in exercises:
         grader = grader_for(exercise)
@@ -56,18 +57,35 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None) -> li
             public = {wire.encode(dict(case.inputs)) for case in cases}
             cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, hidden_seed))
                       if wire.encode(dict(case.inputs)) not in public]
-        expected = [_reference(grader, case, refs) for case in cases]
+        answers = {device: _answers(exercise, grader, cases, device, use_cache) for device in devices}
+        expected = [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
         prepared.append(Prepared(exercise, grader, cases, expected, devices))
     return prepared
 
 
-def _reference(grader: Grader, case: Case, refs: list[Ref]) -> dict[str, Any] | str:
-    answers = {}
-    for ref in refs:
-        try:
-            answers[ref.device] = to_numpy(grader.reference(ref, *case.args))
-        except Exception as err:  # our bug, reported as such, never a traceback
-            return f"the {ref.device} reference failed on case {case.label!r}: {type(err).__name__}: {err}"
+def _answers(exercise: Exercise, grader: Grader, cases: list[Case], device: str, use_cache: bool) -> list:
+    """The device's reference answer to each case (a string where the reference failed)."""
+    code = [Path(sys.modules[f"graders.units.{exercise.unit}"].__file__), Path(__file__).with_name("reference.py")]
+    entry = cache.key(exercise.id, code, wire.encode([dict(case.inputs) for case in cases]), device)
+    if use_cache and (stored := cache.load(entry)) is not None:
+        return stored
+    answers = [_reference(grader, case, _ref(device)) for case in cases]
+    if use_cache and not any(isinstance(answer, str) for answer in answers):
+        cache.store(entry, answers)
+    return answers
+
+
+def _reference(grader: Grader, case: Case, ref: Ref):
+    try:
+        return to_numpy(grader.reference(ref, *case.args))
+    except Exception as err:  # our bug, reported as such, never a traceback
+        return f"the {ref.device} reference failed on case {case.label!r}: {type(err).__name__}: {err}"
+
+
+def _agreed(case: Case, answers: dict[str, Any]) -> dict[str, Any] | str:
+    """Every device's answer, or why the references can't be trusted on this case."""
+    if failed := next((answer for answer in answers.values() if isinstance(answer, str)), None):
+        return failed
     first, *others = answers
     for device in others:
         if _disagree(answers[first], answers[device], case):
@@ -86,12 +104,12 @@ def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionRe
 
 
 def grade_folder(course: Course, submission: Path, target: str | None = None,
-                 device: str = "auto") -> SubmissionResult:
+                 device: str = "auto", use_cache: bool = True) -> SubmissionResult:
     """Grade one folder of unit modules on the public cases; its worker starts first, so that
-    NumPy loads while torch does."""
+    NumPy loads while the references are read (or computed)."""
     exercises = course.select(target)
     with Sandbox(submission, course.limits) as sandbox:
-        prepared = prepare(exercises, select_devices(device))
+        prepared = prepare(exercises, select_devices(device), use_cache=use_cache)
         return grade(prepared, sandbox, submission.name)
 
 

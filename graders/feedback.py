@@ -47,6 +47,8 @@ def mismatch(m: Mismatch) -> str:
     part = f"{m.path}: " if m.path else ""
     if m.kind == "type":
         return f"{part}expected {_kind_of(m.expected)}, got {_kind_of(m.got)}."
+    if m.kind == "tuple":
+        return f"{part}expected {m.expected}, got {m.got}."
     if m.kind == "length":
         return f"{part}expected a tuple of {len(m.expected)} values, got {len(m.got)}."
     if m.kind == "keys":
@@ -66,7 +68,7 @@ def _kind_of(value) -> str:
     if isinstance(value, np.ndarray):
         return "a NumPy array" if value.ndim else "a number (or 0-d array)"
     if isinstance(value, tuple):
-        return f"a tuple of {len(value)}"
+        return "a tuple of ints (a shape)" if value == () or all(isinstance(v, int) for v in value) else f"a tuple of {len(value)}"
     if isinstance(value, dict):
         return "a dict"
     if value is None:

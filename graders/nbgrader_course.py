@@ -106,8 +106,9 @@ def _setup(source: str, stub: ast.Module) -> str:
 
 
 def _answer(exercise: Exercise, stub_source: str, stub: ast.Module, solution_source: str, solution: ast.Module) -> str:
-    """The stub's signature and docstring, then the solution's body (with the private helpers it
-    uses, nested, so the cell stands alone) as nbgrader's solution region."""
+    """The stub's signature and docstring, then the solution's body as nbgrader's solution region,
+    with what it uses that the notebook defines only further down (private helpers, later
+    exercises' functions) nested inside, since nbgrader runs each test cell in order."""
     stub_fn = _function(stub, exercise.function)
     solved = _function(solution, exercise.function)
     lines = stub_source.splitlines()
@@ -115,8 +116,10 @@ def _answer(exercise: Exercise, stub_source: str, stub: ast.Module, solution_sou
     body_start = solved.body[1] if ast.get_docstring(solved) and len(solved.body) > 1 else solved.body[0]
     solution_lines = solution_source.splitlines()
     body = "\n".join(solution_lines[body_start.lineno - 1:solved.end_lineno])
-    helpers = _helpers(solution, solution_source, solved, {n.name for n in stub.body if isinstance(n, ast.FunctionDef)}
-                       | _assigned(stub))
+    # what the notebook defines above this cell: earlier exercises' functions and the stub's constants
+    functions = [n.name for n in stub.body if isinstance(n, ast.FunctionDef)]
+    above = set(functions[:functions.index(exercise.function)]) | _assigned(stub)
+    helpers = _helpers(solution, solution_source, solved, above)
     region = textwrap.indent(textwrap.dedent("\n\n".join([*helpers, textwrap.dedent(body)])), "    ")
     return "\n".join([*head, "    ### BEGIN SOLUTION", region, "    ### END SOLUTION"])
 
@@ -139,8 +142,8 @@ def _assigned(module: ast.Module) -> set[str]:
 
 
 def _helpers(solution: ast.Module, source: str, fn: ast.FunctionDef, provided: set[str]) -> list[str]:
-    """Source of the solution's module-level helpers (and constants) that `fn` uses, transitively,
-    except what the notebook already provides (the exercises' functions, the stub's constants)."""
+    """Source of the solution's module-level definitions that `fn` uses, transitively, except
+    what the notebook already provides above the cell."""
     definitions = {}
     for node in solution.body:
         if isinstance(node, ast.FunctionDef):

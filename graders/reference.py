@@ -5,6 +5,8 @@ torch is imported here and only when a reference is computed, never at CLI start
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from graders.spec import Raises
@@ -29,7 +31,7 @@ def select_devices(choice: str) -> list[str]:
     """auto = every available device; all and cuda insist on a GPU."""
     if choice not in DEVICE_CHOICES:
         raise DeviceError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, not {choice!r}")
-    if choice == "cpu":
+    if choice == "cpu" or (choice == "auto" and not _may_have_cuda()):
         return ["cpu"]
     has_cuda = _torch().cuda.is_available()
     if choice == "auto":
@@ -39,13 +41,24 @@ def select_devices(choice: str) -> list[str]:
     return ["cuda"] if choice == "cuda" else ["cpu", "cuda"]
 
 
+def _may_have_cuda() -> bool:
+    """Whether an NVIDIA driver is loaded: if not, `auto` is the CPU without importing torch."""
+    return Path("/proc/driver/nvidia").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
+
+
 class Ref:
     """What a reference function gets: torch, F, and tensors on this device."""
 
     def __init__(self, device: str):
-        self.torch = _torch()
-        self.F = self.torch.nn.functional
         self.device = device
+
+    @property
+    def torch(self):
+        return _torch()  # on first use only: a grader that never needs torch never imports it
+
+    @property
+    def F(self):
+        return self.torch.nn.functional
 
     def t(self, x, grad: bool = False):
         """A tensor on this device with the NumPy dtype of `x` (a Python float is float64)."""

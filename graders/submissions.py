@@ -33,7 +33,7 @@ class Submission:
 
 
 def learner_of(path: Path) -> str:
-    path = Path(path).resolve()
+    path = Path(path).absolute()  # "." is the folder's own name; a link keeps the name it was given
     return path.name if path.is_dir() else path.stem
 
 

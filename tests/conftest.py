@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -57,3 +58,9 @@ def submit(tmp_path, course, prepared):
         return {r.id: r for r in result.exercises}
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_reference_cache(tmp_path_factory):
+    """The tests' reference cache is their own, never the user's ~/.cache (subprocesses inherit it)."""
+    os.environ["COURSE_CACHE_DIR"] = str(tmp_path_factory.mktemp("reference-cache"))

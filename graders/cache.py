@@ -1,0 +1,68 @@
+"""A content-addressed on-disk cache of PyTorch references, so a warm `course check` never
+imports torch.
+
+A reference is a pure function of (exercise, its cases, the grader's code, torch's version,
+device): the key hashes all of them, so a changed case, grader, torch or device is a miss,
+never a stale hit. Values are stored in the worker's plain-data wire format (no pickle), and
+written atomically, so a killed run leaves no half entry.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import os
+import tempfile
+from pathlib import Path
+
+from graders import wire
+from graders.spec import Raises
+
+VERSION = "1"  # bump when the stored format changes
+
+
+def directory() -> Path:
+    """$COURSE_CACHE_DIR, else $XDG_CACHE_HOME/dl-course/references, else ~/.cache/..."""
+    if os.environ.get("COURSE_CACHE_DIR"):
+        return Path(os.environ["COURSE_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "dl-course" / "references"
+
+
+def key(exercise_id: str, code: list[Path], cases_bytes: bytes, device: str) -> str:
+    """The entry of one exercise's references on one device; `code` is the grader's source files."""
+    digest = hashlib.sha256()
+    for part in (VERSION, exercise_id, torch_version(), device):
+        digest.update(part.encode() + b"\0")
+    for path in code:
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(cases_bytes)
+    return digest.hexdigest()
+
+
+def torch_version() -> str:
+    # from the installed package's metadata: reading it does not import torch
+    return importlib.metadata.version("torch")
+
+
+def load(entry: str) -> list | None:
+    path = directory() / entry[:2] / entry
+    try:
+        return [_thaw(answer) for answer in wire.decode(path.read_bytes())]
+    except (OSError, ValueError, KeyError):  # absent, or damaged: computed again
+        return None
+
+
+def store(entry: str, answers: list) -> None:
+    path = directory() / entry[:2] / entry
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+        tmp.write(wire.encode([_freeze(answer) for answer in answers]))
+    os.replace(tmp.name, path)
+
+
+def _freeze(answer):
+    return {"$raises": answer.error} if isinstance(answer, Raises) else answer
+
+
+def _thaw(answer):
+    return Raises(answer["$raises"]) if isinstance(answer, dict) and "$raises" in answer else answer
