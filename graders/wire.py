@@ -3,13 +3,12 @@
     frame   = 8-byte big-endian length, then payload
     payload = 4-byte big-endian JSON length, JSON header, then the raw .npy blobs it points to
 
-Arrays travel as .npy bytes read back with `allow_pickle=False`; tuples, dicts, nan/inf and
-random generators are tagged in the JSON. Nothing is ever unpickled. Standard library and
+Arrays travel as their raw bytes with dtype and shape in the JSON (numbers and booleans only);
+tuples, dicts, nan/inf and random generators are tagged in the JSON. Nothing is ever unpickled. Standard library and
 NumPy only: the worker imports this file too.
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_ARRAY_BYTES = 256 * 2**20  # an answer larger than this is refused, not copied
+PLAIN_KINDS = "biufc"  # bool, integers, floats, complex: raw bytes, nothing to unpickle
 OUTPUT_LIMIT = 2000  # characters of a call's printed output kept for the learner
 
 
@@ -44,16 +44,14 @@ def encode(value) -> bytes:
             return v
         if isinstance(v, (np.ndarray, np.generic)):  # before int/float: np.float64 is a float
             arr = np.asarray(v)
-            if arr.dtype.hasobject:
+            if arr.dtype.kind not in PLAIN_KINDS or arr.dtype.fields:
                 raise Unsupported(f"an array of dtype {arr.dtype}")
             if arr.nbytes > MAX_ARRAY_BYTES:
                 raise Unsupported(f"an array of {arr.nbytes / 2**30:.1f} GB, over the {MAX_ARRAY_BYTES >> 20} MB limit")
-            buf = io.BytesIO()
-            np.save(buf, arr, allow_pickle=False)
-            blob = buf.getvalue()
+            blob = np.ascontiguousarray(arr).tobytes()
             blobs.append(blob)
             offset += len(blob)
-            return {"$array": [offset - len(blob), len(blob)]}
+            return {"$array": [offset - len(blob), len(blob), arr.dtype.str, list(arr.shape)]}
         if isinstance(v, int):
             return v if type(v) is int else int(v)
         if isinstance(v, float):
@@ -84,8 +82,11 @@ def decode(payload: bytes):
             return [walk(x) for x in v]
         if isinstance(v, dict):
             if "$array" in v:
-                start, length = v["$array"]
-                return np.load(io.BytesIO(blobs[start : start + length]), allow_pickle=False)
+                start, length, dtype, shape = v["$array"]
+                dtype = np.dtype(dtype)  # a type string such as "<f8": never an object, never unpickled
+                if dtype.kind not in PLAIN_KINDS or dtype.fields:
+                    raise ValueError(f"refused array dtype {dtype}")
+                return np.frombuffer(blobs[start : start + length], dtype=dtype).reshape(shape).copy()
             if "$tuple" in v:
                 return tuple(walk(x) for x in v["$tuple"])
             if "$dict" in v:

@@ -9,7 +9,6 @@ outside the submission, writing files, new processes, signals, sockets and ctype
 from __future__ import annotations
 
 import gc
-import importlib.util
 import inspect
 import io
 import os
@@ -47,8 +46,9 @@ ENDED = 117  # a child's exit status after {"end": True}; any other exit is a cr
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
-def install_guard(submission: Path) -> None:
-    """Refuse, from now on, what an exercise has no business doing."""
+def guard(submission: Path):
+    """The audit hook that refuses what an exercise has no business doing (made once, in the
+    zygote; each child installs it with sys.addaudithook before any learner code runs)."""
     readable = [os.path.realpath(p) for p in (submission, os.path.dirname(np.__file__), os.path.dirname(os.__file__))]
     own_modules = {p.stem for p in submission.glob("*.py")}
 
@@ -78,7 +78,7 @@ def install_guard(submission: Path) -> None:
         elif event in REFUSED_EVENTS:
             refuse(REFUSED_EVENTS[event])
 
-    sys.addaudithook(hook)
+    return hook
 
 
 class _Capture(io.TextIOBase):
@@ -102,9 +102,23 @@ class _Capture(io.TextIOBase):
         return text + (f"\n... ({self.size - wire.OUTPUT_LIMIT} more characters)" if self.size > wire.OUTPUT_LIMIT else "")
 
 
+def compile_modules(submission: Path) -> dict:
+    """Each module of the submission compiled (not run) once, in the zygote, for every child."""
+    return {path.stem: _compile(path) for path in submission.glob("*.py")}
+
+
+def _compile(path: Path):
+    """The module's code, or its SyntaxError, to be raised when a child imports it."""
+    try:
+        return compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as err:
+        return err
+
+
 class Worker:
-    def __init__(self, submission: Path):
+    def __init__(self, submission: Path, compiled: dict | None = None):
         self.submission = submission
+        self.compiled = compiled or {}
         self.modules: dict[str, types.ModuleType | dict] = {}
 
     def load(self, name: str) -> dict:
@@ -118,10 +132,11 @@ class Worker:
         path = self.submission / f"{name}.py"
         if not path.is_file():
             return {"ok": False, "kind": "missing", "message": f"{path.name} is not in the submission"}
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
+        code = self.compiled[name] if name in self.compiled else _compile(path)
         sys.modules[name] = module  # `from activations import softmax` in losses.py gets this one
-        outcome = self._guarded(lambda: spec.loader.exec_module(module))
+        outcome = self._guarded(lambda: _run_module(code, module))
         if not outcome["ok"]:
             del sys.modules[name]
             outcome["kind"] = "import-error"
@@ -186,6 +201,12 @@ class Worker:
         return f"{Path(inside[-1][0]).name} line {inside[-1][1]}" if inside else ""
 
 
+def _run_module(code, module: types.ModuleType) -> None:
+    if isinstance(code, Exception):
+        raise code
+    exec(code, module.__dict__)
+
+
 def _snapshot(value) -> bytes | None:
     """An argument's bytes, to tell whether the call changed it in place."""
     if isinstance(value, np.random.Generator):
@@ -223,6 +244,7 @@ def serve(submission: Path) -> None:
     # Import what every child uses (numpy.random, NumPy's lazy .npy writer) once, here, rather
     # than in each child; and freeze, so children share these objects instead of copying them.
     wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
+    hook, compiled = guard(submission), compile_modules(submission)
     gc.freeze()
     wire.write_frame(outbox, wire.encode({"ready": True}))
     _die_with_parent()
@@ -230,7 +252,7 @@ def serve(submission: Path) -> None:
         child = os.fork()
         if child == 0:
             _die_with_parent()
-            _serve_exercise(submission, wire.decode(frame), outbox)
+            _serve_exercise(Worker(submission, compiled), hook, wire.decode(frame), outbox)
         _, status = os.waitpid(child, 0)
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == ENDED):
             # the child died in the middle of a request: say how, in its reply's place
@@ -248,10 +270,9 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's kill of the process group still ends them
 
 
-def _serve_exercise(submission: Path, request: dict, outbox: int) -> None:
+def _serve_exercise(worker: Worker, hook, request: dict, outbox: int) -> None:
     """A child: answer requests until the parent says {"end": True}; then leave."""
-    install_guard(submission)
-    worker = Worker(submission)
+    sys.addaudithook(hook)
     while "end" not in request:
         if "function" in request:
             reply = worker.call(request["module"], request["function"], request["args"])

@@ -434,10 +434,11 @@ def test_decode_never_unpickles(tmp_path):
     buf = io.BytesIO()
     np.save(buf, np.array([_Evil()], dtype=object), allow_pickle=True)
     blob = buf.getvalue()
-    header = json.dumps({"$array": [0, len(blob)]}).encode()
-    forged = struct.pack(">I", len(header)) + header + blob
-    with pytest.raises(ValueError, match="allow_pickle"):
-        wire.decode(forged)
+    for dtype in ("|O", [["x", "|O"]], "V8"):  # object arrays, object fields, raw records: all refused
+        header = json.dumps({"$array": [0, len(blob), dtype, [1]]}).encode()
+        forged = struct.pack(">I", len(header)) + header + blob
+        with pytest.raises((ValueError, TypeError)):
+            wire.decode(forged)
     assert not (tmp_path / "pwned").exists()
     # and the same blob does run code when unpickled: the test would notice a regression
     np.load(io.BytesIO(blob), allow_pickle=True)
