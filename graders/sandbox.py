@@ -10,14 +10,16 @@ gets that failure at once.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
-import resource
 import selectors
 import signal
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +74,8 @@ class Sandbox:
     def __init__(self, submission: Path, limits: Limits):
         self.submission = Path(submission).resolve()
         self.limits = limits
-        self.proc: subprocess.Popen | None = None
+        self.pid: int | None = None  # the worker's, which leads its own process group
+        self.sock: socket.socket | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix="course-worker-")
         self._exercise: tuple[str, str] | None = None  # whose child process is running
         self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
@@ -86,24 +89,14 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
-        """Start a worker now, so its NumPy import overlaps with the parent's own work."""
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-B", str(WORKER_SCRIPT), str(self.submission)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self._scratch.name,
-                env=_worker_env(),
-                start_new_session=True,
-                preexec_fn=self._limit_resources,
-            )
+        """Get this submission's worker now (a fork of the fork server), so that it compiles the
+        submission while the parent does its own work."""
+        if self.sock is None:
+            self.pid, self.sock = FORK_SERVER.spawn(self.submission, Path(self._scratch.name), self.limits)
             self._ready = False
 
     def close(self) -> None:
-        if self.proc is not None:
-            _kill(self.proc)
-            self.proc = None
+        self._stop()
         self._scratch.cleanup()
 
     def call(self, module: str, function: str, args: tuple) -> Outcome:
@@ -121,14 +114,13 @@ class Sandbox:
         return self._request({"module": module, "function": function, "args": list(args)}, "")
 
     def _end_exercise(self) -> None:
-        if self._exercise is not None and self.proc is not None:
+        if self._exercise is not None and self.sock is not None:
             self._send({"end": True})
         self._exercise = None
 
     def _send(self, request: dict) -> None:
         payload = wire.encode(request)
-        self.proc.stdin.write(struct.pack(">Q", len(payload)) + payload)
-        self.proc.stdin.flush()
+        self.sock.sendall(struct.pack(">Q", len(payload)) + payload)
 
     def _request(self, request: dict, doing: str) -> Outcome:
         if self._budget <= 0:
@@ -149,20 +141,27 @@ class Sandbox:
         except TimeoutError:
             self._restart()
             outcome = Outcome("timeout", message=f"{doing or 'it'} did not finish within {limit:g} s")
-        except (WorkerDied, BrokenPipeError, ValueError) as err:
-            code = _exit_code(self.proc)
+        except (WorkerDied, OSError, ValueError) as err:
             self._restart()
-            outcome = Outcome("crashed", message=_death(code, err) + (f" while {doing}" if doing else ""))
+            outcome = Outcome("crashed", message=f"the process running your code stopped answering ({err})"
+                                                 + (f" while {doing}" if doing else ""))
         outcome.seconds = time.perf_counter() - started
         self._budget -= outcome.seconds
         return outcome
 
     def _restart(self) -> None:
-        # the next request starts a fresh worker, which re-imports what it needs
-        if self.proc is not None:
-            _kill(self.proc)
-            self.proc = None
+        # the next request gets a fresh worker, which imports what it needs again
+        self._stop()
         self._exercise = None
+
+    def _stop(self) -> None:
+        if self.sock is not None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # the worker and the child running an exercise
+            except ProcessLookupError:
+                pass
+            self.sock.close()
+            self.sock = self.pid = None
 
     def _read(self, seconds: float) -> bytes:
         head = self._read_exactly(8, time.monotonic() + seconds)
@@ -172,7 +171,7 @@ class Sandbox:
         return self._read_exactly(size, time.monotonic() + seconds)
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
-        fd = self.proc.stdout.fileno()
+        fd = self.sock.fileno()
         chunks, got = [], 0
         with selectors.DefaultSelector() as sel:
             sel.register(fd, selectors.EVENT_READ)
@@ -187,11 +186,56 @@ class Sandbox:
                 got += len(chunk)
         return b"".join(chunks)
 
-    def _limit_resources(self) -> None:
-        limit = self.limits.memory_mb * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file writes, should the guard miss one
+
+class _ForkServer:
+    """One `worker.py --server` per grading process, NumPy loaded once; every submission's
+    worker is a fork of it, reached over a socket pair of its own."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._control: socket.socket | None = None
+        self._proc: subprocess.Popen | None = None
+
+    def spawn(self, submission: Path, scratch: Path, limits: Limits) -> tuple[int, socket.socket]:
+        job = json.dumps({"submission": str(submission), "scratch": str(scratch), "memory_mb": limits.memory_mb})
+        with self._lock:
+            for attempt in (1, 2):  # a server that died (killed, say) is started again, once
+                if self._proc is None or self._proc.poll() is not None:
+                    self._start()
+                ours, theirs = socket.socketpair()
+                try:
+                    socket.send_fds(self._control, [job.encode()], [theirs.fileno()])
+                    return struct.unpack(">q", _receive(self._control, 8))[0], ours
+                except OSError:
+                    ours.close()
+                    self._proc = None
+                    if attempt == 2:
+                        raise
+                finally:
+                    theirs.close()
+        raise AssertionError("unreachable")
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()), "--for", str(os.getpid())],
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env=_worker_env(), start_new_session=True)
+        theirs.close()
+        self._control = ours
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("the fork server closed its socket")
+        data += chunk
+    return data
+
+
+FORK_SERVER = _ForkServer()
 
 
 def _worker_env() -> dict[str, str]:
@@ -200,35 +244,3 @@ def _worker_env() -> dict[str, str]:
     # one BLAS thread: the memory limit holds and parallel grading does not oversubscribe
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
-
-
-def _kill(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-    for stream in (proc.stdin, proc.stdout):
-        try:
-            stream.close()
-        except OSError:
-            pass
-
-
-def _exit_code(proc: subprocess.Popen | None) -> int | None:
-    try:
-        return proc.wait(timeout=1) if proc else None
-    except subprocess.TimeoutExpired:
-        return None
-
-
-def _death(code: int | None, err: Exception) -> str:
-    if code is not None and code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"the process running your code was killed by {name}"
-    if code is not None:
-        return f"the process running your code exited with status {code} (os._exit or a crash)"
-    return f"the process running your code stopped answering ({err})"

@@ -1,7 +1,8 @@
 """The untrusted side of the trust boundary: runs learner functions, sends back plain data.
 
-Started by graders.sandbox as `python -I -B graders/worker.py SUBMISSION`, in a scratch folder,
-with limits on memory and file size. Before any learner code runs it installs an audit hook,
+Started once per grading run by graders.sandbox as `python -I -B graders/worker.py --server FD`:
+a fork server, of which each submission gets a fork of its own, in a scratch folder, with
+limits on memory and file size, which in turn forks a child per exercise. Before any learner code runs it installs an audit hook,
 which Python lets no one remove: imports other than the standard library, NumPy and the
 submission's own modules are refused (torch: "use NumPy here"), and so are reading files
 outside the submission, writing files, new processes, signals, sockets and ctypes.
@@ -11,8 +12,12 @@ from __future__ import annotations
 import gc
 import inspect
 import io
+import json
 import os
+import resource
 import signal
+import socket
+import struct
 import sys
 import time
 import traceback
@@ -232,31 +237,64 @@ def _reply(reply: dict) -> bytes:
                             "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
 
 
-def serve(submission: Path) -> None:
-    """The zygote: NumPy loaded once, then one forked child per exercise, so nothing one
-    exercise's code does (monkeypatching, leftover state, a crash) reaches another's."""
-    outbox = os.dup(1)
-    # Learner code that writes to the real stdout must not corrupt the protocol.
+def serve_forks(control: socket.socket) -> None:
+    """The fork server: one interpreter with NumPy loaded for the whole grading run. For each
+    submission the grader sends a socket (and where and how to work); a fork of this process
+    becomes that submission's worker, so no submission pays for a fresh interpreter."""
+    # Learner code that writes to the real stdout or stderr must not reach anything.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    sys.path.insert(0, str(submission))  # the learner's modules may import one another
-    # Import what every child uses (numpy.random, NumPy's lazy .npy writer) once, here, rather
-    # than in each child; and freeze, so children share these objects instead of copying them.
+    # Import what every child uses (numpy.random, the wire format) once, here; and freeze, so
+    # forks share these objects instead of copying them.
     wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
+    gc.freeze()
+    _die_with_parent()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 65536, 1)
+        if not message:
+            return
+        job = json.loads(message)
+        worker = os.fork()
+        if worker == 0:
+            control.close()
+            _become_worker(job, fds[0])
+        os.close(fds[0])
+        control.sendall(struct.pack(">q", worker))
+
+
+def _become_worker(job: dict, fd: int) -> None:
+    os.setsid()  # its own process group: the grader kills it, and all its children, at once
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    limit = job["memory_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file writes, should the guard miss one
+    os.chdir(job["scratch"])
+    _die_with_parent()
+    try:
+        serve(Path(job["submission"]), fd)
+    finally:
+        os._exit(0)
+
+
+def serve(submission: Path, fd: int) -> None:
+    """A submission's worker: one forked child per exercise, so nothing one exercise's code does
+    (monkeypatching, leftover state, a crash) reaches another's. Frames in and out on `fd`."""
+    sys.path.insert(0, str(submission))  # the learner's modules may import one another
     hook, compiled = guard(submission), compile_modules(submission)
     gc.freeze()
-    wire.write_frame(outbox, wire.encode({"ready": True}))
-    _die_with_parent()
-    while (frame := wire.read_frame(0)) is not None:
+    wire.write_frame(fd, wire.encode({"ready": True}))
+    while (frame := wire.read_frame(fd)) is not None:
         child = os.fork()
         if child == 0:
             _die_with_parent()
-            _serve_exercise(Worker(submission, compiled), hook, wire.decode(frame), outbox)
+            _serve_exercise(Worker(submission, compiled), hook, wire.decode(frame), fd)
         _, status = os.waitpid(child, 0)
         if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == ENDED):
             # the child died in the middle of a request: say how, in its reply's place
-            wire.write_frame(outbox, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
+            wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
 
 
 def _die_with_parent() -> None:
@@ -270,7 +308,7 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's kill of the process group still ends them
 
 
-def _serve_exercise(worker: Worker, hook, request: dict, outbox: int) -> None:
+def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
     """A child: answer requests until the parent says {"end": True}; then leave."""
     sys.addaudithook(hook)
     while "end" not in request:
@@ -278,8 +316,8 @@ def _serve_exercise(worker: Worker, hook, request: dict, outbox: int) -> None:
             reply = worker.call(request["module"], request["function"], request["args"])
         else:
             reply = worker.load(request["module"])
-        wire.write_frame(outbox, _reply(reply))
-        frame = wire.read_frame(0)
+        wire.write_frame(fd, _reply(reply))
+        frame = wire.read_frame(fd)
         if frame is None:
             break
         request = wire.decode(frame)
@@ -292,5 +330,5 @@ def _death(status: int) -> str:
     return f"the process running your code exited with status {os.waitstatus_to_exitcode(status)} (os._exit or a crash)"
 
 
-if __name__ == "__main__":
-    serve(Path(sys.argv[1]).resolve())
+if __name__ == "__main__":  # worker.py --server FD [--for GRADER_PID]
+    serve_forks(socket.socket(fileno=int(sys.argv[2])))

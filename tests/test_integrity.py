@@ -164,12 +164,14 @@ def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
     run = subprocess.Popen([str(COURSE), "--root", str(graded["root"]), "grade", str(graded["where"] / "infinite_loop"),
                             "--format", "json", "--out", str(out), "--device", "cpu"])
     time.sleep(CALL_SECONDS)  # in the middle of grading: the endless loop holds it for 3 s
+    pattern = f"worker.py --server [0-9]+ --for {run.pid}$"
+    running = subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout if shutil.which("pgrep") else b"-"
     run.kill()
     run.wait()
     assert json.loads(out.read_text(encoding="utf-8")) == {"previous": "report"}
     assert [p.name for p in graded["where"].glob(".report.json.*")] == []
     if shutil.which("pgrep") is None:
         return
-    time.sleep(0.5)  # the worker, and its child stuck in the loop, die with the grader
-    left = subprocess.run(["pgrep", "-f", f"worker.py {graded['where'] / 'infinite_loop'}"], capture_output=True)
-    assert left.stdout == b"", "a worker outlived the grader"
+    assert running, "the fork server was not found while grading"
+    time.sleep(0.5)  # the fork server, the worker and its child stuck in the loop die with the grader
+    assert subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout == b"", "a worker outlived the grader"

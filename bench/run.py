@@ -1,0 +1,166 @@
+"""The speed benchmark: `python bench/run.py [--quick]` prints a table and writes bench/RESULTS.md.
+
+All measurements are taken in this one run, on generated submissions (mostly correct, some
+with a realistic wrong answer from tests/wrong), through the installed `course` command:
+  1. batch: 200 full-course submissions with --jobs 2 (wall, per submission);
+  2. against nbgrader: the same answers as activations notebooks, N = 10, graded by real
+     `nbgrader autograde` and by `course grade` (per-submission ratio);
+  3. learner: `course check activations` cold (--no-cache) and warm, median of 5;
+  4. scaling: batches of 25, 50, 100, 200: time per submission;
+  5. memory: peak RSS of the parent and of one worker.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+COURSE = BIN / "course"
+
+
+def sh(*args, cwd=ROOT, env=None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def make_class(where: Path, n: int, seed: int = 0) -> list[Path]:
+    """n submissions: three in four correct, the rest with one realistic wrong answer."""
+    from tests.test_units import WRONG
+
+    rng = random.Random(seed)
+    folders = []
+    for i in range(n):
+        folder = where / f"learner{i:03d}"
+        shutil.copytree(ROOT / "solutions", folder, ignore=shutil.ignore_patterns("__pycache__"))
+        if rng.random() < 0.25:
+            exercise, source, _ = rng.choice(WRONG)
+            with open(folder / f"{exercise.split('.')[0]}.py", "a", encoding="utf-8") as module:
+                module.write("\n\n" + source + "\n")
+        folders.append(folder)
+    return folders
+
+
+def batch(folders: list[Path], env: dict, jobs: int = 2) -> float:
+    return sh(COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--device", "cpu", "--format", "json", env=env)
+
+
+def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
+    copy = where / "learner-course"
+    copy.mkdir()
+    shutil.copy(ROOT / "course.toml", copy)
+    shutil.copytree(ROOT / "exercises", copy / "exercises")
+    shutil.copy(ROOT / "solutions" / "activations.py", copy / "exercises")
+    check = lambda *extra: sh(COURSE, "check", "activations", "--device", "cpu", *extra, cwd=copy, env=env)
+    cold = statistics.median(check("--no-cache") for _ in range(repeats))
+    check()  # fills the cache
+    warm = statistics.median(check() for _ in range(repeats))
+    return cold, warm
+
+
+def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float]:
+    """Seconds per submission: nbgrader autograde, then course grade, on the same n notebooks."""
+    from tests.test_nbgrader import with_mistakes
+
+    nb = where / "nbgrader"
+    sh(COURSE, "--root", ROOT, "notebooks", "--out", nb, env=env)
+    sh(BIN / "nbgrader", "generate_assignment", "activations", "--force", cwd=nb, env=env)
+    source = json.loads((nb / "source" / "activations" / "activations.ipynb").read_text(encoding="utf-8"))
+    handed_in = where / "notebooks"
+    handed_in.mkdir()
+    for i in range(n):
+        notebook = with_mistakes(source, "activations") if i % 3 == 2 else source
+        for target in (nb / "submitted" / f"learner{i:02d}" / "activations" / "activations.ipynb",
+                       handed_in / f"learner{i:02d}.ipynb"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(json.dumps(notebook), encoding="utf-8")
+    theirs = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env=env) / n
+    ours = sh(COURSE, "--root", ROOT, "grade", *sorted(handed_in.glob("*.ipynb")), "--jobs", "1",
+              "--device", "cpu", "--format", "json", env=env) / n
+    return theirs, ours
+
+
+def memory(folders: list[Path]) -> tuple[float, float]:
+    """Peak RSS in MB of this process grading (the parent) and of a worker (its zygote)."""
+    import resource
+
+    from graders.batch import grade_many
+    from graders.course import load
+    from graders.engine import prepare
+    from graders.sandbox import Sandbox
+
+    course = load(ROOT)
+    prepared = prepare(course.exercises, ["cpu"])
+    grade_many(course, folders, prepared, jobs=2)
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with Sandbox(folders[0], course.limits) as sandbox:
+        from graders.engine import grade
+
+        grade(prepared, sandbox, "one")
+        status = Path(f"/proc/{sandbox.pid}/status").read_text()
+    worker = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+    return parent, worker
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    import importlib.metadata
+
+    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+            f"torch {importlib.metadata.version('torch')}, numpy {importlib.metadata.version('numpy')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args()
+    sizes = (5, 10) if args.quick else (25, 50, 100, 200)
+    repeats, notebooks = (2, 3) if args.quick else (5, 10)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        where = Path(tmp)
+        env = {**os.environ, "COURSE_CACHE_DIR": str(where / "cache")}
+        folders = make_class(where / "class", max(sizes))
+        batch(folders[:2], env)  # the references, once, into the cache: every batch below reads them
+        times = {n: batch(folders[:n], env) for n in sizes}
+        big = max(sizes)
+        rows.append(("1. batch", f"{big} full-course submissions, --jobs 2",
+                     f"{times[big]:.1f} s wall, {times[big] / big:.3f} s per submission"))
+        theirs, ours = against_nbgrader(where, env, notebooks)
+        rows.append(("2. vs nbgrader", f"{notebooks} activations notebooks, serial",
+                     f"nbgrader autograde {theirs:.2f} s, course grade {ours:.3f} s per submission: "
+                     f"{theirs / ours:.0f}× faster"))
+        cold, warm = learner_checks(where, env, repeats)
+        rows.append(("3. learner", "`course check activations`, median of %d" % repeats,
+                     f"cold (--no-cache) {cold:.2f} s, warm {warm:.2f} s"))
+        rows.append(("4. scaling", "per submission, --jobs 2",
+                     ", ".join(f"{n}: {times[n] / n:.3f} s" for n in sizes)))
+        parent, worker = memory(folders[: min(25, big)])
+        rows.append(("5. memory", "peak RSS", f"parent {parent:.0f} MB, worker {worker:.0f} MB"))
+    table = "\n".join(["| measure | what | result |", "|---|---|---|",
+                       *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
+    text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
+            f"Produced by `python bench/run.py{' --quick' if args.quick else ''}` in one run.\n\n{table}\n")
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
