@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from graders.course import Course
+from graders.course import Course, UserError
 from graders.engine import Prepared, grade
 from graders.gradebook import Gradebook
 from graders.results import ExerciseResult, SubmissionResult
@@ -18,7 +18,7 @@ from graders.sandbox import Sandbox
 from graders.submissions import SubmissionError, learner_of, open_submission
 
 
-class BatchError(Exception):
+class BatchError(UserError):
     pass
 
 

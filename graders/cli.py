@@ -19,31 +19,32 @@ from rich.console import Console
 from rich.table import Table
 
 from graders import course as course_data
-from graders import ci_formats, exports, nbgrader_course, report
-from graders.course import CourseError
-from graders.batch import BatchError, grade_many
+from graders import report
+from graders.course import UserError
 from graders.engine import grade, grade_folder, prepare
-from graders.gradebook import Gradebook, GradebookError
-from graders.release import ReleaseError, release
-from graders.submissions import SubmissionError, open_submission
-from graders.reference import DEVICE_CHOICES, DeviceError, select_devices
-from graders.sandbox import Sandbox
+from graders.reference import DEVICE_CHOICES, select_devices
+from graders.sandbox import FORK_SERVER, Sandbox
+from graders.submissions import open_submission
+
+# The instructors' commands import what they need when they run: `course check` stays quick.
 
 OK, NOT_PASSED, USAGE = 0, 1, 2
 FORMATS = ("table", "json", "junit", "gradescope", "classroom")
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     pass
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in ("check", "list", "grade", "verify"):
+        FORK_SERVER.warm()  # NumPy loads in the worker while the course and references load here
     console = Console(highlight=False)
     try:
         course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
         return args.run(args, course, console)
-    except (CourseError, DeviceError, GradebookError, UsageError) as err:
+    except UserError as err:
         Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}")
         return USAGE
 
@@ -141,10 +142,7 @@ def _check_notebook(path: Path, args, course, console) -> int:
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     with tempfile.TemporaryDirectory() as scratch:
-        try:
-            submission = open_submission(path, course, Path(scratch))
-        except SubmissionError as err:
-            raise UsageError(str(err)) from None
+        submission = open_submission(path, course, Path(scratch))
         units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]
         result = grade_folder(course, submission.folder, units[0], args.device, args.use_cache)
     report.print_check(console, course, result)
@@ -198,11 +196,11 @@ def _grade(args, course, console) -> int:
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
     prepared = prepare(course.exercises, select_devices(args.device), secret, args.use_cache)
+    from graders.batch import grade_many
+    from graders.gradebook import Gradebook
+
     with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
-        try:
-            results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade)
-        except BatchError as err:
-            raise UsageError(str(err)) from None
+        results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade)
     if args.format == "table" and not args.out:
         for result in results:
             console.print(report.table(course, result))
@@ -218,6 +216,8 @@ def _grade(args, course, console) -> int:
 
 
 def _render(fmt: str, course, results) -> str:
+    from graders import ci_formats
+
     if fmt == "json":
         return report.to_json(results) + "\n"
     if fmt == "junit":
@@ -233,6 +233,9 @@ def _render(fmt: str, course, results) -> str:
 
 
 def _export(args, course, console) -> int:
+    from graders import exports
+    from graders.gradebook import Gradebook
+
     if not args.gradebook.is_file():
         raise UsageError(f"{args.gradebook} does not exist; make it with `course grade ... --gradebook {args.gradebook}`")
     with Gradebook(args.gradebook) as gradebook:
@@ -258,10 +261,14 @@ def _export(args, course, console) -> int:
 
 
 def _learner_report(fmt: str, course, result) -> str:
+    from graders import exports
+
     return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
 
 
 def _gradescope(args, course, console) -> int:
+    from graders import ci_formats
+
     if not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     try:
@@ -273,6 +280,8 @@ def _gradescope(args, course, console) -> int:
 
 
 def _notebooks(args, course, console) -> int:
+    from graders import nbgrader_course
+
     if not (course.root / "solutions").is_dir():
         raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
@@ -284,10 +293,9 @@ def _notebooks(args, course, console) -> int:
 
 
 def _release(args, course, console) -> int:
-    try:
-        shipped = release(course, args.out)
-    except ReleaseError as err:
-        raise UsageError(str(err)) from None
+    from graders.release import release
+
+    shipped = release(course, args.out)
     console.print(f"Wrote the learners' copy to {args.out}: {', '.join(shipped)}")
     console.print("It has no solutions/ and no instructor.toml; `course check` works there, `course verify` does not.")
     return OK

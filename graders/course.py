@@ -9,8 +9,13 @@ from pathlib import Path
 COURSE_FILE = "course.toml"
 
 
-class CourseError(Exception):
-    """A problem with the course files themselves; the message says what to fix."""
+class UserError(Exception):
+    """A problem the user can fix (a file, an argument, a device); the message says how.
+    The CLI prints it and exits 2."""
+
+
+class CourseError(UserError):
+    """A problem with the course files themselves."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
+from graders.course import UserError
 from graders.results import ExerciseResult, SubmissionResult
 
 SCHEMA = """
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS results (
 """
 
 
-class GradebookError(Exception):
+class GradebookError(UserError):
     pass
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from graders.course import UserError
 from graders.spec import Raises
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
 
 
-class DeviceError(Exception):
+class DeviceError(UserError):
     pass
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from graders.course import INSTRUCTOR_FILE, Course
+from graders.course import INSTRUCTOR_FILE, Course, UserError
 
 SHIPPED = ("course.toml", "pyproject.toml", "README.md", "exercises", "graders")
 NEVER = ("solutions", INSTRUCTOR_FILE, "tests", "__pycache__", "*.egg-info", ".venv")
 WORKFLOW = Path(__file__).with_name("templates") / "classroom.yml"
 
 
-class ReleaseError(Exception):
+class ReleaseError(UserError):
     pass
 
 

@@ -92,7 +92,7 @@ class Sandbox:
         """Get this submission's worker now (a fork of the fork server), so that it compiles the
         submission while the parent does its own work."""
         if self.sock is None:
-            self.pid, self.sock = FORK_SERVER.spawn(self.submission, Path(self._scratch.name), self.limits)
+            self.sock = FORK_SERVER.spawn(self.submission, Path(self._scratch.name), self.limits)
             self._ready = False
 
     def close(self) -> None:
@@ -131,7 +131,7 @@ class Sandbox:
         started = time.perf_counter()
         try:
             if not self._ready:
-                wire.decode(self._read(START_SECONDS))
+                self.pid = wire.decode(self._read(START_SECONDS))["pid"]
                 self._ready = True
                 started = time.perf_counter()
             self._send(request)
@@ -156,11 +156,12 @@ class Sandbox:
 
     def _stop(self) -> None:
         if self.sock is not None:
-            try:
-                os.killpg(self.pid, signal.SIGKILL)  # the worker and the child running an exercise
-            except ProcessLookupError:
-                pass
-            self.sock.close()
+            if self.pid is not None:
+                try:
+                    os.killpg(self.pid, signal.SIGKILL)  # the worker and the child running an exercise
+                except ProcessLookupError:
+                    pass
+            self.sock.close()  # a worker not yet ready reads the end of its socket and leaves
             self.sock = self.pid = None
 
     def _read(self, seconds: float) -> bytes:
@@ -196,16 +197,17 @@ class _ForkServer:
         self._control: socket.socket | None = None
         self._proc: subprocess.Popen | None = None
 
-    def spawn(self, submission: Path, scratch: Path, limits: Limits) -> tuple[int, socket.socket]:
+    def spawn(self, submission: Path, scratch: Path, limits: Limits) -> socket.socket:
+        """Ask for a worker; it says it is ready (and its pid) on the socket returned, later, so
+        the parent goes on with its own work meanwhile."""
         job = json.dumps({"submission": str(submission), "scratch": str(scratch), "memory_mb": limits.memory_mb})
         with self._lock:
             for attempt in (1, 2):  # a server that died (killed, say) is started again, once
-                if self._proc is None or self._proc.poll() is not None:
-                    self._start()
+                self._ensure()
                 ours, theirs = socket.socketpair()
                 try:
                     socket.send_fds(self._control, [job.encode()], [theirs.fileno()])
-                    return struct.unpack(">q", _receive(self._control, 8))[0], ours
+                    return ours
                 except OSError:
                     ours.close()
                     self._proc = None
@@ -215,24 +217,22 @@ class _ForkServer:
                     theirs.close()
         raise AssertionError("unreachable")
 
-    def _start(self) -> None:
-        ours, theirs = socket.socketpair()
+    def warm(self) -> None:
+        """Start the server now, so it loads NumPy while the caller is busy elsewhere."""
+        with self._lock:
+            self._ensure()
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        # packets, not a stream: two requests sent close together stay two requests
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._proc = subprocess.Popen(
             [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()), "--for", str(os.getpid())],
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=_worker_env(), start_new_session=True)
         theirs.close()
         self._control = ours
-
-
-def _receive(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise OSError("the fork server closed its socket")
-        data += chunk
-    return data
 
 
 FORK_SERVER = _ForkServer()

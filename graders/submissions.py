@@ -14,13 +14,13 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.course import Course
+from graders.course import Course, UserError
 
 MAX_UNPACKED_BYTES = 20 * 2**20  # a zip may not unpack to more than this
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
 
 
-class SubmissionError(Exception):
+class SubmissionError(UserError):
     """A submission that can't be read; the message says why and what to hand in instead."""
 
 
