@@ -73,8 +73,9 @@ def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
     return cold, warm
 
 
-def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float]:
-    """Seconds per submission: nbgrader autograde, then course grade, on the same n notebooks."""
+def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float, float]:
+    """Seconds per submission on the same n notebooks: nbgrader autograde as usually run (each
+    kernel computes its torch references), nbgrader with our warm cache, and course grade."""
     from tests.test_nbgrader import with_mistakes
 
     nb = where / "nbgrader"
@@ -89,10 +90,11 @@ def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float]:
                        handed_in / f"learner{i:02d}.ipynb"):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(notebook), encoding="utf-8")
-    theirs = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env=env) / n
+    live = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env={**env, "COURSE_CACHE": "off"}) / n
+    cached = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env=env) / n
     ours = sh(COURSE, "--root", ROOT, "grade", *sorted(handed_in.glob("*.ipynb")), "--jobs", "1",
               "--device", "cpu", "--format", "json", env=env) / n
-    return theirs, ours
+    return live, cached, ours
 
 
 def memory(folders: list[Path]) -> tuple[float, float]:
@@ -143,10 +145,10 @@ def main() -> None:
         big = max(sizes)
         rows.append(("1. batch", f"{big} full-course submissions, --jobs 2",
                      f"{times[big]:.1f} s wall, {times[big] / big:.3f} s per submission"))
-        theirs, ours = against_nbgrader(where, env, notebooks)
-        rows.append(("2. vs nbgrader", f"{notebooks} activations notebooks, serial",
-                     f"nbgrader autograde {theirs:.2f} s, course grade {ours:.3f} s per submission: "
-                     f"{theirs / ours:.0f}× faster"))
+        live, cached, ours = against_nbgrader(where, env, notebooks)
+        rows.append(("2. vs nbgrader", f"{notebooks} activations notebooks, serial (--jobs 1), per submission",
+                     f"nbgrader autograde {live:.2f} s (torch in each kernel; {cached:.2f} s with our warm cache), "
+                     f"course grade {ours:.3f} s: {live / ours:.0f}× faster ({cached / ours:.0f}× against the cached)"))
         cold, warm = learner_checks(where, env, repeats)
         rows.append(("3. learner", "`course check activations`, median of %d" % repeats,
                      f"cold (--no-cache) {cold:.2f} s, warm {warm:.2f} s"))

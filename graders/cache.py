@@ -22,6 +22,11 @@ from graders.spec import Raises
 VERSION = "1"  # bump when the stored format changes
 
 
+def enabled() -> bool:
+    """$COURSE_CACHE=off turns the cache off everywhere (nbgrader's kernels included)."""
+    return os.environ.get("COURSE_CACHE", "on") != "off"
+
+
 def directory() -> Path:
     """$COURSE_CACHE_DIR, else $XDG_CACHE_HOME/dl-course/references, else ~/.cache/..."""
     if os.environ.get("COURSE_CACHE_DIR"):

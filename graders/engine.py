@@ -50,6 +50,7 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
     hidden ones, which a learner who hard-coded the public answers cannot have seen. References
     come from the on-disk cache where it holds them (torch is then never imported)."""
     prepared = []
+    use_cache = use_cache and cache.enabled()
     for exercise in exercises:
         grader = grader_for(exercise)
         cases = grader.cases(case_rng(exercise.id, PUBLIC_SEED))
