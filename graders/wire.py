@@ -1,7 +1,7 @@
 """The one wire format between the grader and its worker: plain data only.
 
     frame   = 8-byte big-endian length, then payload
-    payload = 4-byte big-endian JSON length, JSON header, then the raw .npy blobs it points to
+    payload = 4-byte big-endian JSON length, JSON header, then the raw array bytes it points to
 
 Arrays travel as their raw bytes with dtype and shape in the JSON (numbers and booleans only);
 tuples, dicts, nan/inf and random generators are tagged in the JSON. Nothing is ever unpickled. Standard library and
