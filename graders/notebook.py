@@ -31,7 +31,10 @@ class _InKernel:
         self.fn = fn
         self.worker = Worker(Path.cwd())
 
-    def call(self, module: str, function: str, args: tuple) -> Outcome:
+    def calls(self, module: str, function: str, cases: list[tuple]):
+        return (self._call(function, args) for args in cases)
+
+    def _call(self, function: str, args: tuple) -> Outcome:
         reply = self.worker.run(self.fn, function, list(wire.decode(wire.encode(list(args)))))
         try:
             reply = wire.decode(wire.encode(reply))

@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from graders import wire
 from graders.course import Limits
@@ -100,18 +101,39 @@ class Sandbox:
         self._scratch.cleanup()
 
     def call(self, module: str, function: str, args: tuple) -> Outcome:
-        """Call `module.function(*args)` within the time limits. Each exercise (module, function)
-        gets a fresh child process of the worker, which imports the module first."""
+        """Call `module.function(*args)` once, within the time limits."""
+        return next(self.calls(module, function, [args]))
+
+    def calls(self, module: str, function: str, cases: list[tuple]) -> Iterator[Outcome]:
+        """The outcome of `module.function(*args)` for each case, in order, each within the call
+        time limit. Each exercise (module, function) gets a fresh child process of the worker,
+        which imports the module first; all its cases go to the child at once, so it computes
+        the next while the parent judges this one. A caller that stops early leaves the rest
+        to be read and dropped here."""
         if self._exercise != (module, function):
             self._end_exercise()
             if module in self._broken:  # told again, at no cost
-                return dataclasses.replace(self._broken[module], seconds=0.0)
+                yield dataclasses.replace(self._broken[module], seconds=0.0)
+                return
             loaded = self._request({"module": module}, f"importing {module}.py")
             if loaded.kind != "ok":
                 self._broken[module] = dataclasses.replace(loaded, importing=True)
-                return self._broken[module]
+                yield self._broken[module]
+                return
             self._exercise = (module, function)
-        return self._request({"module": module, "function": function, "args": list(args)}, "")
+        pending = self._request({"module": module, "function": function, "cases": [list(a) for a in cases]}, "",
+                                replies=len(cases))
+        if isinstance(pending, Outcome):  # the request never reached a worker
+            yield pending
+            return
+        try:
+            while pending:
+                pending -= 1
+                yield self._reply("")
+        finally:
+            while pending and self._exercise is not None:  # the child is still answering the rest
+                pending -= 1
+                self._reply("")
 
     def _end_exercise(self) -> None:
         if self._exercise is not None and self.sock is not None:
@@ -122,19 +144,32 @@ class Sandbox:
         payload = wire.encode(request)
         self.sock.sendall(struct.pack(">Q", len(payload)) + payload)
 
-    def _request(self, request: dict, doing: str) -> Outcome:
-        if self._budget <= 0:
-            return Outcome("timeout", message=f"not run: the submission used up its {self.limits.submission_seconds:g} s "
-                                              f"time budget on earlier calls")
+    def _request(self, request: dict, doing: str, replies: int | None = None) -> Outcome | int:
+        """Send `request`; then its one reply, or (given `replies`) that many, to be read with
+        _reply. An Outcome where it could not be sent."""
         self.start()
-        limit = min(self.limits.call_seconds, self._budget)
-        started = time.perf_counter()
         try:
             if not self._ready:
                 self.pid = wire.decode(self._read(START_SECONDS))["pid"]
                 self._ready = True
-                started = time.perf_counter()
             self._send(request)
+        except TimeoutError:
+            self._restart()
+            return Outcome("timeout", message=f"the worker did not start within {START_SECONDS:g} s")
+        except (WorkerDied, OSError, ValueError) as err:
+            self._restart()
+            return Outcome("crashed", message=f"the process running your code stopped answering ({err})")
+        return replies if replies is not None else self._reply(doing)
+
+    def _reply(self, doing: str) -> Outcome:
+        """The next reply, within the call time limit and the submission's budget."""
+        if self._budget <= 0:
+            self._restart()  # a child still working on the exercise is stopped
+            return Outcome("timeout", message=f"not run: the submission used up its {self.limits.submission_seconds:g} s "
+                                              f"time budget on earlier calls")
+        limit = min(self.limits.call_seconds, self._budget)
+        started = time.perf_counter()
+        try:
             outcome = Outcome.from_reply(wire.decode(self._read(limit)))
             if outcome.kind == "crashed":  # the worker reports its child's death; the next call forks anew
                 self._exercise = None

@@ -311,11 +311,11 @@ def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
     """A child: answer requests until the parent says {"end": True}; then leave."""
     sys.addaudithook(hook)
     while "end" not in request:
-        if "function" in request:
-            reply = worker.call(request["module"], request["function"], request["args"])
+        if "cases" in request:
+            for args in request["cases"]:
+                wire.write_frame(fd, _reply(worker.call(request["module"], request["function"], args)))
         else:
-            reply = worker.load(request["module"])
-        wire.write_frame(fd, _reply(reply))
+            wire.write_frame(fd, _reply(worker.load(request["module"])))
         frame = wire.read_frame(fd)
         if frame is None:
             break
