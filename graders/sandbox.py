@@ -1,10 +1,10 @@
 """The trusted side of the trust boundary: a worker process per submission, plain data back.
 
-The worker (graders/worker.py) runs in a fresh interpreter in isolated mode, with address-space
-and file-size limits, in its own process group, with stdout/stderr away from the protocol.
-Each call has a wall-clock limit, and the submission a time budget; a worker that hangs, dies
-or floods is killed and a fresh one takes the next call, so one broken function costs only
-its own exercise. A module whose import fails is not imported again: every exercise of it
+The worker (graders/worker.py) is a fork of one fork server per grading process (an isolated
+interpreter with NumPy loaded), with address-space and file-size limits, in its own process
+group, talking over its own socket pair. Each call has a wall-clock limit, and the submission
+a time budget; a worker that hangs, dies or floods is killed and a fresh one takes the next
+call, so one broken function costs only its own exercise. A module whose import fails is not imported again: every exercise of it
 gets that failure at once.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ from graders import wire
 from graders.course import Limits
 
 WORKER_SCRIPT = Path(wire.__file__).with_name("worker.py")
-START_SECONDS = 60.0  # interpreter + NumPy import, generous for a loaded machine
+START_SECONDS = 60.0  # the fork server's start (NumPy import) and the submission's compile, generous
 MAX_REPLY_BYTES = 512 * 2**20
 
 
