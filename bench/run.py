@@ -138,7 +138,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         where = Path(tmp)
-        env = {**os.environ, "COURSE_CACHE_DIR": str(where / "cache")}
+        env = {**os.environ, "COURSE_CACHE_DIR": str(where / "cache"),
+               "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs alembic by name
         folders = make_class(where / "class", max(sizes))
         batch(folders[:2], env)  # the references, once, into the cache: every batch below reads them
         times = {n: batch(folders[:n], env) for n in sizes}

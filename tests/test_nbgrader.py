@@ -11,6 +11,7 @@ import builtins
 import copy
 import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,13 +25,16 @@ from tests.test_units import WRONG
 
 pytest.importorskip("nbgrader")
 BIN = Path(sys.executable).parent
+# nbgrader runs `alembic` and Jupyter's kernels by name: the venv's, also when it is not activated
+ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 COURSE = load(ROOT)
 SECRET = "nbgrader-test-secret"
 LEARNERS = ("alice", "bob", "carol")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, encoding="utf-8", timeout=900)
+    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, encoding="utf-8", timeout=900,
+                          env=ENV)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
