@@ -106,8 +106,8 @@ def mutated_input(a: Attempt) -> bool:
     return bool(a.mutated)
 
 
-def all_of(*tests: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
-    return lambda a: all(t(a) for t in tests)
+def any_of(*tests: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
+    return lambda a: any(t(a) for t in tests)
 
 
 # --- inputs ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.compare import compare, tolerance
-from graders.spec import FLOATS, Case, Grader, Mistake, mutated_input, raised, random_array, same_as, warned
+from graders.spec import FLOATS, Case, Grader, Mistake, any_of, mutated_input, raised, random_array, same_as, warned
 from graders.wire import Rng
 
 
@@ -16,10 +16,6 @@ def _floats(*arrays):
     first = np.asarray(arrays[0])
     dtype = first.dtype if first.dtype.kind == "f" else np.dtype(np.float64)
     return [None if a is None else np.array(a, dtype) for a in arrays]
-
-
-def _any_of(*tests):
-    return lambda a: any(test(a) for test in tests)
 
 
 def _in_place(example: str) -> Mistake:
@@ -88,7 +84,7 @@ MOMENTUM_MISTAKES = (
     Mistake("the other velocity convention",
             "v = momentum·v − lr·grad with w + v is a textbook form, but PyTorch's buffer leaves lr out: "
             "v = momentum·v + grad, then w − lr·v. Return PyTorch's v, the one the next step is given.",
-            _any_of(same_as(lambda *args: _momentum(*args, form="sutskever")),
+            any_of(same_as(lambda *args: _momentum(*args, form="sutskever")),
                    same_as(lambda *args: _momentum(*args, form="lr inside")))),
     Mistake("first step counted grad twice",
             "on the first step the velocity is grad itself. You set v = grad and then also applied "
@@ -169,7 +165,7 @@ ADAM_MISTAKES = (
     Mistake("t counted from 0",
             "t is this step's number counting from 1 (the first step has t = 1), so the corrections are "
             "1 − β1^t and 1 − β2^t as given, not with t + 1 or t − 1.",
-            _any_of(same_as(lambda *args: _adam(*args, t_shift=1)), same_as(lambda *args: _adam(*args, t_shift=-1)))),
+            any_of(same_as(lambda *args: _adam(*args, t_shift=1)), same_as(lambda *args: _adam(*args, t_shift=-1)))),
     Mistake("returned the bias-corrected moments",
             "return the raw moving averages m and v (PyTorch's exp_avg, exp_avg_sq): the next step continues "
             "from them. m̂ and v̂ are only used for this step's update.",
@@ -182,7 +178,7 @@ ADAM_MISTAKES = (
             same_as(lambda *args: _adam(*args, square=False))),
     Mistake("forgot eps",
             "where v̂ is 0 (a zero gradient on the first step) m̂ / √v̂ is 0/0 = nan. Divide by √v̂ + eps.",
-            _any_of(warned("invalid value encountered in divide"), warned("divide by zero encountered in divide"))),
+            any_of(warned("invalid value encountered in divide"), warned("divide by zero encountered in divide"))),
 )
 
 
@@ -275,7 +271,7 @@ DROPOUT_MISTAKES = (
     Mistake("divided by zero at p = 1",
             "with p = 1 the factor 1 / (1 − p) is a division by zero (and 0 · inf is nan). Every element is dropped: "
             "return zeros of x's shape and dtype when p == 1.",
-            _any_of(warned("divide by zero encountered"), warned("invalid value encountered"), raised("ZeroDivisionError"))),
+            any_of(warned("divide by zero encountered"), warned("invalid value encountered"), raised("ZeroDivisionError"))),
 )
 
 GRADERS = {
