@@ -124,21 +124,28 @@ def _unzip(path: Path, scratch: Path) -> Path:
 
 
 def _convert_notebooks(notebooks, folder: Path, course: Course) -> None:
-    for notebook in notebooks:
+    for path in notebooks:
+        notebook = _read_notebook(path)
         source = notebook_source(notebook)
-        unit = _unit_of(notebook, source, course)
+        unit = _unit_of(path, notebook.get("metadata", {}), source, course)
         if not (folder / f"{unit}.py").exists():  # a module beside its notebook wins
             (folder / f"{unit}.py").write_text(source, encoding="utf-8")
 
 
-def notebook_source(path: Path) -> str:
-    """The code cells of a notebook as one module, IPython-only lines commented out and
-    nbgrader's test cells left out."""
+def _read_notebook(path: Path) -> dict:
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = [c for c in notebook["cells"] if c.get("cell_type") == "code" and not _is_test_cell(c)]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as err:
+        if not isinstance(notebook.get("cells"), list):
+            raise TypeError("no list of cells")
+        return notebook
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError) as err:
         raise SubmissionError(f"{path.name} is not a readable Jupyter notebook ({err})") from None
+
+
+def notebook_source(notebook: dict) -> str:
+    """The code cells of a notebook as one module, IPython-only lines commented out and
+    nbgrader's test cells left out."""
+    cells = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code" and not _is_test_cell(c)]
     parts = []
     for cell in cells:
         text = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
@@ -152,10 +159,9 @@ def _is_test_cell(cell: dict) -> bool:
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def _unit_of(path: Path, source: str, course: Course) -> str:
+def _unit_of(path: Path, metadata: dict, source: str, course: Course) -> str:
     """The notebook's unit: named in its metadata, or its file name, or the unit whose
     functions it defines."""
-    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
     units = {unit.name: {ex.function for ex in unit.exercises} for unit in course.units}
     named = metadata.get("course", {}).get("unit") if isinstance(metadata.get("course"), dict) else None
     for candidate in (named, path.stem):

@@ -4,15 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from graders.spec import (FLOATS, Case, Grader, Mistake, elementwise_cases, mutated_input,
-                          random_array, same_as, warned)
+                          random_array, same_as, stable_sigmoid, warned)
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
-
-
-def _sigmoid(x):
-    x = np.asarray(x, dtype=float)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _softmax(x, axis=-1):
@@ -82,7 +76,7 @@ GRADERS = {
                     "Use e = np.exp(-np.abs(x)): 1/(1+e) where x >= 0, e/(1+e) where x < 0.",
                     warned(EXP_OVERFLOW)),
             Mistake("sign flipped", "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
-                    same_as(lambda x: _sigmoid(-np.asarray(x, dtype=float)))),
+                    same_as(lambda x: stable_sigmoid(-np.asarray(x, dtype=float)))),
         ),
     ),
     "tanh": Grader(
@@ -93,7 +87,7 @@ GRADERS = {
                     "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710. Use np.tanh, or 2σ(2x) − 1 with a stable σ.",
                     warned(EXP_OVERFLOW)),
             Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
-                    same_as(_sigmoid)),
+                    same_as(stable_sigmoid)),
         ),
     ),
     "relu": Grader(
@@ -148,7 +142,7 @@ GRADERS = {
             Mistake("naive sigmoid overflow", "the σ inside overflows for large negative x; use a stable σ.",
                     warned(EXP_OVERFLOW)),
             Mistake("returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).",
-                    same_as(_sigmoid)),
+                    same_as(stable_sigmoid)),
         ),
     ),
     "tanh_grad": Grader(

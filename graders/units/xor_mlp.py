@@ -11,7 +11,7 @@ import numpy as np
 
 from graders.compare import compare
 from graders.reference import to_numpy
-from graders.spec import FLOATS, Case, Grader, Mistake, Raises, same_as, warned
+from graders.spec import FLOATS, Case, Grader, Mistake, Raises, same_as, stable_sigmoid, warned
 
 SEED_W1 = np.array([[-2.0, 2.0], [-2.0, 2.0]])
 SEED_B1 = np.array([3.0, -1.0])
@@ -34,13 +34,7 @@ NAIVE_SIGMOID = Mistake(
 
 # --- NumPy versions of the network, right and wrong, for naming mistakes ----------------------
 
-def _sigmoid(z):
-    with np.errstate(under="ignore"):
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-ACTS = {"step": lambda z: (z > 0).astype(float), "sigmoid": _sigmoid,
+ACTS = {"step": lambda z: (z > 0).astype(float), "sigmoid": stable_sigmoid,
         "step(0) = 1": lambda z: (z >= 0).astype(float), "linear": lambda z: z}
 
 
@@ -55,9 +49,9 @@ def _backprop(X, y, W1, b1, W2, b2, slip=None):
     """loss_and_grads in NumPy; `slip` names one known mistake to make on purpose."""
     X, y, W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (X, y, W1, b1, W2, b2))
     z1 = X @ W1 + b1
-    hidden = _sigmoid(z1)
+    hidden = stable_sigmoid(z1)
     z2 = hidden @ W2 + b2
-    out = _sigmoid(z2)
+    out = stable_sigmoid(z2)
     loss = ((out - y) ** 2).sum() if slip == "summed" else ((out - y) ** 2).mean()
     d_out = {"no 2": (out - y) / y.size, "no 1/n": 2 * (out - y), "summed": 2 * (out - y),
              "tutorial": out - y}.get(slip, 2 * (out - y) / y.size)
@@ -370,7 +364,7 @@ GRADERS = {
                     "the notes plug the rounded n1, n2 (1 or 0) into y_out; the network passes σ's actual values "
                     "(0.953, 0.269, …) on to the output layer.",
                     lambda a: a.case.inputs.get("activation") == "sigmoid"
-                    and np.allclose(np.asarray(a.got)[:, 4:], _sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2))),
+                    and np.allclose(np.asarray(a.got)[:, 4:], stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2))),
         ),
     ),
     "robust_xor_params": Grader(
