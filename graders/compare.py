@@ -81,11 +81,13 @@ def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: st
         return Mismatch("dtype", path, expected, got_arr)
     e = expected.astype(np.float64)
     rtol, atol = tolerance(dtype)
-    close = np.isclose(g, e, rtol=rtol, atol=atol, equal_nan=True)
+    with np.errstate(invalid="ignore", over="ignore"):
+        # np.isclose(g, e, rtol, atol, equal_nan=True), written out: it costs a tenth as much on
+        # the small arrays most cases are, and grading a class makes tens of thousands of these
+        excess = np.abs(g - e) - (atol + rtol * np.abs(e))
+        close = (excess <= 0) | (g == e) | (np.isnan(g) & np.isnan(e))
     if close.all():
         return None
-    with np.errstate(invalid="ignore", over="ignore"):
-        excess = np.abs(g - e) - (atol + rtol * np.abs(e))
     excess = np.where(close, -np.inf, np.nan_to_num(excess, nan=np.inf))
     index = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
     return Mismatch("value", path, expected, got_arr, index=tuple(int(i) for i in index),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import selectors
+import select
 import signal
 import socket
 import struct
@@ -31,6 +31,7 @@ from graders.course import Limits
 WORKER_SCRIPT = Path(wire.__file__).with_name("worker.py")
 START_SECONDS = 60.0  # the fork server's start (NumPy import) and the submission's compile, generous
 MAX_REPLY_BYTES = 512 * 2**20
+READ_AHEAD = 1 << 16
 
 
 @dataclass
@@ -95,6 +96,9 @@ class Sandbox:
         if self.sock is None:
             self.sock = FORK_SERVER.spawn(self.submission, Path(self._scratch.name), self.limits)
             self._ready = False
+            self._buffer = bytearray()
+            self._poll = select.poll()
+            self._poll.register(self.sock, select.POLLIN)
 
     def close(self) -> None:
         self._stop()
@@ -207,20 +211,19 @@ class Sandbox:
         return self._read_exactly(size, time.monotonic() + seconds)
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:
-        fd = self.sock.fileno()
-        chunks, got = [], 0
-        with selectors.DefaultSelector() as sel:
-            sel.register(fd, selectors.EVENT_READ)
-            while got < size:
-                left = deadline - time.monotonic()
-                if left <= 0 or not sel.select(left):
-                    raise TimeoutError
-                chunk = os.read(fd, min(size - got, 1 << 20))
-                if not chunk:
-                    raise WorkerDied("the worker closed its output")
-                chunks.append(chunk)
-                got += len(chunk)
-        return b"".join(chunks)
+        """`size` bytes from the worker. It reads ahead into a buffer: the child sends the
+        answers to an exercise's cases back to back, and one read often brings several."""
+        while len(self._buffer) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._poll.poll(left * 1000):
+                raise TimeoutError
+            chunk = self.sock.recv(max(size - len(self._buffer), READ_AHEAD))
+            if not chunk:
+                raise WorkerDied("the worker closed its output")
+            self._buffer += chunk
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
 
 
 class _ForkServer:

@@ -124,6 +124,7 @@ class Worker:
         self.submission = submission
         self.compiled = compiled or {}
         self.modules: dict[str, types.ModuleType | dict] = {}
+        self.signatures: dict = {}  # per function: inspect.signature is slow, and a case calls it
 
     def load(self, name: str) -> dict:
         """Import the learner's module once; a failed import is remembered and told each call."""
@@ -159,7 +160,8 @@ class Worker:
     def run(self, fn, function: str, args: list) -> dict:
         """Call a learner's function on these arguments: signature, output, warnings, mutation."""
         try:
-            inspect.signature(fn).bind(*args)
+            signature = self.signatures.get(fn) or self.signatures.setdefault(fn, inspect.signature(fn))
+            signature.bind(*args)
         except TypeError:
             return {"ok": False, "kind": "signature", "message": f"{function}{inspect.signature(fn)}"}
         except ValueError:
@@ -211,14 +213,21 @@ def _run_module(code, module: types.ModuleType) -> None:
     exec(code, module.__dict__)
 
 
-def _snapshot(value) -> bytes | None:
-    """An argument's bytes, to tell whether the call changed it in place."""
+def _snapshot(value):
+    """An argument's contents, to tell whether the call changed it in place. Arguments are what
+    the wire decodes (arrays, lists, tuples, dicts, numbers, generators); anything else in
+    them can only be the learner's doing, a change all the same."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.str, value.shape, value.tobytes()
+    if isinstance(value, (list, tuple)):
+        return type(value), [_snapshot(v) for v in value]
+    if isinstance(value, dict):
+        return dict, [(k, _snapshot(v)) for k, v in value.items()]
     if isinstance(value, np.random.Generator):
         return None  # drawing from a generator is what it is for
-    try:
-        return wire.encode(value)
-    except Exception:  # something the learner made unsendable was changed all the same
-        return b"unsendable"
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return type(value), repr(value)  # repr: nan equals itself
+    return id(value)
 
 
 def _one_line(err: BaseException) -> str:
