@@ -111,25 +111,25 @@ class Sandbox:
     def calls(self, module: str, function: str, cases: list[tuple]) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
         time limit. Each exercise (module, function) gets a fresh child process of the worker,
-        which imports the module first; all its cases go to the child at once, so it computes
-        the next while the parent judges this one. A caller that stops early leaves the rest
-        to be read and dropped here."""
+        which imports the module, says how that went, then answers the cases, all sent at once:
+        it computes the next while the parent judges this one. A caller that stops early leaves
+        the rest to be read and dropped here."""
         if self._exercise != (module, function):
             self._end_exercise()
             if module in self._broken:  # told again, at no cost
                 yield dataclasses.replace(self._broken[module], seconds=0.0)
                 return
-            loaded = self._request({"module": module}, f"importing {module}.py")
-            if loaded.kind != "ok":
-                self._broken[module] = dataclasses.replace(loaded, importing=True)
-                yield self._broken[module]
-                return
-            self._exercise = (module, function)
-        pending = self._request({"module": module, "function": function, "cases": [list(a) for a in cases]}, "",
-                                replies=len(cases))
-        if isinstance(pending, Outcome):  # the request never reached a worker
-            yield pending
+        unsent = self._request({"module": module, "function": function, "cases": [list(a) for a in cases]})
+        if unsent is not None:
+            yield unsent
             return
+        self._exercise = (module, function)  # a new request now goes to a new child
+        loaded = self._reply(f"importing {module}.py")
+        if loaded.kind != "ok":  # the child answers no case of a module it could not import
+            self._broken[module] = dataclasses.replace(loaded, importing=True)
+            yield self._broken[module]
+            return
+        pending = len(cases)
         try:
             while pending:
                 pending -= 1
@@ -148,9 +148,8 @@ class Sandbox:
         payload = wire.encode(request)
         self.sock.sendall(struct.pack(">Q", len(payload)) + payload)
 
-    def _request(self, request: dict, doing: str, replies: int | None = None) -> Outcome | int:
-        """Send `request`; then its one reply, or (given `replies`) that many, to be read with
-        _reply. An Outcome where it could not be sent."""
+    def _request(self, request: dict) -> Outcome | None:
+        """Send `request` (its replies are read with _reply); an Outcome where it could not be sent."""
         self.start()
         try:
             if not self._ready:
@@ -163,7 +162,7 @@ class Sandbox:
         except (WorkerDied, OSError, ValueError) as err:
             self._restart()
             return Outcome("crashed", message=f"the process running your code stopped answering ({err})")
-        return replies if replies is not None else self._reply(doing)
+        return None
 
     def _reply(self, doing: str) -> Outcome:
         """The next reply, within the call time limit and the submission's budget."""

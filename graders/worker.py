@@ -317,14 +317,15 @@ def _die_with_parent() -> None:
 
 
 def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
-    """A child: answer requests until the parent says {"end": True}; then leave."""
+    """A child: to each request, the module's import outcome, then (imported) an answer per
+    case; until the parent says {"end": True}, then leave."""
     sys.addaudithook(hook)
     while "end" not in request:
-        if "cases" in request:
+        loaded = worker.load(request["module"])
+        wire.write_frame(fd, _reply(loaded))
+        if loaded["ok"]:
             for args in request["cases"]:
                 wire.write_frame(fd, _reply(worker.call(request["module"], request["function"], args)))
-        else:
-            wire.write_frame(fd, _reply(worker.load(request["module"])))
         frame = wire.read_frame(fd)
         if frame is None:
             break
