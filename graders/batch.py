@@ -2,6 +2,7 @@
 recorded in the gradebook the moment it is done."""
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -10,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
+from graders import wire
 from graders.course import Course, UserError
 from graders.engine import Prepared, grade
 from graders.gradebook import Gradebook
@@ -32,34 +34,47 @@ def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs
         twice = sorted({name for name in learners if learners.count(name) > 1})
         raise BatchError(f"more than one submission for {', '.join(twice)}; each learner's folder or file name must be unique")
     known = {learner: gradebook.digest(learner) for learner in learners} if gradebook and not regrade else {}
+    graded = {p.exercise.id for p in prepared}
+    positions = {exercise.id: i for i, exercise in enumerate(course.exercises)}
+    grading = _fingerprint(prepared)
     results: dict[str, SubmissionResult] = {}
     with _progress(len(paths)) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         task = progress.add_task("grading", total=len(paths))
-        futures = {pool.submit(_grade_one, course, path, prepared, known.get(learner)): path
+        futures = {pool.submit(_grade_one, course, path, prepared, grading, known.get(learner)): path
                    for path, learner in zip(paths, learners)}
         for future in as_completed(futures):
             result, source, digest = future.result()
             if result is None:  # unchanged since it was graded: the gradebook's record stands
-                result = gradebook.results([learner_of(futures[future])])[0]
+                result = gradebook.results([learner_of(futures[future])], graded)[0]
             elif gradebook is not None:
-                gradebook.record(result, source, digest)
+                gradebook.record(result, source, digest, positions)
             results[result.submission] = result
             progress.advance(task)
     return [results[learner] for learner in learners]
 
 
-def _grade_one(course: Course, path: Path, prepared: list[Prepared], graded_digest: str | None):
-    """(result, source, digest); result None when the gradebook holds this very submission."""
+def _fingerprint(prepared: list[Prepared]) -> bytes:
+    """What a batch grades with: the exercises and their cases (a hidden seed adds some)."""
+    digest = hashlib.sha256()
+    for p in prepared:
+        digest.update(p.exercise.id.encode() + b"\0" + wire.encode([dict(case.inputs) for case in p.cases]))
+    return digest.digest()
+
+
+def _grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None):
+    """(result, source, digest); result None when the gradebook holds this very submission,
+    graded this very way. The digest is of both."""
     learner = learner_of(path)
     with tempfile.TemporaryDirectory(prefix=f"course-{learner}-") as scratch:
         try:
             submission = open_submission(path, course, Path(scratch))
         except SubmissionError as err:
             return unreadable(prepared, learner, str(err)), str(path), ""
-        if submission.digest == graded_digest:
-            return None, str(path), submission.digest
+        digest = hashlib.sha256(submission.digest.encode() + grading).hexdigest()
+        if digest == graded_digest:
+            return None, str(path), digest
         with Sandbox(submission.folder, course.limits) as sandbox:
-            return grade(prepared, sandbox, learner), str(path), submission.digest
+            return grade(prepared, sandbox, learner), str(path), digest
 
 
 def unreadable(prepared: list[Prepared], learner: str, reason: str) -> SubmissionResult:

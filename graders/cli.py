@@ -90,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
                         "classroom (GitHub Classroom: the Points notice, $GITHUB_OUTPUT's result, a job summary)")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    p.add_argument("--only", metavar="TARGET",
+                   help="grade one unit (activations) or one exercise (activations.sigmoid), e.g. a unit's notebooks; "
+                        "a gradebook keeps the learner's other records")
     p.add_argument("--hidden-seed", metavar="SECRET",
                    help="add hidden cases drawn from this secret (default: $COURSE_HIDDEN_SEED, or instructor.toml)")
     device_option(p)
@@ -195,7 +198,7 @@ def _grade(args, course, console) -> int:
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
-    prepared = prepare(course.exercises, select_devices(args.device), secret, args.use_cache)
+    prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
     from graders.batch import grade_many
     from graders.gradebook import Gradebook
 

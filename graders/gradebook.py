@@ -59,24 +59,34 @@ class Gradebook:
         row = self.db.execute("SELECT digest FROM submissions WHERE learner = ?", (learner,)).fetchone()
         return row[0] if row else None
 
-    def record(self, result: SubmissionResult, source: str, digest: str) -> None:
-        """Replace the learner's records with these, all or nothing."""
+    def record(self, result: SubmissionResult, source: str, digest: str, positions: dict[str, int]) -> None:
+        """Replace the learner's records of these exercises with these, all or nothing; records
+        of exercises not graded this time (another unit's) stay. `positions`: each exercise's
+        place in course.toml, the order reports list them in."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        learner = result.submission
         with self._transaction():
-            self.db.execute("DELETE FROM submissions WHERE learner = ?", (result.submission,))
-            self.db.execute("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?)",
-                            (result.submission, source, digest, result.score, result.max_score, now))
+            self.db.execute("INSERT INTO submissions VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (learner) DO UPDATE SET "
+                            "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at",
+                            (learner, source, digest, now))
+            self.db.executemany("DELETE FROM results WHERE learner = ? AND exercise = ?",
+                                [(learner, r.id) for r in result.exercises])
             self.db.executemany(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(result.submission, i, r.id, r.status, r.score, r.max_score, r.message, r.mistake,
-                  json.dumps(r.devices), r.seconds) for i, r in enumerate(result.exercises)])
+                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, r.message, r.mistake,
+                  json.dumps(r.devices), r.seconds) for r in result.exercises])
+            self.db.execute("UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
+                            "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
+                            (learner,))
 
-    def results(self, learners: list[str] | None = None) -> list[SubmissionResult]:
-        """Every learner's records (or these learners'), by learner."""
+    def results(self, learners: list[str] | None = None, exercises: set[str] | None = None) -> list[SubmissionResult]:
+        """Every learner's records (or these learners', of these exercises), by learner."""
         rows = self.db.execute("SELECT learner, exercise, status, score, max_score, message, mistake, devices, seconds "
                                "FROM results ORDER BY learner, position").fetchall()
         by_learner: dict[str, list[ExerciseResult]] = {}
         for learner, exercise, status, score, max_score, message, mistake, devices, seconds in rows:
+            if exercises is not None and exercise not in exercises:
+                continue
             by_learner.setdefault(learner, []).append(
                 ExerciseResult(exercise, status, score, max_score, message, json.loads(devices), mistake, seconds))
         chosen = learners if learners is not None else sorted(by_learner)

@@ -46,7 +46,6 @@ REFUSED_EVENTS = {
     "os.rename": "renaming files", "os.truncate": "changing files", "os.chmod": "changing files",
     "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
 }
-ENDED = 117  # a child's exit status after {"end": True}; any other exit is a crash
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -289,20 +288,55 @@ def _become_worker(job: dict, fd: int) -> None:
 
 def serve(submission: Path, fd: int) -> None:
     """A submission's worker: one forked child per exercise, so nothing one exercise's code does
-    (monkeypatching, leftover state, a crash) reaches another's. Frames in and out on `fd`."""
+    (monkeypatching, leftover state, a crash) reaches another's. Frames in and out on `fd`.
+    The next exercise's child is forked while this one's runs, so no exercise waits for a fork."""
     sys.path.insert(0, str(submission))  # the learner's modules may import one another
     hook, compiled = guard(submission), compile_modules(submission)
     gc.freeze()
     wire.write_frame(fd, wire.encode({"ready": True, "pid": os.getpid()}))
+    spare, ended = _Child(lambda frame: _serve_exercise(Worker(submission, compiled), hook, frame, fd)), []
     while (frame := wire.read_frame(fd)) is not None:
-        child = os.fork()
-        if child == 0:
-            _die_with_parent()
-            _serve_exercise(Worker(submission, compiled), hook, wire.decode(frame), fd)
-        _, status = os.waitpid(child, 0)
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == ENDED):
-            # the child died in the middle of a request: say how, in its reply's place
+        child = spare
+        child.start(frame)
+        spare = _Child(child.serve)
+        if child.ended():
+            ended.append(child.pid)  # reaped later: its exit need not hold up the next exercise
+        else:  # the child died in the middle of a request: say how, in its reply's place
+            _, status = os.waitpid(child.pid, 0)
             wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
+        ended = [pid for pid in ended if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+
+
+class _Child:
+    """A fork of the worker made ahead of need: it waits for its first request on a pipe of
+    its own, and says on another that it ended as asked (an exit without that is a crash)."""
+
+    def __init__(self, serve):
+        self.serve = serve
+        go, self.go = os.pipe()
+        self.done, done = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.go)
+            os.close(self.done)
+            _die_with_parent()
+            frame = wire.read_frame(go)
+            if frame is not None:
+                serve(wire.decode(frame))
+                os.write(done, b"e")
+            os._exit(0)
+        os.close(go)
+        os.close(done)
+
+    def start(self, frame: bytes) -> None:
+        wire.write_frame(self.go, frame)
+        os.close(self.go)
+
+    def ended(self) -> bool:
+        """Wait for the child to finish its exercise: True if it ended as asked."""
+        said = os.read(self.done, 1)
+        os.close(self.done)
+        return said == b"e"
 
 
 def _die_with_parent() -> None:
@@ -330,7 +364,6 @@ def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
         if frame is None:
             break
         request = wire.decode(frame)
-    os._exit(ENDED)
 
 
 def _death(status: int) -> str:

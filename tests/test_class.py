@@ -211,3 +211,35 @@ def test_reports_and_summary_export(graded_class, tmp_path):
     assert len(list((tmp_path / "html").glob("*.html"))) == len(graded_class["expected"])
     summary = course("export", "--gradebook", graded_class["gradebook"], "--format", "summary")
     assert summary.returncode == 0 and "data:image/png;base64," in summary.stdout
+
+
+def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tmp_path):
+    """A unit's notebook is graded on that unit alone; the gradebook keeps what the learner
+    scored on the other units, and the totals add up both."""
+    gradebook = tmp_path / "gradebook.sqlite"
+    folder = solution_folder(tmp_path, "ada")
+    assert course("grade", folder, "--gradebook", gradebook, "--device", "cpu").returncode == 0
+    handed_in = tmp_path / "nb" / "ada.ipynb"
+    handed_in.parent.mkdir()
+    wrong = next(source for exercise, source, _ in WRONG if exercise == "activations.relu")
+    handed_in.write_text(notebook((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8") + "\n\n" + wrong,
+                                  unit="activations"), encoding="utf-8")
+    graded = course("grade", handed_in, "--only", "activations", "--gradebook", gradebook, "--device", "cpu",
+                    "--format", "json")
+    assert graded.returncode == 0, graded.stderr
+    record = json.loads(graded.stdout)
+    assert [ex["id"] for ex in record["exercises"]] == [ex.id for ex in DATA.select("activations")]
+    assert record["max_score"] == UNIT_POINTS["activations"]
+    failed = {ex["id"] for ex in record["exercises"] if ex["status"] != "passed"}
+    assert "activations.relu" in failed
+    lost = sum(POINTS[exercise] for exercise in failed)
+    assert rows(gradebook) == [("ada", FULL - lost)]
+    with sqlite3.connect(gradebook) as db:
+        stored = db.execute("SELECT exercise FROM results WHERE learner = 'ada' ORDER BY position").fetchall()
+    assert [exercise for (exercise,) in stored] == [ex.id for ex in DATA.exercises]
+
+
+def test_only_names_what_it_cannot_find(tmp_path):
+    done = course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu")
+    assert done.returncode == 2
+    assert "'activation' is neither a unit nor an exercise id" in done.stderr
