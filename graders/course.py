@@ -68,11 +68,9 @@ class Course:
                 return unit.exercises
         if any(ex.id == target for ex in self.exercises):
             return (self.exercise(target),)
-        names = ", ".join(u.name for u in self.units)
-        raise CourseError(
-            f"{target!r} is neither a unit nor an exercise id; units are: {names} "
-            f"(an exercise id looks like 'activations.sigmoid')"
-        )
+        from graders.i18n import t
+
+        raise CourseError(t("unknown-target", target=target, units=", ".join(u.name for u in self.units)))
 
 
 INSTRUCTOR_FILE = "instructor.toml"  # the instructor's secrets; never in a learner's copy

@@ -18,6 +18,7 @@ import numpy as np
 from graders import cache, feedback, wire
 from graders.compare import compare
 from graders.course import Course, Exercise
+from graders.i18n import t
 from graders.reference import Ref, select_devices, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Outcome, Sandbox
@@ -136,25 +137,25 @@ def _judge_outcomes(p: Prepared, result: ExerciseResult, runs, source: str) -> E
                 continue
             if outcome.kind == "ok":
                 text = f"{feedback.on_input(case)}: {feedback.should_raise(wanted.error, outcome.value)}"
-                return _fail(result, "failed", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
+                return _fail(result, "failed", *_with_mistake(p, text, case, wanted, outcome), outcome.output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
             if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported") and not outcome.importing:
                 text = f"{feedback.on_input(case)}: {text}"
             if isinstance(wanted, Raises):
-                text += f" Here the contract asks for {wanted.error}."
+                text += t("contract-raises", error=wanted.error)
             if outcome.kind == "exception":
-                return _fail(result, "error", *_with_mistake(p.grader, text, case, wanted, outcome), outcome.output)
+                return _fail(result, "error", *_with_mistake(p, text, case, wanted, outcome), outcome.output)
             return _fail(result, STATUS_OF[outcome.kind], text, output=outcome.output)
-        if verdict := _judge(p.grader, case, expected, outcome):
+        if verdict := _judge(p, case, expected, outcome):
             text, mistake = verdict
             return _fail(result, "failed", text, mistake, outcome.output)
     return result
 
 
-def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcome):
+def _judge(p: Prepared, case: Case, expected: dict[str, Any], outcome: Outcome):
     """None when the answer is right on every device; else (message, mistake name)."""
-    wrong, device = _what_is_wrong(grader, case, expected, outcome.value)
+    wrong, device = _what_is_wrong(p.grader, case, expected, outcome.value)
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
     if not (wrong or runtime or outcome.mutated):
         return None
@@ -162,23 +163,23 @@ def _judge(grader: Grader, case: Case, expected: dict[str, Any], outcome: Outcom
     if wrong:
         lines.append("  " + wrong)
         if len(expected) > 1:
-            lines.append(f"  (checked with the {device} reference)")
+            lines.append(t("checked-with", device=device))
     if runtime:
         lines.append("  " + feedback.warnings_raised(list(runtime)))
     if outcome.mutated:
         lines.append("  " + feedback.mutated(case, outcome.mutated))
-    return _with_mistake(grader, "\n".join(lines), case, next(iter(expected.values())), outcome)
+    return _with_mistake(p, "\n".join(lines), case, next(iter(expected.values())), outcome)
 
 
-def _with_mistake(grader: Grader, text: str, case: Case, expected, outcome: Outcome) -> tuple[str, str | None]:
+def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome) -> tuple[str, str | None]:
     """The message, and the name of the first known mistake the answer (or its error) matches."""
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
     error = f"{outcome.type}: {outcome.message}" if outcome.kind == "exception" else ""
     attempt = Attempt(case, outcome.value, expected, runtime, tuple(outcome.mutated), error)
-    mistake = next((m for m in grader.mistakes if _safely(m.test, attempt)), None)
+    mistake = next((m for m in p.grader.mistakes if _safely(m.test, attempt)), None)
     if mistake is None:
         return text, None
-    return f"{text}\n{feedback.likely(mistake)}", mistake.name
+    return f"{text}\n{feedback.likely(p.exercise.unit, p.exercise.function, mistake)}", mistake.name
 
 
 def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None]:

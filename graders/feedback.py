@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from graders.compare import Mismatch
+from graders.i18n import mistake as translated
+from graders.i18n import t
 from graders.sandbox import Outcome
 from graders.spec import Case, Mistake
 from graders.wire import Rng
@@ -17,12 +19,12 @@ def show(value) -> str:
         flat = value.ravel()
         numbers = ", ".join(_num(v) for v in flat[:SHOWN]) + (", …" if flat.size > SHOWN else "")
         if value.ndim == 0:
-            return f"{numbers} ({value.dtype}, 0-d array)"
-        return f"[{numbers}] ({value.dtype}, shape {value.shape})"
+            return t("show.scalar", numbers=numbers, dtype=value.dtype)
+        return t("show.array", numbers=numbers, dtype=value.dtype, shape=value.shape)
     if isinstance(value, list):
-        return f"{value!r} (a Python list)"
+        return t("show.list", value=repr(value))
     if isinstance(value, float):
-        return f"{_num(value)} (a Python float)"
+        return t("show.float", value=_num(value))
     if isinstance(value, tuple):
         return "(" + ", ".join(show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, Rng):
@@ -39,89 +41,76 @@ def _num(v) -> str:
 
 def on_input(case: Case) -> str:
     inputs = "; ".join(f"{name} = {show(value)}" for name, value in case.inputs.items())
-    hidden = " (a hidden case)" if case.hidden else ""
-    return f"On input{hidden} {inputs}" if inputs else "Called with no arguments"
+    if not inputs:
+        return t("input.none")
+    return t("input.hidden" if case.hidden else "input", inputs=inputs)
 
 
 def mismatch(m: Mismatch) -> str:
     part = f"{m.path}: " if m.path else ""
     if m.kind == "type":
-        return f"{part}expected {_kind_of(m.expected)}, got {_kind_of(m.got)}."
-    if m.kind == "tuple":
-        return f"{part}expected {m.expected}, got {m.got}."
+        return part + t("mismatch.type", expected=_kind_of(m.expected), got=_kind_of(m.got))
+    if m.kind in ("tuple", "keys"):
+        return part + t(f"mismatch.{m.kind}", expected=m.expected, got=m.got)
     if m.kind == "length":
-        return f"{part}expected a tuple of {len(m.expected)} values, got {len(m.got)}."
-    if m.kind == "keys":
-        return f"{part}expected keys {m.expected}, got {m.got}."
+        return part + t("mismatch.length", expected=len(m.expected), got=len(m.got))
     if m.kind == "shape":
-        return f"{part}expected shape {m.expected.shape}, got shape {m.got.shape}."
+        return part + t("mismatch.shape", expected=m.expected.shape, got=m.got.shape)
     if m.kind == "dtype":
-        return (f"{part}expected dtype {m.expected.dtype}, got {m.got.dtype}: the answer keeps the input's "
-                f"dtype (mixing in a float64 array or np.float64(...) turns float32 into float64).")
-    where = f" at index {m.index}" if m.index else ""
-    return (f"{part}expected {show(m.expected)}\n  got      {show(m.got)}\n"
-            f"  worst{where}: expected {_num(m.worst_expected)}, got {_num(m.worst_got)} "
-            f"(abs error {m.abs_error:.3g}, rel error {m.rel_error:.3g})")
+        return part + t("mismatch.dtype", expected=m.expected.dtype, got=m.got.dtype)
+    return part + t("mismatch.value", expected=show(m.expected), got=show(m.got),
+                    where=t("mismatch.at", index=m.index) if m.index else "",
+                    worst_expected=_num(m.worst_expected), worst_got=_num(m.worst_got),
+                    abs_error=f"{m.abs_error:.3g}", rel_error=f"{m.rel_error:.3g}")
 
 
 def _kind_of(value) -> str:
     if isinstance(value, np.ndarray):
-        return "a NumPy array" if value.ndim else "a number (or 0-d array)"
+        return t("kind.array") if value.ndim else t("kind.number")
     if isinstance(value, tuple):
-        return "a tuple of ints (a shape)" if value == () or all(isinstance(v, int) for v in value) else f"a tuple of {len(value)}"
+        return t("kind.shape") if value == () or all(isinstance(v, int) for v in value) else t("kind.tuple", n=len(value))
     if isinstance(value, dict):
-        return "a dict"
+        return t("kind.dict")
     if value is None:
-        return "None (did you forget `return`?)"
+        return t("kind.none")
     if isinstance(value, list):
-        return "a Python list (wrap it in np.asarray)"
-    return f"a {type(value).__name__}"
+        return t("kind.list")
+    return t("kind.other", type=type(value).__name__)
 
 
 def warnings_raised(warnings: list[str]) -> str:
-    return "NumPy warned: " + "; ".join(warnings) + ". Finite inputs must give no warnings."
+    return t("warned", warnings="; ".join(warnings))
 
 
 def mutated(case: Case, indices: list[int]) -> str:
     names = [list(case.inputs)[i] for i in indices]
-    return f"your function changed its input {', '.join(names)} in place; work on a copy or build a new array."
+    return t("mutated", names=", ".join(names))
 
 
 def should_raise(error: str, got) -> str:
-    return f"expected {error} (this input is invalid), but your function returned {show(got)}; raise {error}(\"...\") with a short reason."
+    return t("should-raise", error=error, got=show(got))
 
 
 def unreadable(err: Exception) -> str:
-    return f"your answer could not be checked ({type(err).__name__}: {err}); compare its type and shape with the docstring."
+    return t("unreadable", error=f"{type(err).__name__}: {err}")
 
 
-def likely(mistake: Mistake) -> str:
-    return f"Likely mistake ({mistake.name}): {mistake.explain}"
+def likely(unit: str, function: str, mistake: Mistake) -> str:
+    name, explain = translated(unit, function, mistake.name, mistake.explain)
+    return t("likely", name=name, explain=explain)
 
 
 def problem(outcome: Outcome, where_path: str) -> str:
     """Why a call produced no answer to compare."""
     at = f" ({outcome.where})" if outcome.where else ""
-    if outcome.kind == "not-implemented":
-        return f"not implemented yet: write it in {where_path} (`course hint` helps)."
-    if outcome.kind == "missing":
-        return f"{outcome.message}; keep the stub's function name and signature."
-    if outcome.kind == "import-error":
-        return f"{where_path} could not be imported: {outcome.type}: {outcome.message}{at}."
-    if outcome.kind == "signature":
-        return f"your function is defined as {outcome.message}, which cannot take these arguments; keep the stub's signature."
-    if outcome.kind == "exception":
-        return f"raised {outcome.type}: {outcome.message}{at}."
-    if outcome.kind == "unsupported":
-        return f"returned {outcome.message}; return NumPy arrays and numbers."
-    if outcome.kind == "timeout":
-        return f"{outcome.message} (an endless loop?)." if "budget" not in outcome.message else f"{outcome.message}."
-    return f"{outcome.message}."
+    if outcome.kind == "timeout" and "budget" in outcome.message:
+        return t("problem.budget", message=outcome.message)
+    return t(f"problem.{outcome.kind}", path=where_path, message=outcome.message, type=outcome.type, at=at)
 
 
 def printed(output: str) -> str:
-    return f"Your function printed:\n{output.rstrip()}" if output.strip() else ""
+    return t("printed", output=output.rstrip()) if output.strip() else ""
 
 
 def grader_bug(detail: str) -> str:
-    return f"grader bug, not your mistake: {detail}. Please report it to the course staff."
+    return t("grader-bug", detail=detail)

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from graders.course import Course
+from graders.i18n import pick, t
 from graders.results import SubmissionResult
 
 STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "magenta",
@@ -23,23 +24,26 @@ def to_json(results: list[SubmissionResult]) -> str:
 
 def table(course: Course, result: SubmissionResult, title: str | None = None) -> Table:
     titles = {ex.id: ex.title for ex in course.exercises}
-    out = Table(title=title or f"{result.submission}: {result.score}/{result.max_score} points",
-                title_justify="left")
-    out.add_column("exercise")
-    out.add_column("title")
-    out.add_column("status")
-    out.add_column("points", justify="right")
+    out = Table(title=title or t("table.title", submission=result.submission, score=result.score,
+                                 max_score=result.max_score), title_justify="left")
+    out.add_column(t("table.exercise"))
+    out.add_column(t("table.name"))
+    out.add_column(t("table.status"))
+    out.add_column(t("table.points"), justify="right")
     for r in result.exercises:
-        name = titles.get(r.id, {})
-        out.add_row(r.id, name.get("en", ""),
-                    Text(f"{MARK[r.status]} {r.status}", style=STYLE[r.status]), f"{r.score}/{r.max_score}")
+        out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status), f"{r.score}/{r.max_score}")
     return out
+
+
+def status(name: str) -> Text:
+    """An exercise's status, marked and coloured, in the current language."""
+    return Text(f"{MARK[name]} {t('status.' + name)}", style=STYLE[name])
 
 
 def progress(result: SubmissionResult) -> Group:
     done = sum(r.passed for r in result.exercises)
     total = len(result.exercises)
-    line = Text(f"Progress: {done}/{total} exercises, {result.score}/{result.max_score} points")
+    line = Text(t("progress", done=done, total=total, score=result.score, max_score=result.max_score))
     return Group(ProgressBar(total=max(total, 1), completed=done, width=40), line)
 
 
@@ -49,12 +53,11 @@ def failures(result: SubmissionResult) -> list[Text]:
     for r in result.exercises:
         if r.status in ("passed", "not-implemented"):
             continue
-        out.append(Text.assemble((f"{MARK[r.status]} {r.id} ({r.status})\n", STYLE[r.status]), r.message,
-                                 ("\n", ""), (f"Hint: course hint {r.id}\n", "dim")))
+        out.append(Text.assemble((f"{MARK[r.status]} {r.id} ({t('status.' + r.status)})\n", STYLE[r.status]),
+                                 r.message, ("\n", ""), (t("hint-line", id=r.id) + "\n", "dim")))
     todo = next((r for r in result.exercises if not r.passed), None)
     if todo is not None:
-        out.append(Text.assemble(("Next: ", "bold"), f"{todo.id} — edit the function in exercises/"
-                                 f"{todo.id.split('.')[0]}.py, then run `course check {todo.id}`."))
+        out.append(Text.assemble((t("next.label"), "bold"), t("next", id=todo.id, unit=todo.id.split(".")[0])))
     return out
 
 

@@ -183,7 +183,7 @@ def test_check_on_the_stubs_fails_and_says_what_next(stub_course):
     run = course("check", cwd=stub_course)
     assert run.returncode == 1, run.stderr
     out = flat(run.stdout)
-    assert "not-implemented" in out
+    assert "· not implemented" in out
     assert f"Next: {FIRST.id} — edit the function in exercises/{FIRST.unit}.py" in out
 
 

@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from graders.i18n import t
 from graders.spec import FLOATS, Case, Grader, Mistake, Raises, elementwise_cases, mutated_input, same_as
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
@@ -67,18 +68,18 @@ def _perceptron_cases(rng: np.random.Generator) -> list[Case]:
 def _gate_answer(got) -> tuple[np.ndarray, float] | str:
     """(w, b) as numbers, or what is wrong with the answer's form."""
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
-        return "expected a tuple (w, b): w of shape (2,) and b a number."
+        return t("gate.not-a-pair")
     w, b = got
     try:
         w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
     except (TypeError, ValueError):
-        return "expected a tuple (w, b) of numbers: w of shape (2,) and b a number."
+        return t("gate.not-numbers")
     if w.shape != (2,):
-        return f"w should have shape (2,), one weight per input; yours has shape {w.shape}."
+        return t("gate.w-shape", shape=w.shape)
     if b.ndim != 0:
-        return f"b should be a single number; yours has shape {b.shape}."
+        return t("gate.b-shape", shape=b.shape)
     if not (np.isfinite(w).all() and np.isfinite(b)):
-        return "w and b should be finite numbers."
+        return t("gate.not-finite")
     return w, float(b)
 
 
@@ -100,15 +101,15 @@ def _judge_gate(R, case: Case, got) -> str | None:
     if got_table == want:
         return None
     gate = name.upper()
-    wrong = [row for row, g, t in zip(TRUTH, got_table, want) if g != t]
-    text = (f"w = [{_num(w[0])}, {_num(w[1])}], b = {_num(b)} give {list(got_table)} on the rows (0, 0), (0, 1), "
-            f"(1, 0), (1, 1); the {gate} table is {list(want)}. Wrong at {_rows(wrong)}.")
-    on_boundary = [row for row, zi, t in zip(TRUTH, z.cpu().tolist(), want) if t == 1 and zi == 0]
+    wrong = [row for row, g, w_ in zip(TRUTH, got_table, want) if g != w_]
+    text = t("gate.wrong", w=f"[{_num(w[0])}, {_num(w[1])}]", b=_num(b), got=list(got_table), gate=gate,
+             want=list(want), rows=_rows(wrong))
+    on_boundary = [row for row, zi, w_ in zip(TRUTH, z.cpu().tolist(), want) if w_ == 1 and zi == 0]
     if on_boundary:
-        text += f" x·w + b = 0 at {_rows(on_boundary)}; step(0) = 0 here, so move b up a little."
+        text += t("gate.on-boundary", rows=_rows(on_boundary))
     other = next((g for g, table in TABLES.items() if table == got_table), None)
     if other:
-        text += f" These weights compute {other.upper()}."
+        text += t("gate.computes", other=other.upper())
     return text
 
 

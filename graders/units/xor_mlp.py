@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.compare import compare
+from graders.i18n import t
 from graders.reference import to_numpy
 from graders.spec import FLOATS, Case, Grader, Mistake, Raises, same_as, stable_sigmoid, warned
 
@@ -231,17 +232,17 @@ def _train_cases(rng):
 def _as_params(got):
     """The learner's (W1, b1, W2, b2) as float64 arrays, or a sentence saying why they can't be."""
     if not isinstance(got, (tuple, list)) or len(got) != 4:
-        return "expected a tuple (W1, b1, W2, b2) of four arrays."
+        return t("params.not-four")
     arrays = []
     for name, value, want in zip(NAMES, got, ((2, 2), (2,), (2, 1), (1,))):
         try:
             a = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            return f"{name} is not an array of numbers."
+            return t("params.not-numbers", name=name)
         if a.shape != want:
-            return f"{name} has shape {a.shape}; it should be {want}."
+            return t("params.shape", name=name, shape=a.shape, want=want)
         if not np.isfinite(a).all():
-            return f"{name} has a non-finite value; use finite weights."
+            return t("params.not-finite", name=name)
         arrays.append(a)
     return arrays
 
@@ -256,13 +257,13 @@ def _accept_robust(R, case, got):
         return params
     out = _torch_forward(R, R.t(XOR_X), *(R.t(a) for a in params), "sigmoid")[1]
     out = to_numpy(out).ravel()
-    fails = [f"{_row(i)} → {out[i]:.4f} (needs {'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
+    fails = [f"{_row(i)} → {out[i]:.4f} ({'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
              for i in range(4) if not (out[i] > 0.9 if XOR_Y[i, 0] else out[i] < 0.1)]
     if not fails:
         return None
-    text = f"with sigmoid your network is not XOR on row{'s' if len(fails) > 1 else ''} " + "; ".join(fails) + "."
+    text = t("xor.not-xor", rows="; ".join(fails))
     if len(fails) < 4:
-        text += f" Its outputs for (0, 0), (0, 1), (1, 0), (1, 1): {', '.join(f'{o:.4f}' for o in out)}."
+        text += t("xor.outputs", outputs=", ".join(f"{o:.4f}" for o in out))
     return text
 
 
