@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from graders import course as course_data
+from graders import i18n
 from graders import report
 from graders.course import UserError
 from graders.engine import grade, grade_folder, prepare
@@ -38,7 +39,8 @@ class UsageError(UserError):
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command in ("check", "list", "grade", "verify"):
+    i18n.set_language(args.lang or i18n.default_language())
+    if args.command in ("check", "list", "grade", "verify", "watch"):
         FORK_SERVER.warm()  # NumPy loads in the worker while the course and references load here
     console = Console(highlight=False)
     try:
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Auto-graded deep-learning exercises (NumPy, checked against PyTorch).")
     parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
+    parser.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help="the language of titles, hints and messages (default: ko where the locale is Korean, else en)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     def device_option(p, cache: bool = True):
@@ -71,9 +75,23 @@ def _parser() -> argparse.ArgumentParser:
     device_option(p)
     p.set_defaults(run=_check)
 
+    p = commands.add_parser("watch", help="re-check each time you save a file in exercises/ (keys: hint, list, next, quit)")
+    device_option(p)
+    p.set_defaults(run=_watch)
+
+    p = commands.add_parser("reset", help="put back one exercise's stub (or a unit's whole file); yours is kept as a backup")
+    p.add_argument("target", help="an exercise id (activations.sigmoid) or a unit (activations)")
+    p.set_defaults(run=_reset)
+
     p = commands.add_parser("hint", help="the hints of one exercise")
     p.add_argument("id", help="an exercise id, e.g. activations.sigmoid")
     p.set_defaults(run=_hint)
+
+    p = commands.add_parser("plot", help="draw a unit's functions, yours beside the reference, as PNGs")
+    p.add_argument("unit", help="a unit, e.g. activations")
+    p.add_argument("--out", type=Path, default=Path("plots"), metavar="DIR", help="the folder for the PNGs (default: plots)")
+    device_option(p, cache=False)
+    p.set_defaults(run=_plot)
 
     p = commands.add_parser("verify", help="instructors: every solution passes, every stub fails (live references)")
     device_option(p, cache=False)
@@ -127,7 +145,7 @@ def _list(args, course, console) -> int:
     for unit in course.units:
         ids = {ex.id for ex in unit.exercises}
         part = report.SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
-        console.print(report.table(course, part, title=f"{unit.name} · {unit.title['en']} · {unit.title['ko']}"))
+        console.print(report.table(course, part, title=f"{unit.name} · {i18n.pick(unit.title)}"))
     console.print(report.progress(result))
     return OK
 
@@ -154,9 +172,36 @@ def _check_notebook(path: Path, args, course, console) -> int:
 
 def _hint(args, course, console) -> int:
     exercise = course.exercise(args.id)
-    console.print(f"[bold]{exercise.id}[/] — {exercise.title['en']} · {exercise.title['ko']}")
-    for number, hint in enumerate(exercise.hints, 1):
-        console.print(f"{number}. {hint['en']}\n   [dim]{hint['ko']}[/]")
+    other = "en" if i18n.language() == "ko" else "ko"
+    console.print(f"[bold]{exercise.id}[/] — {i18n.pick(exercise.title)} · {exercise.title[other]}")
+    for number, hint in enumerate(exercise.hints, 1):  # the other language dimmed below: the notes are Korean
+        console.print(f"{number}. {i18n.pick(hint)}\n   [dim]{hint[other]}[/]")
+    return OK
+
+
+def _plot(args, course, console) -> int:
+    FORK_SERVER.warm()  # NumPy loads in the worker while matplotlib and torch load here
+    from graders.plots import plot_unit
+
+    written = plot_unit(course, args.unit, course.root / "exercises", args.out, args.device)
+    for path in written:
+        console.print(str(path), soft_wrap=True)
+    if not written:
+        console.print(f"Nothing to plot for {args.unit}: it has no figure of its own, and none of its exercises "
+                      f"fails on an array answer.")
+    return OK
+
+
+def _watch(args, course, console) -> int:
+    from graders.watch import Watch
+
+    return Watch(course, console, args.device, args.use_cache).run()
+
+
+def _reset(args, course, console) -> int:
+    from graders.reset import reset
+
+    console.print(reset(course, args.target))
     return OK
 
 

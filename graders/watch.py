@@ -1,0 +1,164 @@
+"""`course watch`: re-check on every save, rustlings-style.
+
+The references are prepared once; each save of exercises/<unit>.py re-grades that unit in a
+fresh sandbox, and the screen shows the progress, the exercise being worked on with its
+message, and what to do next. Keys: h hint, l list, n next, s solution, q quit. Progress is
+computed from these results only: there is no state file to break.
+"""
+from __future__ import annotations
+
+import ast
+import queue
+import sys
+import threading
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.text import Text
+
+from graders import report
+from graders.course import Course, Exercise
+from graders.engine import grade, prepare
+from graders.i18n import pick, t
+from graders.reference import select_devices
+from graders.results import ExerciseResult, SubmissionResult
+from graders.sandbox import Sandbox
+
+KEYS = {"h": "hint", "l": "list", "n": "next", "s": "solution", "q": "quit"}
+
+
+class Watch:
+    def __init__(self, course: Course, console: Console, device: str = "auto", use_cache: bool = True):
+        self.course, self.console = course, console
+        self.folder = course.root / "exercises"
+        self.prepared = {p.exercise.id: p for p in prepare(course.exercises, select_devices(device), use_cache=use_cache)}
+        self.results: dict[str, ExerciseResult] = {}
+        self.current: Exercise | None = None
+        self.just_passed: Exercise | None = None  # its solution is on offer
+
+    def run(self) -> int:
+        events: queue.Queue = queue.Queue()
+        stop = threading.Event()
+        threading.Thread(target=_watch_files, args=(self.folder, events, stop), daemon=True).start()
+        threading.Thread(target=_read_keys, args=(events,), daemon=True).start()
+        self.check([unit.name for unit in self.course.units])
+        self.show()
+        try:
+            while (event := events.get()) != ("key", "quit"):
+                kind, what = event
+                if kind == "saved":
+                    self.check(what)
+                    self.show()
+                elif kind == "key":
+                    self.act(what)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop.set()
+        self.console.print(t("watch.bye"))
+        return 0
+
+    def check(self, units: list[str]) -> None:
+        """Grade these units' exercises again; move on when the current one passes."""
+        was = self.current
+        chosen = [self.prepared[ex.id] for ex in self.course.exercises if ex.unit in units]
+        with Sandbox(self.folder, self.course.limits) as sandbox:
+            for result in grade(chosen, sandbox, self.folder.name).exercises:
+                self.results[result.id] = result
+        if was is None or self.results[was.id].passed:
+            self.just_passed = was if was is not None and self.results[was.id].passed else None
+            self.current = self._first_unpassed(after=None)
+
+    def act(self, action: str) -> None:
+        if action == "next":
+            self.current = self._first_unpassed(after=self.current) or self.current
+            self.show()
+        elif action == "hint" and self.current is not None:
+            hints = self.current.hints
+            self.console.print(Text(t("hints.title"), style="bold"))
+            for number, hint in enumerate(hints, 1):
+                self.console.print(f"{number}. {pick(hint)}")
+        elif action == "list":
+            for unit in self.course.units:
+                part = SubmissionResult(unit.name, [self.results[ex.id] for ex in unit.exercises])
+                self.console.print(report.table(self.course, part, title=f"{unit.name} · {pick(unit.title)}"))
+        elif action == "solution":
+            self.console.print(self._solution())
+
+    def show(self) -> None:
+        """The screen: progress, the exercise at hand and its message, the keys."""
+        self.console.clear()
+        everything = SubmissionResult(self.folder.name, [self.results[ex.id] for ex in self.course.exercises])
+        parts: list = [Text(t("watch.title"), style="bold"), report.progress(everything), Text("")]
+        if self.just_passed is not None:
+            parts.append(Text(t("watch.passed", id=self.just_passed.id), style="green"))
+            parts.append(Text(t("watch.offer-solution"), style="dim"))
+        if self.current is None:
+            parts.append(Text(t("watch.all-done"), style="bold green"))
+        else:
+            result = self.results[self.current.id]
+            parts.append(Text.assemble((f"{self.current.id} — {pick(self.current.title)}  ", "bold"),
+                                       report.status(result.status)))
+            if result.message:
+                parts.append(Text(result.message))
+            parts.append(Text(t("watch.edit", unit=self.current.unit), style="dim"))
+        parts.append(Text(t("watch.keys"), style="dim"))
+        self.console.print(Group(*parts))
+
+    def _first_unpassed(self, after: Exercise | None) -> Exercise | None:
+        exercises = list(self.course.exercises)
+        start = exercises.index(after) + 1 if after is not None else 0
+        return next((ex for ex in exercises[start:] if not self.results[ex.id].passed), None)
+
+    def _solution(self) -> Text:
+        """The reference solution of the exercise just passed, to read, never copied over yours."""
+        exercise = self.just_passed
+        if exercise is None:
+            return Text(t("watch.solution-after-pass"), style="yellow")
+        path = self.course.root / "solutions" / f"{exercise.unit}.py"
+        if not path.is_file():
+            return Text(t("watch.no-solutions"), style="yellow")
+        source = path.read_text(encoding="utf-8")
+        node = next((n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == exercise.function), None)
+        if node is None:
+            return Text(t("watch.no-solutions"), style="yellow")
+        lines = source.splitlines()[(node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1:node.end_lineno]
+        return Text.assemble((t("watch.solution-of", id=exercise.id, path=f"solutions/{exercise.unit}.py") + "\n", "bold"),
+                             "\n".join(lines))
+
+
+def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> None:
+    """A saved exercises/<unit>.py, as the operating system reports it (watchfiles)."""
+    from watchfiles import watch
+
+    for changes in watch(folder, stop_event=stop, debounce=400, step=30, recursive=False):
+        units = sorted({Path(path).stem for _, path in changes if path.endswith(".py")})
+        if units:
+            events.put(("saved", units))
+
+
+def _read_keys(events: queue.Queue) -> None:
+    """Single keys on a terminal (no Enter needed); lines otherwise."""
+    stream = sys.stdin
+    if stream is None:
+        return
+    if stream.isatty():
+        import termios
+        import tty
+
+        fd = stream.fileno()
+        saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd)
+        try:
+            while key := stream.read(1):
+                if key in KEYS:
+                    events.put(("key", KEYS[key]))
+                if key == "q":
+                    return
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    else:
+        for line in stream:
+            if line.strip()[:1] in KEYS:
+                events.put(("key", KEYS[line.strip()[:1]]))
+    events.put(("key", "quit"))

@@ -1,0 +1,126 @@
+"""`course watch` driven in a pseudo-terminal, as a learner uses it: save a fix, see it pass."""
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pytest
+
+from graders.course import load
+from tests.conftest import ROOT
+
+COURSE = Path(sys.executable).with_name("course")
+TENSORS = load(ROOT).select("tensors")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]")
+
+
+class Screen:
+    """A program on a pseudo-terminal of 160 columns; what it wrote, escape codes removed."""
+
+    def __init__(self, args: list[str], cwd: Path):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+        self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.master, self.text = master, ""
+
+    def wait_for(self, pattern: str, seconds: float, since: int = 0) -> float:
+        """Read until `pattern` shows after position `since`; the time it took."""
+        started = time.monotonic()
+        while not re.search(pattern, self.text[since:]):
+            left = started + seconds - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{pattern!r} not on screen after {seconds} s:\n{self.text[since:][-3000:]}")
+            if select.select([self.master], [], [], min(left, 0.05))[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # the program ended
+                    chunk = b""
+                if not chunk and self.proc.poll() is not None:
+                    raise AssertionError(f"course watch ended before {pattern!r}:\n{self.text[-3000:]}")
+                self.text += ANSI.sub("", chunk.decode("utf-8", "replace")).replace("\r", "")
+        return time.monotonic() - started
+
+    def press(self, key: str) -> int:
+        mark = len(self.text)
+        os.write(self.master, key.encode())
+        return mark
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        os.close(self.master)
+
+
+@pytest.fixture
+def learner_course(tmp_path):
+    shutil.copy(ROOT / "course.toml", tmp_path)
+    shutil.copytree(ROOT / "exercises", tmp_path / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(learner_course):
+    screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], learner_course)
+    try:
+        screen.wait_for(r"Keys: h hint", 180)  # the first run computes every reference once
+        assert "Progress: 0/40 exercises, 0/70 points" in screen.text
+        assert "tensors.vector" in screen.text and "not implemented" in screen.text
+
+        module = learner_course / "exercises" / "tensors.py"
+        stub = module.read_text(encoding="utf-8")
+        mark = len(screen.text)
+        module.write_text(stub + "\n", encoding="utf-8")  # warm up: a save that changes nothing
+        screen.wait_for(r"Keys: h hint", 10, since=mark)
+
+        mark = len(screen.text)
+        module.write_text((ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8"), encoding="utf-8")
+        moved = f"Progress: {len(TENSORS)}/40 exercises, {sum(ex.points for ex in TENSORS)}/70 points"
+        took = screen.wait_for(re.escape(moved), 10, since=mark)
+        screen.wait_for(r"Keys: h hint", 5, since=mark)  # the rest of that screen
+        assert "✓ tensors.vector passed!" in screen.text[mark:]
+        assert "perceptron.step" in screen.text[mark:]  # the next one to do
+        print(f"screen updated {took:.3f} s after the save")
+        assert took < 1.0, f"the screen changed {took:.2f} s after the save"
+
+        mark = screen.press("s")
+        screen.wait_for(r"def vector\(", 5, since=mark)  # the reference solution, to read
+        assert (learner_course / "exercises" / "tensors.py").read_text(encoding="utf-8") == \
+            (ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8")
+        mark = screen.press("h")
+        screen.wait_for(r"Hints", 5, since=mark)
+        mark = screen.press("l")
+        screen.wait_for(r"optimizers\.", 5, since=mark)
+        mark = screen.press("n")
+        screen.wait_for(r"perceptron\.perceptron", 5, since=mark)  # skipped ahead
+        mark = screen.press("q")
+        screen.wait_for(r"Stopped watching", 5, since=mark)
+        assert screen.proc.wait(timeout=10) == 0
+    finally:
+        screen.close()
+
+
+def test_watch_speaks_korean(learner_course):
+    screen = Screen([str(COURSE), "--lang", "ko", "watch", "--device", "cpu"], learner_course)
+    try:
+        screen.wait_for(r"키: h 힌트", 180)
+        assert "진행: 연습 문제 0/40개, 0/70점" in screen.text
+        mark = screen.press("s")
+        screen.wait_for(r"모범 답안은 연습 문제를 통과한 뒤에", 5, since=mark)
+        screen.press("q")
+        assert screen.proc.wait(timeout=10) == 0
+    finally:
+        screen.close()
