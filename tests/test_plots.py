@@ -1,0 +1,127 @@
+"""`course plot UNIT`: the PNGs it writes for the solutions, the shipped stubs and wrong answers.
+
+plot_unit runs in this process where it can (torch is imported once); the command itself runs
+once in a subprocess, as a learner would run it, on a learner's copy of the course.
+"""
+from __future__ import annotations
+
+import shutil
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graders.course import UserError, load
+from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
+from graders.spec import Case
+from tests.conftest import ROOT
+
+COURSE = Path(sys.executable).with_name("course")
+FIGURES = ("activations", "xor_mlp", "gradient_descent")  # the units with a figure of their own
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the PNG's IHDR chunk, after checking the signature."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def learner_copy(where: Path, answers: dict[str, str] | None = None) -> Path:
+    """A course root whose exercises/ holds the solutions; `answers` appends a unit's wrong
+    functions, which replace the solution's as a learner's later def would."""
+    (where / "exercises").mkdir(parents=True)
+    shutil.copy(ROOT / "course.toml", where)
+    for module in (ROOT / "solutions").glob("*.py"):
+        shutil.copy(module, where / "exercises")
+    for unit, source in (answers or {}).items():
+        module = where / "exercises" / f"{unit}.py"
+        module.write_text(module.read_text(encoding="utf-8") + "\n\n" + source, encoding="utf-8")
+    return where
+
+
+def assert_pngs(written: list[Path], out: Path, names: list[str]) -> None:
+    assert written == [out / name for name in names]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+    for path in written:
+        assert png_size(path) == (WIDTH, HEIGHT), path
+
+
+def test_solutions_get_each_units_figure_and_no_expected_vs_got(tmp_path):
+    root = learner_copy(tmp_path / "course")
+    course, out = load(root), tmp_path / "plots"
+    written = [path for unit in FIGURES for path in plot_unit(course, unit, root / "exercises", out)]
+    assert_pngs(written, out, [f"{unit}.png" for unit in FIGURES])
+    assert plot_unit(course, "losses", root / "exercises", tmp_path / "none") == []  # no figure, nothing failed
+
+
+def test_stubs_get_the_figures_and_nothing_to_compare(tmp_path):
+    """The shipped stubs are not implemented, not wrong: each figure is drawn, with labelled
+    panels where the learner's curves would be, and no answer is an array to compare."""
+    course = load(ROOT)
+    for unit in FIGURES:
+        out = tmp_path / unit
+        assert_pngs(plot_unit(course, unit, ROOT / "exercises", out, device="cpu"), out, [f"{unit}.png"])
+
+
+def test_a_module_that_does_not_import_still_gets_its_figure(tmp_path):
+    root = learner_copy(tmp_path / "course", {"activations": "def relu(x):\n    return x +\n"})
+    out = tmp_path / "plots"
+    assert_pngs(plot_unit(load(root), "activations", root / "exercises", out), out, ["activations.png"])
+
+
+def test_wrong_forward_gets_its_expected_vs_got(tmp_path):
+    step_at_zero_is_one = (
+        "def forward(X, W1, b1, W2, b2, activation='step'):\n"
+        "    act = (lambda z: (z >= 0).astype(float)) if activation == 'step' else _sigmoid\n"
+        "    hidden = act(np.asarray(X, dtype=float) @ W1 + b1)\n"
+        "    return hidden, act(hidden @ W2 + b2)\n")
+    root = learner_copy(tmp_path / "course", {"xor_mlp": step_at_zero_is_one})
+    out = tmp_path / "plots"
+    written = plot_unit(load(root), "xor_mlp", root / "exercises", out)
+    # seed_table builds on forward, so it fails too; train's sigmoid network does not
+    assert_pngs(written, out, ["xor_mlp.png", "xor_mlp.forward.expected-vs-got.png",
+                               "xor_mlp.seed_table.expected-vs-got.png"])
+
+
+@pytest.mark.parametrize(("expected", "got", "images"), [
+    (np.arange(6.0), np.arange(6.0) + 1, 0),  # 1-D: lines, and their difference
+    (np.eye(3), np.ones((3, 3)), 3),  # 2-D: expected, got, difference side by side
+    (np.eye(3), np.ones((3, 2)), 2),  # 2-D of another shape: no difference to draw
+    (np.ones((2, 3, 4)), np.full((2, 3, 4), np.nan), 0),  # 3-D: flattened; nan is not drawn
+])
+def test_expected_vs_got_draws_lines_or_heatmaps(tmp_path, expected, got, images):
+    fig = _expected_vs_got("unit.function", Case({}, "a case"), "", expected, got)
+    assert sum(len(ax.images) for ax in fig.axes) == images
+    fig.savefig(tmp_path / "figure.png", dpi=fig.dpi)
+    assert png_size(tmp_path / "figure.png") == (WIDTH, HEIGHT)
+
+
+def test_unknown_unit_is_a_user_error():
+    course = load(ROOT)
+    with pytest.raises(UserError, match="no unit 'nope'; units are: tensors, perceptron"):
+        plot_unit(course, "nope", ROOT / "exercises", ROOT / "never-written")
+    with pytest.raises(UserError, match="try `course plot activations`"):
+        plot_unit(course, "activations.relu", ROOT / "exercises", ROOT / "never-written")
+    assert not (ROOT / "never-written").exists()
+
+
+def test_course_plot_command_on_a_wrong_relu(tmp_path):
+    root = learner_copy(tmp_path / "course", {"activations": "def relu(x):\n    return x\n"})
+    stale = root / "plots" / "activations.sigmoid.expected-vs-got.png"  # from an earlier, since fixed, sigmoid
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    run = subprocess.run([str(COURSE), "plot", "activations", "--device", "cpu"], cwd=root,
+                         capture_output=True, encoding="utf-8", timeout=180, check=False)
+    assert run.returncode == 0, run.stderr
+    names = ["activations.png", "activations.relu.expected-vs-got.png"]
+    assert run.stdout.split() == [str(Path("plots") / name) for name in names]
+    assert_pngs([root / "plots" / name for name in names], root / "plots", names)
+
+    run = subprocess.run([str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60,
+                         check=False)
+    assert run.returncode == 2 and run.stderr.startswith("error: no unit 'nope'"), run.stderr
