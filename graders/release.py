@@ -6,7 +6,7 @@ from pathlib import Path
 
 from graders.course import INSTRUCTOR_FILE, Course, UserError
 
-SHIPPED = ("course.toml", "pyproject.toml", "README.md", "exercises", "graders")
+SHIPPED = ("course.toml", "pyproject.toml", "README.md", "exercises", "graders", "docs")  # docs: the README's images
 NEVER = ("solutions", INSTRUCTOR_FILE, "tests", "__pycache__", "*.egg-info", ".venv")
 WORKFLOW = Path(__file__).with_name("templates") / "classroom.yml"
 
@@ -31,5 +31,5 @@ def release(course: Course, out: Path) -> list[str]:
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
     shutil.copy2(WORKFLOW, workflow)
-    (out / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n", encoding="utf-8")
+    (out / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\nplots/\nexercises/.backup/\n", encoding="utf-8")
     return sorted(p.name for p in out.iterdir())
