@@ -17,7 +17,8 @@ def _softmax(x, axis=-1):
 
 IN_PLACE = Mistake(
     "changed the input in place",
-    "x[x < 0] = ... writes into the caller's array. Build a new one: np.maximum(x, 0) or np.where(...).",
+    "x[x < 0] = ... writes into the caller's array. Build a new one instead: np.where(x > 0, x, <the value "
+    "for x ≤ 0>).",
     mutated_input,
 )
 EXP_OVERFLOW = "overflow encountered in exp"

@@ -389,8 +389,8 @@ GRADERS = {
                     same_as(lambda X, y, w, b: _gradient(X, y, w, b, factor=1.0))),
             Mistake("summed instead of averaged gradients", "the MSE is a mean, so divide by n: 2/n · Xᵀ·err, "
                     "2/n · Σ err.", same_as(lambda X, y, w, b: _gradient(X, y, w, b, mean=False))),
-            Mistake("error sign flipped", "with err = y − ŷ the gradient points uphill. The gradient of "
-                    "mean((ŷ − y)²) uses err = ŷ − y = X @ w + b − y.",
+            Mistake("error sign flipped", "with err = y − ŷ the gradient's sign is flipped, so each step w − lr·grad "
+                    "goes uphill. The gradient of mean((ŷ − y)²) uses err = ŷ − y = X @ w + b − y.",
                     same_as(lambda X, y, w, b: _gradient(X, y, w, b, sign=-1.0))),
             Mistake("forgot b", "the error is X @ w + b − y: the bias is part of the prediction.",
                     same_as(lambda X, y, w, b: _gradient(X, y, w, b, with_b=False))),
