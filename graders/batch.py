@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from graders import wire
+from graders import executors, wire
 from graders.course import Course, UserError
 from graders.engine import Prepared, grade
 from graders.gradebook import Gradebook
@@ -25,10 +24,12 @@ class BatchError(UserError):
 
 
 def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs: int,
-               gradebook: Gradebook | None = None, regrade: bool = False) -> list[SubmissionResult]:
+               gradebook: Gradebook | None = None, regrade: bool = False, executor: str = "local",
+               scheduler: str | None = None) -> list[SubmissionResult]:
     """Every submission's result, in the order given. With a gradebook, a submission it already
     holds unchanged is not graded again (unless `regrade`), and each new result is committed
-    as soon as it is ready, so an interrupted batch resumes where it stopped."""
+    as soon as it is ready, so an interrupted batch resumes where it stopped. `executor` says
+    where the grading runs (graders.executors): here, or on Dask."""
     learners = [learner_of(path) for path in paths]
     if len(set(learners)) < len(learners):
         twice = sorted({name for name in learners if learners.count(name) > 1})
@@ -38,16 +39,14 @@ def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs
     positions = {exercise.id: i for i, exercise in enumerate(course.exercises)}
     grading = _fingerprint(prepared)
     results: dict[str, SubmissionResult] = {}
-    with _progress(len(paths)) as progress, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with _progress(len(paths)) as progress, executors.executor(executor, jobs, scheduler, course, prepared, grading,
+                                                               grade_one) as run:
         task = progress.add_task("grading", total=len(paths))
-        futures = {pool.submit(_grade_one, course, path, prepared, grading, known.get(learner)): path
-                   for path, learner in zip(paths, learners)}
-        for future in as_completed(futures):
-            result, source, digest = future.result()
+        for path, (result, digest) in run([(path, known.get(learner)) for path, learner in zip(paths, learners)]):
             if result is None:  # unchanged since it was graded: the gradebook's record stands
-                result = gradebook.results([learner_of(futures[future])], graded)[0]
+                result = gradebook.results([learner_of(path)], graded)[0]
             elif gradebook is not None:
-                gradebook.record(result, source, digest, positions)
+                gradebook.record(result, str(path), digest, positions)
             results[result.submission] = result
             progress.advance(task)
     return [results[learner] for learner in learners]
@@ -61,20 +60,20 @@ def _fingerprint(prepared: list[Prepared]) -> bytes:
     return digest.digest()
 
 
-def _grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None):
-    """(result, source, digest); result None when the gradebook holds this very submission,
-    graded this very way. The digest is of both."""
+def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None):
+    """(result, digest): result None when the gradebook holds this very submission, graded this
+    very way. The digest is of both."""
     learner = learner_of(path)
     with tempfile.TemporaryDirectory(prefix=f"course-{learner}-") as scratch:
         try:
             submission = open_submission(path, course, Path(scratch))
         except SubmissionError as err:
-            return unreadable(prepared, learner, str(err)), str(path), ""
+            return unreadable(prepared, learner, str(err)), ""
         digest = hashlib.sha256(submission.digest.encode() + grading).hexdigest()
         if digest == graded_digest:
-            return None, str(path), digest
+            return None, digest
         with Sandbox(submission.folder, course.limits) as sandbox:
-            return grade(prepared, sandbox, learner), str(path), digest
+            return grade(prepared, sandbox, learner), digest
 
 
 def unreadable(prepared: list[Prepared], learner: str, reason: str) -> SubmissionResult:

@@ -108,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
                         "classroom (GitHub Classroom: the Points notice, $GITHUB_OUTPUT's result, a job summary)")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: this machine, --jobs at once; dask: tasks on a Dask cluster (a LocalCluster of --jobs "
+                        "worker processes, or the running scheduler at --scheduler)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     p.add_argument("--only", metavar="TARGET",
                    help="grade one unit (activations) or one exercise (activations.sigmoid), e.g. a unit's notebooks; "
                         "a gradebook keeps the learner's other records")
@@ -240,6 +244,8 @@ def _grade(args, course, console) -> int:
     for path in args.submissions:
         if not path.exists():
             raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
@@ -248,7 +254,8 @@ def _grade(args, course, console) -> int:
     from graders.gradebook import Gradebook
 
     with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
-        results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade)
+        results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
+                             args.executor, args.scheduler)
     if args.format == "table" and not args.out:
         for result in results:
             console.print(report.table(course, result))

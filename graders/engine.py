@@ -40,6 +40,13 @@ class Prepared:
     expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
     devices: list[str]
 
+    # Pickled to reach Dask workers as data: the grader (code) is looked up again where it lands.
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "grader": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, grader=grader_for(state["exercise"]))
+
 
 def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
     digest = hashlib.sha256(f"{seed}\0{exercise_id}".encode()).digest()
