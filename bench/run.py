@@ -7,7 +7,8 @@ with a realistic wrong answer from tests/wrong), through the installed `course` 
      `nbgrader autograde` and by `course grade` (per-submission ratio);
   3. learner: `course check activations` cold (--no-cache) and warm, median of 5;
   4. scaling: batches of 25, 50, 100, 200: time per submission;
-  5. memory: peak RSS of the parent and of one worker.
+  5. memory: peak RSS of the parent and of one worker;
+  6. executors: the batch of 1. on a Dask LocalCluster of 2 worker processes, beside local.
 """
 from __future__ import annotations
 
@@ -56,8 +57,9 @@ def make_class(where: Path, n: int, seed: int = 0) -> list[Path]:
     return folders
 
 
-def batch(folders: list[Path], env: dict, jobs: int = 2) -> float:
-    return sh(COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--device", "cpu", "--format", "json", env=env)
+def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local") -> float:
+    return sh(COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--executor", executor, "--device", "cpu",
+              "--format", "json", env=env)
 
 
 def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
@@ -157,6 +159,10 @@ def main() -> None:
                      ", ".join(f"{n}: {times[n] / n:.3f} s" for n in sizes)))
         parent, worker = memory(folders[: min(25, big)])
         rows.append(("5. memory", "peak RSS", f"parent {parent:.0f} MB, worker {worker:.0f} MB"))
+        on_dask = batch(folders[:big], env, executor="dask")
+        rows.append(("6. executors", f"{big} full-course submissions, 2 workers: local vs Dask LocalCluster "
+                     "(its start included)", f"local {big / times[big]:.1f}, dask {big / on_dask:.1f} submissions/s "
+                     f"({on_dask:.1f} s wall)"))
     table = "\n".join(["| measure | what | result |", "|---|---|---|",
                        *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
     text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
