@@ -103,8 +103,6 @@ def likely(unit: str, function: str, mistake: Mistake) -> str:
 def problem(outcome: Outcome, where_path: str) -> str:
     """Why a call produced no answer to compare."""
     at = f" ({outcome.where})" if outcome.where else ""
-    if outcome.kind == "timeout" and "budget" in outcome.message:
-        return t("problem.budget", message=outcome.message)
     return t(f"problem.{outcome.kind}", path=where_path, message=outcome.message, type=outcome.type, at=at)
 
 

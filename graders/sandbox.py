@@ -27,6 +27,7 @@ from typing import Iterator
 
 from graders import wire
 from graders.course import Limits
+from graders.i18n import t
 
 WORKER_SCRIPT = Path(wire.__file__).with_name("worker.py")
 START_SECONDS = 60.0  # the fork server's start (NumPy import) and the submission's compile, generous
@@ -55,7 +56,7 @@ class Outcome:
         return cls(
             kind="ok" if reply["ok"] else reply["kind"],
             value=reply.get("value"),
-            message=reply.get("message", ""),
+            message=t(reply["key"], **reply["fields"]) if "key" in reply else reply.get("message", ""),
             type=reply.get("type", ""),
             types=list(reply.get("types", [])),
             where=reply.get("where", ""),
@@ -124,7 +125,7 @@ class Sandbox:
             yield unsent
             return
         self._exercise = (module, function)  # a new request now goes to a new child
-        loaded = self._reply(f"importing {module}.py")
+        loaded = self._reply(importing=f"{module}.py")
         if loaded.kind != "ok":  # the child answers no case of a module it could not import
             self._broken[module] = dataclasses.replace(loaded, importing=True)
             yield self._broken[module]
@@ -133,11 +134,11 @@ class Sandbox:
         try:
             while pending:
                 pending -= 1
-                yield self._reply("")
+                yield self._reply()
         finally:
             while pending and self._exercise is not None:  # the child is still answering the rest
                 pending -= 1
-                self._reply("")
+                self._reply()
 
     def _end_exercise(self) -> None:
         if self._exercise is not None and self.sock is not None:
@@ -158,18 +159,17 @@ class Sandbox:
             self._send(request)
         except TimeoutError:
             self._restart()
-            return Outcome("timeout", message=f"the worker did not start within {START_SECONDS:g} s")
+            return Outcome("timeout", message=t("sandbox.no-start", seconds=f"{START_SECONDS:g}"))
         except (WorkerDied, OSError, ValueError) as err:
             self._restart()
-            return Outcome("crashed", message=f"the process running your code stopped answering ({err})")
+            return Outcome("crashed", message=t("sandbox.stopped", error=err))
         return None
 
-    def _reply(self, doing: str) -> Outcome:
+    def _reply(self, importing: str = "") -> Outcome:
         """The next reply, within the call time limit and the submission's budget."""
         if self._budget <= 0:
             self._restart()  # a child still working on the exercise is stopped
-            return Outcome("timeout", message=f"not run: the submission used up its {self.limits.submission_seconds:g} s "
-                                              f"time budget on earlier calls")
+            return Outcome("timeout", message=t("sandbox.budget", seconds=f"{self.limits.submission_seconds:g}"))
         limit = min(self.limits.call_seconds, self._budget)
         started = time.perf_counter()
         try:
@@ -178,11 +178,12 @@ class Sandbox:
                 self._exercise = None
         except TimeoutError:
             self._restart()
-            outcome = Outcome("timeout", message=f"{doing or 'it'} did not finish within {limit:g} s")
+            outcome = Outcome("timeout", message=t("sandbox.import-timeout", module=importing, seconds=f"{limit:g}")
+                              if importing else t("sandbox.call-timeout", seconds=f"{limit:g}"))
         except (WorkerDied, OSError, ValueError) as err:
             self._restart()
-            outcome = Outcome("crashed", message=f"the process running your code stopped answering ({err})"
-                                                 + (f" while {doing}" if doing else ""))
+            outcome = Outcome("crashed", message=t("sandbox.stopped-importing", error=err, module=importing)
+                              if importing else t("sandbox.stopped", error=err))
         outcome.seconds = time.perf_counter() - started
         self._budget -= outcome.seconds
         return outcome

@@ -135,7 +135,7 @@ class Worker:
     def _import(self, name: str):
         path = self.submission / f"{name}.py"
         if not path.is_file():
-            return {"ok": False, "kind": "missing", "message": f"{path.name} is not in the submission"}
+            return {"ok": False, "kind": "missing", "key": "missing.file", "fields": {"file": path.name}}
         module = types.ModuleType(name)
         module.__file__ = str(path)
         code = self.compiled[name] if name in self.compiled else _compile(path)
@@ -153,7 +153,8 @@ class Worker:
             return loaded
         fn = getattr(self.modules[name], function, None)
         if not callable(fn):
-            return {"ok": False, "kind": "missing", "message": f"{name}.py defines no function {function}()"}
+            return {"ok": False, "kind": "missing", "key": "missing.function",
+                    "fields": {"file": f"{name}.py", "function": function}}
         return self.run(fn, function, args)
 
     def run(self, fn, function: str, args: list) -> dict:
@@ -303,7 +304,7 @@ def serve(submission: Path, fd: int) -> None:
             ended.append(child.pid)  # reaped later: its exit need not hold up the next exercise
         else:  # the child died in the middle of a request: say how, in its reply's place
             _, status = os.waitpid(child.pid, 0)
-            wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", "message": _death(status)}))
+            wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", **_death(status)}))
         ended = [pid for pid in ended if os.waitpid(pid, os.WNOHANG) == (0, 0)]
 
 
@@ -366,10 +367,11 @@ def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
         request = wire.decode(frame)
 
 
-def _death(status: int) -> str:
+def _death(status: int) -> dict:
+    """How a child died, as a message key and its fields (the grader words it)."""
     if os.WIFSIGNALED(status):
-        return f"the process running your code was killed by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"the process running your code exited with status {os.waitstatus_to_exitcode(status)} (os._exit or a crash)"
+        return {"key": "crashed.signal", "fields": {"signal": signal.Signals(os.WTERMSIG(status)).name}}
+    return {"key": "crashed.exit", "fields": {"status": os.waitstatus_to_exitcode(status)}}
 
 
 if __name__ == "__main__":  # worker.py --server FD [--for GRADER_PID]

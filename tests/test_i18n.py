@@ -50,7 +50,7 @@ def test_each_message_has_both_languages_and_the_same_blanks(key):
 
 def test_every_key_the_code_uses_is_in_the_catalog_and_none_is_unused():
     used = keys_in_code() | {f"status.{s}" for s in STATUSES} | {f"problem.{p}" for p in PROBLEMS} | {
-        "problem.budget", "mismatch.tuple", "mismatch.keys", "input", "input.hidden", "reset.done", "reset.whole-file"}
+        "missing.file", "missing.function", "crashed.signal", "crashed.exit", "mismatch.tuple", "mismatch.keys", "input", "input.hidden", "reset.done", "reset.whole-file"}
     catalog = set(i18n.messages())
     assert used - catalog == set(), "used in the code, missing from locale/messages.toml"
     assert catalog - used == set(), "in locale/messages.toml, used nowhere"
@@ -96,7 +96,7 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     (tmp_path / "exercises").mkdir()
     (tmp_path / "course.toml").write_bytes((ROOT / "course.toml").read_bytes())
     stubs = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
-    naive = "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n"
+    naive = "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n\n\ndel tanh\n"
     (tmp_path / "exercises" / "activations.py").write_text(stubs + naive, encoding="utf-8")
     done = subprocess.run([str(COURSE), "--lang", "ko", "check", "activations", "--device", "cpu"], cwd=tmp_path,
                           capture_output=True, encoding="utf-8", timeout=300)
@@ -104,7 +104,8 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     assert done.returncode == 1, done.stderr
     korean_name = i18n.mistakes("activations")["sigmoid"]["naive sigmoid overflow"]["name"]
     for expected in ("실패", "미구현", "NumPy 경고", f"흔한 실수({korean_name})", "힌트: course hint activations.sigmoid",
-                     "다음:", "진행: 연습 문제 0/10개"):
+                     "다음:", "진행: 연습 문제 0/10개",
+                     "activations.py에 tanh() 함수가 없습니다. 스텁의 함수 이름과 시그니처를 그대로 두세요."):
         assert expected in out
     english = subprocess.run([str(COURSE), "--lang", "en", "check", "activations", "--device", "cpu"], cwd=tmp_path,
                              capture_output=True, encoding="utf-8", timeout=300)

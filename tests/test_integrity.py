@@ -23,7 +23,7 @@ CALL_SECONDS = 3
 # folder -> {exercise id, or a unit for all its exercises: (status, what the message says)}
 EXPECTED = {
     "infinite_loop": {"activations.relu": ("timeout", "did not finish within 3 s")},
-    "infinite_loop_at_import": {"losses": ("timeout", "importing losses.py did not finish within 3 s (an endless loop?)")},
+    "infinite_loop_at_import": {"losses": ("timeout", "importing losses.py did not finish within 3 s (an endless loop at the top of the file?)")},
     "deep_recursion": {"activations.relu_grad": ("error", "raised RecursionError")},
     "memory_bomb": {"activations.sigmoid_grad": ("error", "raised MemoryError")},
     "fork_attempt": {"activations.softmax_backward": ("error", "starting processes is not allowed in an exercise")},
