@@ -8,6 +8,7 @@ computed from these results only: there is no state file to break.
 from __future__ import annotations
 
 import ast
+import contextlib
 import queue
 import sys
 import threading
@@ -40,21 +41,22 @@ class Watch:
         events: queue.Queue = queue.Queue()
         stop = threading.Event()
         threading.Thread(target=_watch_files, args=(self.folder, events, stop), daemon=True).start()
-        threading.Thread(target=_read_keys, args=(events,), daemon=True).start()
-        self.check([unit.name for unit in self.course.units])
-        self.show()
-        try:
-            while (event := events.get()) != ("key", "quit"):
-                kind, what = event
-                if kind == "saved":
-                    self.check(what)
-                    self.show()
-                elif kind == "key":
-                    self.act(what)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            stop.set()
+        with _single_keys(sys.stdin):
+            threading.Thread(target=_read_keys, args=(events,), daemon=True).start()
+            self.check([unit.name for unit in self.course.units])
+            self.show()
+            try:
+                while (event := events.get()) != ("key", "quit"):
+                    kind, what = event
+                    if kind == "saved":
+                        self.check(what)
+                        self.show()
+                    elif kind == "key":
+                        self.act(what)
+            except KeyboardInterrupt:
+                pass
+            finally:
+                stop.set()
         self.console.print(t("watch.bye"))
         return 0
 
@@ -137,28 +139,36 @@ def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> No
             events.put(("saved", units))
 
 
+@contextlib.contextmanager
+def _single_keys(stream):
+    """On a terminal, keys arrive one at a time (no Enter); the terminal is restored on the way
+    out, however watch ends."""
+    if stream is None or not stream.isatty():
+        yield
+        return
+    import termios
+    import tty
+
+    saved = termios.tcgetattr(stream.fileno())
+    tty.setcbreak(stream.fileno())
+    try:
+        yield
+    finally:
+        termios.tcsetattr(stream.fileno(), termios.TCSADRAIN, saved)
+
+
 def _read_keys(events: queue.Queue) -> None:
-    """Single keys on a terminal (no Enter needed); lines otherwise."""
+    """Keys on a terminal, lines otherwise. q (or the terminal closing) quits; the end of a
+    non-terminal input (watch started with < /dev/null) does not."""
     stream = sys.stdin
     if stream is None:
         return
     if stream.isatty():
-        import termios
-        import tty
-
-        fd = stream.fileno()
-        saved = termios.tcgetattr(fd)
-        tty.setcbreak(fd)
-        try:
-            while key := stream.read(1):
-                if key in KEYS:
-                    events.put(("key", KEYS[key]))
-                if key == "q":
-                    return
-        finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        while key := stream.read(1):
+            if key in KEYS:
+                events.put(("key", KEYS[key]))
+        events.put(("key", "quit"))
     else:
         for line in stream:
             if line.strip()[:1] in KEYS:
                 events.put(("key", KEYS[line.strip()[:1]]))
-    events.put(("key", "quit"))

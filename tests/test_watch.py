@@ -77,6 +77,7 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
     screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], learner_course)
     try:
         screen.wait_for(r"Keys: h hint", 180)  # the first run computes every reference once
+        assert not termios.tcgetattr(screen.master)[3] & termios.ICANON  # single keys, no Enter needed
         assert "Progress: 0/40 exercises, 0/70 points" in screen.text
         assert "tensors.vector" in screen.text and "not implemented" in screen.text
 
@@ -109,6 +110,7 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
         mark = screen.press("q")
         screen.wait_for(r"Stopped watching", 5, since=mark)
         assert screen.proc.wait(timeout=10) == 0
+        assert termios.tcgetattr(screen.master)[3] & termios.ICANON  # the terminal is given back as it was
     finally:
         screen.close()
 
