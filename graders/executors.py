@@ -18,6 +18,7 @@ import hashlib
 import io
 import logging
 import tempfile
+import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import as_completed as finished_locally
@@ -48,15 +49,15 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
             yield run
     elif kind == "dask":
         with _dask_client(jobs, scheduler) as client:
-            shared = client.scatter({f"course-prepared-{grading.hex()[:16]}": (course, prepared, grading, installed())},
-                                    broadcast=True)
-            [shared] = shared.values()
+            # keyed by what it holds: a scheduler shared by several gradings keeps each one's apart
+            key = "course-prepared-" + hashlib.sha256(grading + installed().encode()).hexdigest()[:16]
+            [shared] = client.scatter({key: (course, prepared, grading, installed())}, broadcast=True).values()
 
             def run(work):
                 from distributed import as_completed
 
-                futures = {client.submit(grade_shipped, shared, ship(path), known, pure=False,
-                                         key=f"grade-{Path(path).name}-{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"): path
+                futures = {client.submit(grade_shipped, shared, ship(path), known,
+                                         key=f"grade-{Path(path).name}-{uuid.uuid4().hex}"): path
                            for path, known in work}
                 for future in as_completed(futures):
                     yield futures[future], future.result()
