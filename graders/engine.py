@@ -18,8 +18,9 @@ import numpy as np
 from graders import cache, feedback, wire
 from graders.compare import compare
 from graders.course import Course, Exercise
+from graders.devices import select_devices
 from graders.i18n import t
-from graders.reference import Ref, select_devices, to_numpy
+from graders.reference import Ref, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Outcome, Sandbox
 from graders.spec import Attempt, Case, Grader, Raises

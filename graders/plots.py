@@ -22,7 +22,8 @@ from matplotlib.ticker import MaxNLocator
 from graders import engine
 from graders.compare import compare
 from graders.course import Course, Unit, UserError
-from graders.reference import Ref, select_devices, to_numpy
+from graders.devices import select_devices
+from graders.reference import Ref, to_numpy
 from graders.sandbox import Outcome, Sandbox
 from graders.spec import Case, Raises
 from graders.units import grader_for

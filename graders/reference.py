@@ -1,50 +1,14 @@
-"""PyTorch references: which devices, and the small toolkit reference functions use.
+"""PyTorch references: the small toolkit reference functions use.
 
-torch is imported here and only when a reference is computed, never at CLI start-up
-(it costs ~3 s) and never in the worker.
+torch is imported (graders.devices.torch_module) only when a reference is computed, never at
+CLI start-up (it costs ~3 s) and never in the worker.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from graders.course import UserError
+from graders.devices import torch_module
 from graders.spec import Raises
-
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
-
-
-class DeviceError(UserError):
-    pass
-
-
-def _torch():
-    import torch
-
-    # exact float32 matmuls on GPUs, so CPU and CUDA answers agree to the tolerance
-    torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
-    return torch
-
-
-def select_devices(choice: str) -> list[str]:
-    """auto = every available device; all and cuda insist on a GPU."""
-    if choice not in DEVICE_CHOICES:
-        raise DeviceError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, not {choice!r}")
-    if choice == "cpu" or (choice == "auto" and not _may_have_cuda()):
-        return ["cpu"]
-    has_cuda = _torch().cuda.is_available()
-    if choice == "auto":
-        return ["cpu", "cuda"] if has_cuda else ["cpu"]
-    if not has_cuda:
-        raise DeviceError(f"--device {choice} needs a CUDA GPU, and torch sees none here; use --device cpu or auto")
-    return ["cuda"] if choice == "cuda" else ["cpu", "cuda"]
-
-
-def _may_have_cuda() -> bool:
-    """Whether an NVIDIA driver is loaded: if not, `auto` is the CPU without importing torch."""
-    return Path("/proc/driver/nvidia").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
 
 
 class Ref:
@@ -55,7 +19,7 @@ class Ref:
 
     @property
     def torch(self):
-        return _torch()  # on first use only: a grader that never needs torch never imports it
+        return torch_module()  # on first use only: a grader that never needs torch never imports it
 
     @property
     def F(self):

@@ -10,16 +10,12 @@ gets that failure at once.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import select
 import signal
 import socket
 import struct
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +23,9 @@ from typing import Iterator
 
 from graders import wire
 from graders.course import Limits
+from graders.forkserver import FORK_SERVER
 from graders.i18n import t
 
-WORKER_SCRIPT = Path(wire.__file__).with_name("worker.py")
 START_SECONDS = 60.0  # the fork server's start (NumPy import) and the submission's compile, generous
 MAX_REPLY_BYTES = 512 * 2**20
 READ_AHEAD = 1 << 16
@@ -224,61 +220,3 @@ class Sandbox:
         data = bytes(self._buffer[:size])
         del self._buffer[:size]
         return data
-
-
-class _ForkServer:
-    """One `worker.py --server` per grading process, NumPy loaded once; every submission's
-    worker is a fork of it, reached over a socket pair of its own."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._control: socket.socket | None = None
-        self._proc: subprocess.Popen | None = None
-
-    def spawn(self, submission: Path, scratch: Path, limits: Limits) -> socket.socket:
-        """Ask for a worker; it says it is ready (and its pid) on the socket returned, later, so
-        the parent goes on with its own work meanwhile."""
-        job = json.dumps({"submission": str(submission), "scratch": str(scratch), "memory_mb": limits.memory_mb})
-        with self._lock:
-            for attempt in (1, 2):  # a server that died (killed, say) is started again, once
-                self._ensure()
-                ours, theirs = socket.socketpair()
-                try:
-                    socket.send_fds(self._control, [job.encode()], [theirs.fileno()])
-                    return ours
-                except OSError:
-                    ours.close()
-                    self._proc = None
-                    if attempt == 2:
-                        raise
-                finally:
-                    theirs.close()
-        raise AssertionError("unreachable")
-
-    def warm(self) -> None:
-        """Start the server now, so it loads NumPy while the caller is busy elsewhere."""
-        with self._lock:
-            self._ensure()
-
-    def _ensure(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            return
-        # packets, not a stream: two requests sent close together stay two requests
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()), "--for", str(os.getpid())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=_worker_env(), start_new_session=True)
-        theirs.close()
-        self._control = ours
-
-
-FORK_SERVER = _ForkServer()
-
-
-def _worker_env() -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    # one BLAS thread: the memory limit holds and parallel grading does not oversubscribe
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return env

@@ -19,9 +19,9 @@ from rich.text import Text
 
 from graders import report
 from graders.course import Course, Exercise
+from graders.devices import select_devices
 from graders.engine import grade, prepare
 from graders.i18n import pick, t
-from graders.reference import select_devices
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Sandbox
 

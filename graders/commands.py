@@ -1,0 +1,258 @@
+"""What each `course` command does (graders.cli parses the command line and calls these).
+
+Exit codes: OK, NOT_PASSED, and a UserError (any subclass) for a usage problem, which the CLI
+prints and turns into exit 2.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from graders import course as course_data
+from graders import i18n, report
+from graders.course import UserError
+from graders.devices import select_devices
+from graders.engine import grade, grade_folder, prepare
+from graders.sandbox import Sandbox
+from graders.submissions import open_submission
+
+# The instructors' commands import what they need when they run: `course check` stays quick.
+
+OK, NOT_PASSED = 0, 1
+
+
+class UsageError(UserError):
+    pass
+
+
+def _list(args, course, console) -> int:
+    result = grade_folder(course, course.root / "exercises", device=args.device, use_cache=args.use_cache)
+    for unit in course.units:
+        ids = {ex.id for ex in unit.exercises}
+        part = report.SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
+        console.print(report.table(course, part, title=f"{unit.name} · {i18n.pick(unit.title)}"))
+    console.print(report.progress(result))
+    return OK
+
+
+def _check(args, course, console) -> int:
+    if args.target and args.target.endswith(".ipynb"):
+        return _check_notebook(Path(args.target), args, course, console)
+    result = grade_folder(course, course.root / "exercises", args.target, args.device, args.use_cache)
+    report.print_check(console, course, result)
+    return OK if all(r.passed for r in result.exercises) else NOT_PASSED
+
+
+def _check_notebook(path: Path, args, course, console) -> int:
+    """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist")
+    with tempfile.TemporaryDirectory() as scratch:
+        submission = open_submission(path, course, Path(scratch))
+        units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]
+        result = grade_folder(course, submission.folder, units[0], args.device, args.use_cache)
+    report.print_check(console, course, result)
+    return OK if all(r.passed for r in result.exercises) else NOT_PASSED
+
+
+def _hint(args, course, console) -> int:
+    exercise = course.exercise(args.id)
+    other = "en" if i18n.language() == "ko" else "ko"
+    console.print(f"[bold]{exercise.id}[/] — {i18n.pick(exercise.title)} · {exercise.title[other]}")
+    for number, hint in enumerate(exercise.hints, 1):  # the other language dimmed below: the notes are Korean
+        console.print(f"{number}. {i18n.pick(hint)}\n   [dim]{hint[other]}[/]")
+    return OK
+
+
+def _plot(args, course, console) -> int:
+    from graders.plots import plot_unit
+
+    written = plot_unit(course, args.unit, course.root / "exercises", args.out, args.device)
+    for path in written:
+        console.print(str(path), soft_wrap=True)
+    if not written:
+        console.print(f"Nothing to plot for {args.unit}: it has no figure of its own, and none of its exercises "
+                      f"fails on an array answer.")
+    return OK
+
+
+def _watch(args, course, console) -> int:
+    from graders.watch import Watch
+
+    return Watch(course, console, args.device, args.use_cache).run()
+
+
+def _reset(args, course, console) -> int:
+    from graders.reset import reset
+
+    console.print(reset(course, args.target))
+    return OK
+
+
+def _verify(args, course, console) -> int:
+    solutions = course.root / "solutions"
+    if not solutions.is_dir():
+        raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`")
+    devices = select_devices(args.device)
+    # live references, computed once for both folders; hidden cases too, where the instructor has a secret
+    prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root), use_cache=False)
+    results = {}
+    for name in ("solutions", "exercises"):
+        with Sandbox(course.root / name, course.limits) as sandbox:
+            results[name] = grade(prepared, sandbox, name)
+    out = Table(title=f"course verify ({', '.join(devices)})", title_justify="left")
+    for column in ("exercise", "solution", "stub", "verdict"):
+        out.add_column(column)
+    problems = []
+    for solved, stub in zip(results["solutions"].exercises, results["exercises"].exercises):
+        good = solved.passed and not stub.passed
+        out.add_row(solved.id, solved.status, stub.status, "[green]ok[/]" if good else "[bold red]WRONG[/]")
+        if not solved.passed:
+            problems.append(f"solution of {solved.id} does not pass:\n{solved.message}")
+        if stub.passed:
+            problems.append(f"the stub of {stub.id} passes its grader")
+    console.print(out)
+    for problem in problems:
+        console.print(f"[bold red]✗[/] {problem}")
+    console.print(f"{len(course.exercises) - len(problems)}/{len(course.exercises)} exercises verified")
+    return NOT_PASSED if problems else OK
+
+
+def _grade(args, course, console) -> int:
+    if args.format in ("gradescope", "classroom") and len(args.submissions) > 1:
+        raise UsageError(f"--format {args.format} reports one submission; grade them one at a time")
+    for path in args.submissions:
+        if not path.exists():
+            raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
+    from graders.batch import grade_many
+    from graders.gradebook import Gradebook
+
+    with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
+        results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
+                             args.executor, args.scheduler)
+    if args.format == "table" and not args.out:
+        for result in results:
+            console.print(report.table(course, result))
+    else:
+        text = _render(args.format, course, results)
+        if args.out:
+            _write_atomically(args.out, text)
+        else:
+            sys.stdout.write(text)
+    if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
+        return NOT_PASSED
+    return OK
+
+
+def _render(fmt: str, course, results) -> str:
+    from graders import ci_formats
+
+    if fmt == "json":
+        return report.to_json(results) + "\n"
+    if fmt == "junit":
+        return ci_formats.junit_xml(course, results)
+    if fmt == "gradescope":
+        return json.dumps(ci_formats.gradescope_results(course, results[0]), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "classroom":  # also appends to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY where set
+        return ci_formats.emit_classroom(course, results[0], os.environ) + "\n"
+    capture = Console(file=io.StringIO(), width=120, highlight=False)
+    for result in results:
+        capture.print(report.table(course, result))
+    return capture.file.getvalue()
+
+
+def _export(args, course, console) -> int:
+    from graders import exports
+    from graders.gradebook import Gradebook
+
+    if not args.gradebook.is_file():
+        raise UsageError(f"{args.gradebook} does not exist; make it with `course grade ... --gradebook {args.gradebook}`")
+    with Gradebook(args.gradebook) as gradebook:
+        results = gradebook.results([args.learner] if args.learner else None)
+    if args.learner and not results:
+        raise UsageError(f"the gradebook has no learner {args.learner!r}")
+    if args.format in ("csv", "summary") or (args.learner and not args.out):
+        render = {"csv": exports.csv_table, "summary": exports.class_summary_html}.get(args.format)
+        text = render(course, results) if render else _learner_report(args.format, course, results[0])
+        if args.out:
+            _write_atomically(args.out, text)
+        else:
+            sys.stdout.write(text)
+        return OK
+    if args.out is None:
+        raise UsageError(f"--format {args.format} writes one file per learner: pass --out FOLDER (or --learner ID)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = ".md" if args.format == "markdown" else ".html"
+    for result in results:
+        _write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
+    console.print(f"Wrote {len(results)} {args.format} reports to {args.out}")
+    return OK
+
+
+def _learner_report(fmt: str, course, result) -> str:
+    from graders import exports
+
+    return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
+
+
+def _gradescope(args, course, console) -> int:
+    from graders import ci_formats
+
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    try:
+        members = ci_formats.build_gradescope_zip(course.root, args.out)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    console.print(f"Wrote {args.out} ({len(members)} files): upload it as the assignment's autograder on Gradescope.")
+    return OK
+
+
+def _notebooks(args, course, console) -> int:
+    from graders import nbgrader_course
+
+    if not (course.root / "solutions").is_dir():
+        raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
+    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    written = nbgrader_course.build(course, args.out, secret)
+    console.print(f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
+                  + ("" if secret else " (no hidden tests: give --hidden-seed or an instructor.toml for them)"))
+    console.print(f"Next: cd {args.out} && nbgrader generate_assignment <unit>  (then collect, autograde, export)")
+    return OK
+
+
+def _release(args, course, console) -> int:
+    from graders.release import release
+
+    shipped = release(course, args.out)
+    console.print(f"Wrote the learners' copy to {args.out}: {', '.join(shipped)}")
+    console.print("It has no solutions/ and no instructor.toml; `course check` works there, `course verify` does not.")
+    return OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Whole or not at all: an interrupted run never leaves a half-written report."""
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
+                                     prefix=f".{path.name}.") as tmp:
+        tmp.write(text)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp.name, 0o666 & ~umask)  # as an ordinary new file, not the temporary file's 0600
+    os.replace(tmp.name, path)
+
+
+COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release}
