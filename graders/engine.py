@@ -75,7 +75,8 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
 
 def _answers(exercise: Exercise, grader: Grader, cases: list[Case], device: str, use_cache: bool) -> list:
     """The device's reference answer to each case (a string where the reference failed)."""
-    code = [Path(sys.modules[f"graders.units.{exercise.unit}"].__file__), Path(__file__).with_name("reference.py")]
+    here = Path(__file__).parent  # the grader, the reference toolkit, and how torch is set up
+    code = [Path(sys.modules[f"graders.units.{exercise.unit}"].__file__), here / "reference.py", here / "devices.py"]
     entry = cache.key(exercise.id, code, wire.encode([dict(case.inputs) for case in cases]), device)
     if use_cache and (stored := cache.load(entry)) is not None:
         return stored
