@@ -1,11 +1,12 @@
 """The trusted side of the trust boundary: a worker process per submission, plain data back.
 
-The worker (graders/worker.py) is a fork of one fork server per grading process (an isolated
-interpreter with NumPy loaded), with address-space and file-size limits, in its own process
-group, talking over its own socket pair. Each call has a wall-clock limit, and the submission
-a time budget; a worker that hangs, dies or floods is killed and a fresh one takes the next
-call, so one broken function costs only its own exercise. A module whose import fails is not imported again: every exercise of it
-gets that failure at once.
+The worker (graders/worker.py) is a fork of one fork server per grading process
+(graders/forkserver.py: an isolated interpreter with NumPy loaded), with address-space and
+file-size limits, in its own process group, talking over its own socket pair. Each call has a
+wall-clock limit, and the submission a time budget; a worker that hangs, dies or floods is
+killed and a fresh one takes the next call, so one broken function costs only its own
+exercise. A module whose import fails is not imported again: every exercise of it gets that
+failure at once.
 """
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """The untrusted side of the trust boundary: runs learner functions, sends back plain data.
 
-Started once per grading run by graders.sandbox as `python -I -B graders/worker.py --server FD`:
-a fork server, of which each submission gets a fork of its own, in a scratch folder, with
-limits on memory and file size, which in turn forks a child per exercise. Before any learner code runs it installs an audit hook,
-which Python lets no one remove: imports other than the standard library, NumPy and the
-submission's own modules are refused (torch: "use NumPy here"), and so are reading files
-outside the submission, writing files, new processes, signals, sockets and ctypes.
+Started once per grading run by graders.forkserver as `python -I -B graders/worker.py --server
+FD`: a fork server, of which each submission gets a fork of its own, in a scratch folder, with
+limits on memory and file size, which in turn forks a child per exercise. Before any learner
+code runs a child installs an audit hook, which Python lets no one remove: imports other than
+the standard library, NumPy and the submission's own modules are refused (torch: "use NumPy
+here"), and so are reading files outside the submission, writing files, new processes,
+signals, sockets and ctypes.
 """
 from __future__ import annotations
 
