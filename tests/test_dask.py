@@ -76,6 +76,32 @@ def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
     assert len(json.loads(out)) == len(a_class)
 
 
+def test_killing_the_client_midway_loses_nothing_and_a_rerun_resumes(a_class, tmp_path):
+    gradebook = tmp_path / "gradebook.sqlite"
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        command = [str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, a_class), "--executor",
+                   "dask", "--scheduler", cluster.scheduler_address, "--gradebook", str(gradebook), "--device", "cpu",
+                   "--format", "json"]
+        client = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 300
+        while len(rows(gradebook)) < 5 and time.monotonic() < deadline and client.poll() is None:
+            time.sleep(0.05)
+        client.kill()
+        client.wait()
+        kept = dict(rows(gradebook))
+        assert 5 <= len(kept) < len(a_class)
+        with sqlite3.connect(gradebook) as db:
+            # an unreadable submission (no digest) is read again each time; the others are not
+            graded_at = dict(db.execute("SELECT learner, graded_at FROM submissions WHERE digest != ''"))
+        time.sleep(1.1)  # graded_at has one-second resolution
+        rerun = subprocess.run(command, capture_output=True, encoding="utf-8", timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert dict(rows(gradebook)) == {(p.name if p.is_dir() else p.stem): score for p, score in a_class.items()}
+    with sqlite3.connect(gradebook) as db:
+        again = dict(db.execute("SELECT learner, graded_at FROM submissions"))
+    assert graded_at and all(again[learner] == at for learner, at in graded_at.items())  # not graded again
+
+
 def test_a_scheduler_and_workers_started_as_processes_are_reached_by_address(tmp_path):
     file = tmp_path / "scheduler.json"
     started = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
