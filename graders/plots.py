@@ -27,7 +27,7 @@ from graders.reference import Ref, to_numpy
 from graders.sandbox import Outcome, Sandbox
 from graders.spec import Case, Raises
 from graders.units import grader_for
-from graders.units.gradient_descent import _problem
+from graders.units.gradient_descent import regression_problem
 from graders.units.xor_mlp import NAMES, SEED, XOR_X, XOR_Y
 
 # Files only: no display, no GUI toolkit. The Figure API below never imports pyplot, and this
@@ -285,7 +285,7 @@ GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS, GD_BATCH, GD_SEED = 40, 2, 0.05, 30, 
 
 def _gradient_descent(ctx: _Context) -> Figure:
     # the graders' own problem generator: a noisy linear regression and a starting (w, b)
-    p = _problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
+    p = regression_problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
     data = (p["X"], p["y"], p["w"], p["b"], p["lr"], p["epochs"])
     runs = (("batch_gd", "1 update per epoch", ()),
             ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),

@@ -264,7 +264,7 @@ def _linear(X, w, b, with_b=True):
 
 # --- cases ---------------------------------------------------------------------------------------
 
-def _problem(rng, dtype, n, d, lr, epochs, **more) -> dict:
+def regression_problem(rng, dtype, n, d, lr, epochs, **more) -> dict:
     """A noisy linear regression problem and a starting point: X, y, w, b (a Python float), lr, epochs, more."""
     X = rng.standard_normal((n, d))
     y = X @ (rng.standard_normal(d) * 2) + rng.standard_normal() + 0.1 * rng.standard_normal(n)
@@ -281,7 +281,7 @@ def _predict_cases(rng):
     cases = [Case({"X": [[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]], "w": [0.5, -1.0], "b": 0.25}, "Python lists")]
     for dtype in FLOATS:
         for n, d in ((6, 3), (1, 2), (5, 1)):
-            p = _problem(rng, dtype, n, d, 0.0, 0)
+            p = regression_problem(rng, dtype, n, d, 0.0, 0)
             cases.append(Case({"X": p["X"], "w": p["w"], "b": p["b"]}, _label(dtype, f"n = {n}, d = {d}")))
     cases.append(Case({"X": np.ones((3, 2)), "w": np.zeros(2), "b": 0.0}, "w = 0, b = 0.0"))
     return cases
@@ -292,7 +292,7 @@ def _gradient_cases(rng):
                   "Python lists")]
     for dtype in FLOATS:
         for n, d in ((8, 3), (1, 2), (5, 1), (20, 4)):
-            p = _problem(rng, dtype, n, d, 0.0, 0)
+            p = regression_problem(rng, dtype, n, d, 0.0, 0)
             cases.append(Case({k: p[k] for k in ("X", "y", "w", "b")}, _label(dtype, f"n = {n}, d = {d}")))
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
     cases.append(Case({"X": X, "y": X @ np.array([0.5, 2.0]) + 1.0, "w": np.array([0.5, 2.0]), "b": 1.0},
@@ -303,20 +303,20 @@ def _gradient_cases(rng):
 def _batch_cases(rng):
     f64, f32 = np.float64, np.float32
     cases = [
-        Case(_problem(rng, f64, 6, 2, 0.1, 4), "6 samples, 4 epochs, float64"),
-        Case(_problem(rng, f64, 20, 3, 0.05, 30), "20 samples, 30 epochs, float64"),
-        Case(_problem(rng, f64, 1, 1, 0.1, 5), "a single sample, float64"),
-        Case(_problem(rng, f64, 5, 2, 0.1, 0), "epochs = 0: only the starting loss"),
-        Case(_problem(rng, f64, 5, 2, 0.0, 3), "lr = 0: nothing moves"),
-        Case({**_problem(rng, f64, 15, 2, 0.1, 20), "w": np.zeros(2), "b": 0.0}, "from w = 0, b = 0.0, float64"),
+        Case(regression_problem(rng, f64, 6, 2, 0.1, 4), "6 samples, 4 epochs, float64"),
+        Case(regression_problem(rng, f64, 20, 3, 0.05, 30), "20 samples, 30 epochs, float64"),
+        Case(regression_problem(rng, f64, 1, 1, 0.1, 5), "a single sample, float64"),
+        Case(regression_problem(rng, f64, 5, 2, 0.1, 0), "epochs = 0: only the starting loss"),
+        Case(regression_problem(rng, f64, 5, 2, 0.0, 3), "lr = 0: nothing moves"),
+        Case({**regression_problem(rng, f64, 15, 2, 0.1, 20), "w": np.zeros(2), "b": 0.0}, "from w = 0, b = 0.0, float64"),
         Case({"X": [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "y": [1.0, 2.0, 3.5], "w": [0.0, 0.0], "b": 0.0,
               "lr": 0.1, "epochs": 5}, "Python lists"),
-        Case(_problem(rng, f32, 10, 2, 0.1, 5), "10 samples, 5 epochs, float32"),
-        Case(_problem(rng, f32, 20, 3, 0.05, 10), "20 samples, 10 epochs, float32"),
+        Case(regression_problem(rng, f32, 10, 2, 0.1, 5), "10 samples, 5 epochs, float32"),
+        Case(regression_problem(rng, f32, 20, 3, 0.05, 10), "20 samples, 10 epochs, float32"),
     ]
     for _ in range(3):
         n, d = int(rng.integers(5, 30)), int(rng.integers(1, 5))
-        cases.append(Case(_problem(rng, f64, n, d, float(rng.choice([0.01, 0.05, 0.1])), int(rng.integers(5, 25))),
+        cases.append(Case(regression_problem(rng, f64, n, d, float(rng.choice([0.01, 0.05, 0.1])), int(rng.integers(5, 25))),
                           f"random {n} samples, {d} features, float64"))
     return cases
 
@@ -324,16 +324,16 @@ def _batch_cases(rng):
 def _sgd_cases(rng):
     f64, f32 = np.float64, np.float32
     cases = [
-        Case(_problem(rng, f64, 4, 2, 0.1, 3, seed=0), "4 samples, 3 epochs, float64"),
-        Case(_problem(rng, f64, 10, 3, 0.05, 5, seed=42), "10 samples, 5 epochs, float64"),
-        Case(_problem(rng, f64, 1, 2, 0.1, 4, seed=3), "a single sample, float64"),
-        Case(_problem(rng, f64, 5, 2, 0.1, 0, seed=1), "epochs = 0: only the starting loss"),
-        Case(_problem(rng, f32, 8, 2, 0.05, 3, seed=7), "8 samples, 3 epochs, float32"),
-        Case(_problem(rng, f32, 12, 3, 0.02, 2, seed=11), "12 samples, 2 epochs, float32"),
+        Case(regression_problem(rng, f64, 4, 2, 0.1, 3, seed=0), "4 samples, 3 epochs, float64"),
+        Case(regression_problem(rng, f64, 10, 3, 0.05, 5, seed=42), "10 samples, 5 epochs, float64"),
+        Case(regression_problem(rng, f64, 1, 2, 0.1, 4, seed=3), "a single sample, float64"),
+        Case(regression_problem(rng, f64, 5, 2, 0.1, 0, seed=1), "epochs = 0: only the starting loss"),
+        Case(regression_problem(rng, f32, 8, 2, 0.05, 3, seed=7), "8 samples, 3 epochs, float32"),
+        Case(regression_problem(rng, f32, 12, 3, 0.02, 2, seed=11), "12 samples, 2 epochs, float32"),
     ]
     for _ in range(3):
         n, d = int(rng.integers(5, 20)), int(rng.integers(1, 4))
-        cases.append(Case(_problem(rng, f64, n, d, 0.02, int(rng.integers(2, 8)), seed=int(rng.integers(1000))),
+        cases.append(Case(regression_problem(rng, f64, n, d, 0.02, int(rng.integers(2, 8)), seed=int(rng.integers(1000))),
                           f"random {n} samples, {d} features, float64"))
     return cases
 
@@ -342,7 +342,7 @@ def _minibatch_cases(rng):
     f64, f32 = np.float64, np.float32
 
     def problem(dtype, n, d, lr, epochs, batch_size, seed):
-        return _problem(rng, dtype, n, d, lr, epochs, batch_size=batch_size, seed=seed)
+        return regression_problem(rng, dtype, n, d, lr, epochs, batch_size=batch_size, seed=seed)
 
     cases = [
         Case(problem(f64, 5, 2, 0.1, 3, 2, 1), "5 samples in batches of 2 (the last has 1), 3 epochs, float64"),
