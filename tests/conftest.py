@@ -16,6 +16,11 @@ from graders.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Messages in English whatever the developer's locale (a Korean one makes `course` speak Korean),
+# set before any test module copies the environment; the tests of Korean ask with --lang ko.
+os.environ.pop("LC_ALL", None)
+os.environ["LC_MESSAGES"] = "C"
+
 
 @pytest.fixture(scope="session")
 def course():
