@@ -85,7 +85,8 @@ GRADERS = {
         reference=lambda R, x: R.torch.tanh(R.t(x)),
         mistakes=(
             Mistake("tanh from exponentials overflows",
-                    "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710. Use np.tanh, or 2σ(2x) − 1 with a stable σ.",
+                    "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710 in float64 (≳ 89 in float32). Use np.tanh, "
+                    "or 2σ(2x) − 1 with a stable σ.",
                     warned(EXP_OVERFLOW)),
             Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
                     same_as(stable_sigmoid)),

@@ -173,7 +173,7 @@ def _other_order(a) -> bool:
 
 IN_PLACE = Mistake(
     "changed the input in place",
-    "w -= lr * grad_w (or w[...] = ...) writes into the caller's array. Copy first, w = np.array(w, dtype=X.dtype), "
+    "w -= lr * grad_w (or w[...] = ...) writes into the caller's array. Copy first, w = np.array(w), "
     "or build a new one each step: w = w - lr * grad_w.",
     mutated_input,
 )
@@ -252,7 +252,7 @@ FLOAT64 = Mistake(
     "float64 answer for float32 inputs",
     "your values are right, but with float32 inputs every part of the answer stays float32. float(b) or a "
     "list of float(loss) makes float64: keep b as the NumPy scalar b − lr·grad_b gives (start from "
-    "b = X.dtype.type(b)), and build losses from np.mean(...) values.",
+    "b = X.dtype.type(b), after X = np.asarray(X)), and build losses from np.mean(...) values.",
     _float64_answer,
 )
 

@@ -34,7 +34,8 @@ def _num(v) -> str:
 
 FLOAT64_FOR_FLOAT32 = Mistake(
     "float64 answer for float32 input",
-    "np.where(z > 0, 1.0, 0.0) is float64 whatever z is; keep z's dtype: (z > 0).astype(z.dtype).",
+    "np.where(z > 0, 1.0, 0.0) is float64 whatever z (the input of step, or x·w + b) is; keep its dtype: "
+    "(z > 0).astype(z.dtype).",
     lambda a: a.case.dtype == np.float32 and np.asarray(a.got).dtype == np.float64)
 STEP_0_IS_1 = "step(0) = 1"
 

@@ -41,7 +41,8 @@ def _notes_array(values, what: str) -> Grader:
         mistakes.append(Mistake("axes in another order",
                                 "the numbers are there but along other axes. Axis 0 runs over the two 2×3 matrices, "
                                 "axis 1 over each one's rows, axis 2 along a row: write the nested list "
-                                "[[[1, 2, 0], [3, 4, 0]], [[5, 6, 1], [7, 8, 1]]] (np.stack([m1, m2]) with the default axis=0).",
+                                "[[[1, 2, 0], [3, 4, 0]], [[5, 6, 1], [7, 8, 1]]] (np.stack of the two matrices, default axis=0, "
+                                "gives the same).",
                                 lambda a: _axes_permuted(np.array(values), a.got)))
     mistakes.append(Mistake("same numbers, another shape",
                             f"the numbers are right but the shape is not {np.shape(values)}: count the brackets, one "
