@@ -55,7 +55,7 @@ def _original(root: Path, relative: str) -> str:
 
 def _with_function(mine: str, original: str, function: str, relative: str, unit: str) -> str:
     """`mine` with `function` as `original` has it: in its place, or added at the end."""
-    stub = _span(ast.parse(original), function)
+    stub = function_span(ast.parse(original), function)
     if stub is None:
         raise ResetError(t("reset.no-original", path=relative))
     try:
@@ -63,14 +63,14 @@ def _with_function(mine: str, original: str, function: str, relative: str, unit:
     except SyntaxError as err:
         raise ResetError(t("reset.syntax-error", path=relative, line=err.lineno, unit=unit)) from None
     lines = mine.splitlines(keepends=True)
-    span = _span(tree, function)
+    span = function_span(tree, function)
     if span is None:
         return mine.rstrip("\n") + "\n\n\n" + "".join(original.splitlines(keepends=True)[stub[0]:stub[1]])
     start, end = span
     return "".join(lines[:start] + original.splitlines(keepends=True)[stub[0]:stub[1]] + lines[end:])
 
 
-def _span(tree: ast.Module, function: str) -> tuple[int, int] | None:
+def function_span(tree: ast.Module, function: str) -> tuple[int, int] | None:
     """The 0-based [start, end) lines of the top-level function, decorators included."""
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == function:

@@ -22,6 +22,7 @@ from graders.course import Course, Exercise
 from graders.devices import select_devices
 from graders.engine import grade, prepare
 from graders.i18n import pick, t
+from graders.reset import function_span
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Sandbox
 
@@ -121,10 +122,10 @@ class Watch:
         if not path.is_file():
             return Text(t("watch.no-solutions"), style="yellow")
         source = path.read_text(encoding="utf-8")
-        node = next((n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == exercise.function), None)
-        if node is None:
+        span = function_span(ast.parse(source), exercise.function)
+        if span is None:
             return Text(t("watch.no-solutions"), style="yellow")
-        lines = source.splitlines()[(node.decorator_list[0].lineno if node.decorator_list else node.lineno) - 1:node.end_lineno]
+        lines = source.splitlines()[span[0]:span[1]]
         return Text.assemble((t("watch.solution-of", id=exercise.id, path=f"solutions/{exercise.unit}.py") + "\n", "bold"),
                              "\n".join(lines))
 
