@@ -51,7 +51,8 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
         with _dask_client(jobs, scheduler) as client:
             # keyed by what it holds: a scheduler shared by several gradings keeps each one's apart
             key = "course-prepared-" + hashlib.sha256(grading + installed().encode()).hexdigest()[:16]
-            [shared] = client.scatter({key: (course, prepared, grading, installed())}, broadcast=True).values()
+            shared = (course, prepared, grading, installed(), grade_one)
+            [shared] = client.scatter({key: shared}, broadcast=True).values()
 
             def run(work):
                 from distributed import as_completed
@@ -123,9 +124,7 @@ def ship(path: Path) -> Shipped:
 
 def grade_shipped(shared: tuple, shipped: Shipped, graded_digest: str | None):
     """A Dask task: one submission graded on this worker, in the sandbox, as `local` grades it."""
-    from graders.batch import grade_one
-
-    course, prepared, grading, fingerprint = shared
+    course, prepared, grading, fingerprint, grade_one = shared
     if fingerprint != installed():
         raise ExecutorError("this Dask worker has another version of the course installed than the machine that "
                             "started the grading; install the same version on every worker")
