@@ -77,7 +77,7 @@ class Sandbox:
         self.pid: int | None = None  # the worker's, which leads its own process group
         self.sock: socket.socket | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix="course-worker-")
-        self._exercise: tuple[str, str] | None = None  # whose child process is running
+        self._answering = False  # a child is still sending answers to the last request
         self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
         self._budget = limits.submission_seconds
 
@@ -108,20 +108,18 @@ class Sandbox:
 
     def calls(self, module: str, function: str, cases: list[tuple]) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
-        time limit. Each exercise (module, function) gets a fresh child process of the worker,
-        which imports the module, says how that went, then answers the cases, all sent at once:
-        it computes the next while the parent judges this one. A caller that stops early leaves
-        the rest to be read and dropped here."""
-        if self._exercise != (module, function):
-            self._end_exercise()
-            if module in self._broken:  # told again, at no cost
-                yield dataclasses.replace(self._broken[module], seconds=0.0)
-                return
+        time limit. Each request gets a fresh child process of the worker, which imports the
+        module, says how that went, then answers the cases, all sent at once (it computes the
+        next while the parent judges this one), and leaves. A caller that stops early leaves the
+        rest to be read and dropped here."""
+        if module in self._broken:  # told again, at no cost
+            yield dataclasses.replace(self._broken[module], seconds=0.0)
+            return
         unsent = self._request({"module": module, "function": function, "cases": [list(a) for a in cases]})
         if unsent is not None:
             yield unsent
             return
-        self._exercise = (module, function)  # a new request now goes to a new child
+        self._answering = True
         loaded = self._reply(importing=f"{module}.py")
         if loaded.kind != "ok":  # the child answers no case of a module it could not import
             self._broken[module] = dataclasses.replace(loaded, importing=True)
@@ -133,14 +131,10 @@ class Sandbox:
                 pending -= 1
                 yield self._reply()
         finally:
-            while pending and self._exercise is not None:  # the child is still answering the rest
+            while pending and self._answering:  # the child is still answering the rest
                 pending -= 1
                 self._reply()
-
-    def _end_exercise(self) -> None:
-        if self._exercise is not None and self.sock is not None:
-            self._send({"end": True})
-        self._exercise = None
+            self._answering = False
 
     def _send(self, request: dict) -> None:
         payload = wire.encode(request)
@@ -172,7 +166,7 @@ class Sandbox:
         try:
             outcome = Outcome.from_reply(wire.decode(self._read(limit)))
             if outcome.kind == "crashed":  # the worker reports its child's death; the next call forks anew
-                self._exercise = None
+                self._answering = False
         except TimeoutError:
             self._restart()
             outcome = Outcome("timeout", message=t("sandbox.import-timeout", module=importing, seconds=f"{limit:g}")
@@ -188,7 +182,7 @@ class Sandbox:
     def _restart(self) -> None:
         # the next request gets a fresh worker, which imports what it needs again
         self._stop()
-        self._exercise = None
+        self._answering = False
 
     def _stop(self) -> None:
         if self.sock is not None:

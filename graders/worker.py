@@ -2,8 +2,9 @@
 
 Started once per grading run by graders.forkserver as `python -I -B graders/worker.py --server
 FD`: a fork server, of which each submission gets a fork of its own, in a scratch folder, with
-limits on memory and file size, which in turn forks a child per exercise. Before any learner
-code runs a child installs an audit hook, which Python lets no one remove: imports other than
+limits on memory and file size, which in turn forks children that run the exercises (a
+fresh one after any exercise that leaves a mark). Before any learner code runs a child
+installs an audit hook, which Python lets no one remove: imports other than
 the standard library, NumPy and the submission's own modules are refused (torch: "use NumPy
 here"), and so are reading files outside the submission, writing files, new processes,
 signals, sockets and ctypes.
@@ -14,11 +15,13 @@ import gc
 import inspect
 import io
 import json
+import operator
 import os
 import resource
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 import types
@@ -289,56 +292,133 @@ def _become_worker(job: dict, fd: int) -> None:
 
 
 def serve(submission: Path, fd: int) -> None:
-    """A submission's worker: one forked child per exercise, so nothing one exercise's code does
-    (monkeypatching, leftover state, a crash) reaches another's. Frames in and out on `fd`.
-    The next exercise's child is forked while this one's runs, so no exercise waits for a fork."""
+    """A submission's worker. Requests (an exercise's cases) come in frames on `fd`; each goes
+    to a forked child, which answers on `fd` itself. A child takes request after request while
+    its exercises leave no mark (see `_Marks`); after one that does, the next request gets a
+    fresh child, forked ahead of need. So nothing one exercise's code does (monkeypatching,
+    leftover state, a crash) reaches another's, and most exercises pay for no fork."""
     sys.path.insert(0, str(submission))  # the learner's modules may import one another
     hook, compiled = guard(submission), compile_modules(submission)
+    marks = _Marks(compiled)  # taken here, before any learner code runs, for every child
     gc.freeze()
     wire.write_frame(fd, wire.encode({"ready": True, "pid": os.getpid()}))
-    spare, ended = _Child(lambda frame: _serve_exercise(Worker(submission, compiled), hook, frame, fd)), []
+
+    def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
+        sys.addaudithook(hook)
+        worker = Worker(submission, compiled)
+        while (frame := wire.read_frame(requests)) is not None:
+            _serve_exercise(worker, wire.decode(frame), fd)
+            if not marks.unchanged():
+                os.write(done, b"e")
+                return
+            os.write(done, b"d")
+
+    child, spare, ended = None, _Child(exercise_child), []
     while (frame := wire.read_frame(fd)) is not None:
-        child = spare
-        child.start(frame)
-        spare = _Child(child.serve)
-        if child.ended():
-            ended.append(child.pid)  # reaped later: its exit need not hold up the next exercise
-        else:  # the child died in the middle of a request: say how, in its reply's place
+        if child is None:
+            child, spare = spare, None
+        child.send(frame)
+        spare = spare or _Child(exercise_child)  # forked while the child works
+        said = child.wait()
+        if said == b"d":
+            continue
+        child.close()
+        if said == b"e":  # it answered, but left a mark, and left: it is reaped later
+            ended.append(child.pid)
+        else:  # it died in the middle of a request: say how, in its reply's place
             _, status = os.waitpid(child.pid, 0)
             wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", **_death(status)}))
+        child = None
         ended = [pid for pid in ended if os.waitpid(pid, os.WNOHANG) == (0, 0)]
 
 
 class _Child:
-    """A fork of the worker made ahead of need: it waits for its first request on a pipe of
-    its own, and says on another that it ended as asked (an exit without that is a crash)."""
+    """A fork of the worker made ahead of need. `run(requests, done)` is its life: it reads
+    requests from one pipe and says on another, after each, whether it will take more (b"d")
+    or is leaving (b"e"); the pipe's end with neither means it died."""
 
-    def __init__(self, serve):
-        self.serve = serve
-        go, self.go = os.pipe()
+    def __init__(self, run):
+        requests, self.requests = os.pipe()
         self.done, done = os.pipe()
         self.pid = os.fork()
         if self.pid == 0:
-            os.close(self.go)
+            os.close(self.requests)
             os.close(self.done)
             _die_with_parent()
-            frame = wire.read_frame(go)
-            if frame is not None:
-                serve(wire.decode(frame))
-                os.write(done, b"e")
+            run(requests, done)
             os._exit(0)
-        os.close(go)
+        os.close(requests)
         os.close(done)
 
-    def start(self, frame: bytes) -> None:
-        wire.write_frame(self.go, frame)
-        os.close(self.go)
+    def send(self, frame: bytes) -> None:
+        wire.write_frame(self.requests, frame)
 
-    def ended(self) -> bool:
-        """Wait for the child to finish its exercise: True if it ended as asked."""
-        said = os.read(self.done, 1)
+    def wait(self) -> bytes:
+        """Wait for the child to answer its request: b"d", b"e", or b"" if it died."""
+        return os.read(self.done, 1)
+
+    def close(self) -> None:
+        os.close(self.requests)
         os.close(self.done)
-        return said == b"e"
+
+
+class _Marks:
+    """What an exercise's code could leave behind for the next exercise run in the same child:
+    a name rebound in a namespace a learner might patch (NumPy's, the builtins, math), the
+    global random state, threads, timers and signal handlers, the working folder, and the
+    globals of the learner's own modules (a function's mutable default, a module-level array
+    or list; not what happens inside an object of the learner's own class)."""
+
+    SHARED = ("builtins", "math", "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.testing")
+    SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1,
+               signal.SIGUSR2)
+
+    def __init__(self, own_modules):
+        self.own_modules = list(own_modules)
+        self.first_seen: dict[str, tuple[list, list]] = {}
+        self.shared = self._shared()
+        self.own = self._own()
+
+    def unchanged(self) -> bool:
+        """True if the exercise just run left everything as it was before any learner code ran,
+        and the learner's modules as the last exercise left them (or as their import did: any
+        fresh import would)."""
+        own = self._own()
+        if self._shared() != self.shared or any(own.get(name) != state for name, state in self.own.items()):
+            return False
+        self.own = own
+        return True
+
+    def _shared(self) -> tuple:
+        _, key, *position = np.random.get_state()  # the legacy global generator (np.random.rand...)
+        return (all(map(self._intact, self.SHARED)), key.tobytes(), position, threading.active_count(), os.getcwd(),
+                sys.getrecursionlimit(), repr(np.get_printoptions()),
+                tuple(signal.getitimer(t) for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
+                tuple(map(signal.getsignal, self.SIGNALS)))
+
+    def _intact(self, name: str) -> bool:
+        """Every name the module had when first seen still bound to the same object (new names
+        are fine: NumPy adds some lazily). Compared with `is`, not id(): id() is an audited
+        event, and the audit hook would run for each of NumPy's names."""
+        if (module := sys.modules.get(name)) is None:
+            return True
+        names = vars(module)
+        keys, values = self.first_seen.setdefault(name, (list(names), list(names.values())))
+        return list(names)[: len(keys)] == keys and all(map(operator.is_, names.values(), values))
+
+    def _own(self) -> dict:
+        return {name: [(key, _global(value)) for key, value in vars(module).items() if key != "__builtins__"]
+                for name in self.own_modules if (module := sys.modules.get(name)) is not None}
+
+
+def _global(value):
+    """A module global's state: a function's defaults and attributes, a generator's position,
+    an argument's contents (see `_snapshot`)."""
+    if isinstance(value, types.FunctionType):
+        return value, _snapshot(value.__defaults__), _snapshot(value.__kwdefaults__), _snapshot(vars(value))
+    if isinstance(value, np.random.Generator):
+        return repr(value.bit_generator.state)
+    return _snapshot(value)
 
 
 def _die_with_parent() -> None:
@@ -352,20 +432,13 @@ def _die_with_parent() -> None:
         pass  # not Linux: the parent's kill of the process group still ends them
 
 
-def _serve_exercise(worker: Worker, hook, request: dict, fd: int) -> None:
-    """A child: to each request, the module's import outcome, then (imported) an answer per
-    case; until the parent says {"end": True}, then leave."""
-    sys.addaudithook(hook)
-    while "end" not in request:
-        loaded = worker.load(request["module"])
-        wire.write_frame(fd, _reply(loaded))
-        if loaded["ok"]:
-            for args in request["cases"]:
-                wire.write_frame(fd, _reply(worker.call(request["module"], request["function"], args)))
-        frame = wire.read_frame(fd)
-        if frame is None:
-            break
-        request = wire.decode(frame)
+def _serve_exercise(worker: Worker, request: dict, fd: int) -> None:
+    """One request: the module's import outcome, then (imported) an answer per case."""
+    loaded = worker.load(request["module"])
+    wire.write_frame(fd, _reply(loaded))
+    if loaded["ok"]:
+        for args in request["cases"]:
+            wire.write_frame(fd, _reply(worker.call(request["module"], request["function"], args)))
 
 
 def _death(status: int) -> dict:

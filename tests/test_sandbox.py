@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import struct
 import time
 from pathlib import Path
@@ -161,6 +162,94 @@ def big_but_possible():
     return np.empty(2 * 10**8).size  # 1.6 GB of address space: fine without the limit
 '''
 
+# Each function leaves a mark that a later exercise, run in the same child, would trip on.
+MARKS = '''\
+import builtins
+import math
+import os
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+
+SEEN = []
+RNG = np.random.default_rng(0)
+
+
+def pid():
+    return os.getpid()
+
+
+def rebind_numpy():
+    np.exp = np.sqrt
+    return 0
+
+
+def rebind_builtins():
+    builtins.abs = lambda x: 0
+    return 0
+
+
+def rebind_math():
+    math.pi = 3.0
+    return 0
+
+
+def append_to_a_global():
+    SEEN.append(1)
+    return len(SEEN)
+
+
+def append_to_a_default(seen=[]):
+    seen.append(1)
+    return len(seen)
+
+
+def draw_from_the_global_generator():
+    return float(np.random.rand())
+
+
+def draw_from_a_module_generator():
+    return float(RNG.random())
+
+
+def start_a_thread():
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    return threading.active_count()
+
+
+def set_a_handler():
+    signal.signal(signal.SIGUSR1, lambda *args: None)
+    return 0
+
+
+def set_a_timer():
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    return 0
+
+
+def change_folder():
+    os.chdir("/")
+    return 0
+
+
+def lower_the_recursion_limit():
+    sys.setrecursionlimit(100)
+    return 0
+
+
+def set_print_options():
+    np.set_printoptions(precision=1)
+    return 0
+
+
+def exp_and_abs(x):
+    return abs(np.exp(x))
+'''
+MARKING = [name for name in re.findall(r"^def (\w+)", MARKS, re.M) if name not in ("pid", "exp_and_abs")]
+
 TORCH_AT_TOP = "import numpy as np\nimport torch\n\n\ndef f():\n    return np.zeros(1)\n"
 SYNTAX_ERROR = "import numpy as np\n\n\ndef f(:\n    return 1\n"  # line 4
 
@@ -173,6 +262,7 @@ def line_of(tag: str) -> int:
 def folder(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("submission")
     (path / "m.py").write_text(M, encoding="utf-8")
+    (path / "marks.py").write_text(MARKS, encoding="utf-8")
     (path / "torch_at_top.py").write_text(TORCH_AT_TOP, encoding="utf-8")
     (path / "broken.py").write_text(SYNTAX_ERROR, encoding="utf-8")
     (path / "uses_m.py").write_text("from m import double\n\ndef quadruple(x):\n    return double(double(x))\n",
@@ -191,6 +281,34 @@ def test_a_module_may_import_a_sibling_module_of_the_submission(sandbox):
     out = sandbox.call("uses_m", "quadruple", (np.arange(3.0),))
     assert out.kind == "ok", out
     np.testing.assert_array_equal(out.value, [0.0, 4.0, 8.0])
+
+
+def test_exercises_that_leave_no_mark_share_a_child_process(folder):
+    with Sandbox(folder, LIMITS) as box:
+        pids = {box.call("marks", "pid", ()).value for _ in range(3)}
+        assert box.call("m", "double", (1.0,)).kind == "ok"
+        pids.add(box.call("marks", "pid", ()).value)
+        assert len(pids) == 1
+
+
+@pytest.mark.parametrize("function", MARKING)
+def test_an_exercise_that_leaves_a_mark_is_the_last_its_child_runs(folder, function):
+    with Sandbox(folder, LIMITS) as box:
+        before = box.call("marks", "pid", ()).value
+        first = box.call("marks", function, ())
+        assert first.kind == "ok", first
+        after = box.call("marks", "pid", ()).value
+        assert after != before
+        again = box.call("marks", function, ())  # in a fresh child: as the first call found things
+        assert again.value == first.value
+
+
+def test_a_new_child_starts_from_pristine_numpy_and_builtins(folder):
+    with Sandbox(folder, LIMITS) as box:
+        for function in ("rebind_numpy", "rebind_builtins"):
+            assert box.call("marks", function, ()).kind == "ok"
+        out = box.call("marks", "exp_and_abs", (-1.0,))
+        assert out.value == math.exp(-1.0)
 
 
 def test_a_call_returns_plain_data(sandbox):
