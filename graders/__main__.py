@@ -1,5 +1,3 @@
-import sys
+from graders.cli import run
 
-from graders.cli import main
-
-sys.exit(main())
+run()

@@ -46,6 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
 
 
+def run() -> None:
+    """The `course` command: main(), then leave at once. What it wrote is flushed and its files
+    closed by then; the interpreter's own teardown, tens of milliseconds with NumPy and rich
+    loaded, would only make the learner wait."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Auto-graded deep-learning exercises (NumPy, checked against PyTorch).")
     parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
@@ -140,4 +150,4 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from graders.course import Limits
+if TYPE_CHECKING:
+    from graders.course import Limits
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 
@@ -55,8 +57,13 @@ class _ForkServer:
             return
         # packets, not a stream: two requests sent close together stay two requests
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()),
+                   "--for", str(os.getpid())]
+        if numpy := _numpy_folder():  # skip site and its .pth files (an editable install's finder): 15 ms
+            command[2:2] = ["-S"]
+            command += ["--numpy", numpy]
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()), "--for", str(os.getpid())],
+            command,
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env=_worker_env(), start_new_session=True)
         theirs.close()
@@ -64,6 +71,12 @@ class _ForkServer:
 
 
 FORK_SERVER = _ForkServer()
+
+
+def _numpy_folder() -> str | None:
+    """The folder on this interpreter's path that NumPy is installed in, found without importing it."""
+    return next((folder for folder in sys.path
+                 if folder and os.path.isfile(os.path.join(folder, "numpy", "__init__.py"))), None)
 
 
 def _worker_env() -> dict[str, str]:

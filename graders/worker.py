@@ -28,7 +28,13 @@ import types
 import warnings
 from pathlib import Path
 
-import numpy as np
+if "--numpy" in sys.argv:  # started with -S (no site: no .pth files to run): NumPy's folder is given
+    import site
+
+    site.setquit()  # exit() and quit(), which a learner may call
+    sys.path.append(sys.argv[sys.argv.index("--numpy") + 1])
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 import wire  # noqa: E402  (this folder, not the graders package: nothing else of it is loaded)
@@ -448,5 +454,5 @@ def _death(status: int) -> dict:
     return {"key": "crashed.exit", "fields": {"status": os.waitstatus_to_exitcode(status)}}
 
 
-if __name__ == "__main__":  # worker.py --server FD [--for GRADER_PID]
+if __name__ == "__main__":  # worker.py --server FD [--for GRADER_PID] [--numpy DIR]
     serve_forks(socket.socket(fileno=int(sys.argv[2])))

@@ -76,6 +76,10 @@ def interrupt():
     raise KeyboardInterrupt  # LINE:interrupt
 
 
+def builtin_exit():
+    exit()  # LINE:builtin_exit
+
+
 def uses_torch():
     import torch  # LINE:uses_torch
     return torch.zeros(1)
@@ -364,7 +368,8 @@ def test_not_implemented(sandbox):
     assert out.message == "m.todo: write your answer here"
 
 
-@pytest.mark.parametrize(("function", "error"), [("bye", "SystemExit"), ("interrupt", "KeyboardInterrupt")])
+@pytest.mark.parametrize(("function", "error"), [("bye", "SystemExit"), ("interrupt", "KeyboardInterrupt"),
+                                                ("builtin_exit", "SystemExit")])
 def test_system_exit_and_keyboard_interrupt_are_ordinary_exceptions(sandbox, function, error):
     out = sandbox.call("m", function, ())
     assert out.kind == "exception", out
