@@ -108,10 +108,10 @@ class Sandbox:
 
     def calls(self, module: str, function: str, cases: list[tuple]) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
-        time limit. Each request gets a fresh child process of the worker, which imports the
-        module, says how that went, then answers the cases, all sent at once (it computes the
-        next while the parent judges this one), and leaves. A caller that stops early leaves the
-        rest to be read and dropped here."""
+        time limit. The request goes to a child process of the worker (a fresh one after any
+        request that left a mark: see worker._Marks), which imports the module, says how that
+        went, then answers the cases, all sent at once: it computes the next while the parent
+        judges this one. A caller that stops early leaves the rest to be read and dropped here."""
         if module in self._broken:  # told again, at no cost
             yield dataclasses.replace(self._broken[module], seconds=0.0)
             return
