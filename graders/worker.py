@@ -57,13 +57,14 @@ REFUSED_EVENTS = {
     "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+LIBRARIES = [os.path.realpath(os.path.dirname(module.__file__)) for module in (np, os)]  # NumPy's, the stdlib's
 
 
-def guard(submission: Path):
+def guard(submission: Path, own_modules):
     """The audit hook that refuses what an exercise has no business doing (made once, in the
     zygote; each child installs it with sys.addaudithook before any learner code runs)."""
-    readable = [os.path.realpath(p) for p in (submission, os.path.dirname(np.__file__), os.path.dirname(os.__file__))]
-    own_modules = {p.stem for p in submission.glob("*.py")}
+    readable = [os.path.realpath(submission), *LIBRARIES]
+    own_modules = set(own_modules)
 
     def refuse(what: str, detail: str = ""):
         raise PermissionError(f"{what} is not allowed in an exercise" + (f" ({detail})" if detail else ""))
@@ -257,55 +258,70 @@ def _reply(reply: dict) -> bytes:
 
 def serve_forks(control: socket.socket) -> None:
     """The fork server: one interpreter with NumPy loaded for the whole grading run. For each
-    submission the grader sends a socket (and where and how to work); a fork of this process
-    becomes that submission's worker, so no submission pays for a fresh interpreter."""
+    submission the grader sends a socket (and where and how to work); a fork of this process,
+    made ahead of need, becomes that submission's worker, so no submission pays for a fresh
+    interpreter, nor waits for a fork."""
     # Learner code that writes to the real stdout or stderr must not reach anything.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
-    # Import what every child uses (numpy.random, the wire format) once, here; and freeze, so
-    # forks share these objects instead of copying them.
+    # Import what every child uses (numpy.random, the wire format) once, here; note NumPy's
+    # namespaces as they are before any learner code; and freeze, so forks share these objects
+    # instead of copying them.
     wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
+    marks = _Marks()
     gc.freeze()
     # No PR_SET_PDEATHSIG here: it follows the thread that started the server, which may end
     # long before the grader does. The grader's end closes `control`, and that ends the loop.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     while True:
+        spare = _spare_worker(control, marks)
         message, fds, _, _ = socket.recv_fds(control, 65536, 1)
         if not message:
             return
-        job = json.loads(message)
-        worker = os.fork()
-        if worker == 0:
-            control.close()
-            _become_worker(job, fds[0])
-        os.close(fds[0])
+        socket.send_fds(spare, [message], fds)
+        for fd in fds:
+            os.close(fd)
+        spare.close()
 
 
-def _become_worker(job: dict, fd: int) -> None:
+def _spare_worker(control: socket.socket, marks: "_Marks") -> socket.socket:
+    """A fork that waits, its own process group and limits set, for a submission to work on:
+    the socket returned takes the job and the submission's socket."""
+    ours, theirs = socket.socketpair()
+    if os.fork():
+        theirs.close()
+        return ours
+    control.close()
+    ours.close()
     os.setsid()  # its own process group: the grader kills it, and all its children, at once
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    limit = job["memory_mb"] * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file writes, should the guard miss one
-    os.chdir(job["scratch"])
     _die_with_parent()
     try:
-        serve(Path(job["submission"]), fd)
+        message, fds, _, _ = socket.recv_fds(theirs, 65536, 1)
+        if message:
+            theirs.close()
+            job = json.loads(message)
+            limit = job["memory_mb"] * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            os.chdir(job["scratch"])
+            serve(Path(job["submission"]), fds[0], marks)
     finally:
         os._exit(0)
 
 
-def serve(submission: Path, fd: int) -> None:
+def serve(submission: Path, fd: int, marks: "_Marks") -> None:
     """A submission's worker. Requests (an exercise's cases) come in frames on `fd`; each goes
     to a forked child, which answers on `fd` itself. A child takes request after request while
     its exercises leave no mark (see `_Marks`); after one that does, the next request gets a
     fresh child, forked ahead of need. So nothing one exercise's code does (monkeypatching,
     leftover state, a crash) reaches another's, and most exercises pay for no fork."""
     sys.path.insert(0, str(submission))  # the learner's modules may import one another
-    hook, compiled = guard(submission), compile_modules(submission)
-    marks = _Marks(compiled)  # taken here, before any learner code runs, for every child
+    compiled = compile_modules(submission)
+    hook = guard(submission, compiled)
+    marks.watch(compiled)  # before any learner code runs, for every child
     gc.freeze()
     wire.write_frame(fd, wire.encode({"ready": True, "pid": os.getpid()}))
 
@@ -379,26 +395,34 @@ class _Marks:
     SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1,
                signal.SIGUSR2)
 
-    def __init__(self, own_modules):
-        self.own_modules = list(own_modules)
+    def __init__(self):
+        """In the fork server: the namespaces as they are before any learner code."""
         self.first_seen: dict[str, tuple[list, list]] = {}
-        self.shared = self._shared()
-        self.own = self._own()
+        all(map(self._intact, self.SHARED))
+        self.own_modules: list[str] = []
+        self.own: dict[str, list] = {}
+        self.state: tuple = ()
+
+    def watch(self, own_modules) -> None:
+        """In a submission's worker, before any learner code: the rest of the process's state,
+        and the names of the learner's modules, whose globals are watched once imported."""
+        self.own_modules, self.state = list(own_modules), self._state()
 
     def unchanged(self) -> bool:
         """True if the exercise just run left everything as it was before any learner code ran,
         and the learner's modules as the last exercise left them (or as their import did: any
         fresh import would)."""
         own = self._own()
-        if self._shared() != self.shared or any(own.get(name) != state for name, state in self.own.items()):
+        if not all(map(self._intact, self.SHARED)) or self._state() != self.state \
+                or any(own.get(name) != state for name, state in self.own.items()):
             return False
         self.own = own
         return True
 
-    def _shared(self) -> tuple:
+    def _state(self) -> tuple:
         _, key, *position = np.random.get_state()  # the legacy global generator (np.random.rand...)
-        return (all(map(self._intact, self.SHARED)), key.tobytes(), position, threading.active_count(), os.getcwd(),
-                sys.getrecursionlimit(), repr(np.get_printoptions()),
+        return (key.tobytes(), position, threading.active_count(), os.getcwd(), sys.getrecursionlimit(),
+                repr(np.get_printoptions()),
                 tuple(signal.getitimer(t) for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
                 tuple(map(signal.getsignal, self.SIGNALS)))
 
@@ -408,7 +432,7 @@ class _Marks:
         event, and the audit hook would run for each of NumPy's names."""
         if (module := sys.modules.get(name)) is None:
             return True
-        names = vars(module)
+        names = vars(module)  # first seen here, or (imported later, lazily) in this child
         keys, values = self.first_seen.setdefault(name, (list(names), list(names.values())))
         return list(names)[: len(keys)] == keys and all(map(operator.is_, names.values(), values))
 

@@ -164,7 +164,7 @@ def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
     run = subprocess.Popen([str(COURSE), "--root", str(graded["root"]), "grade", str(graded["where"] / "infinite_loop"),
                             "--format", "json", "--out", str(out), "--device", "cpu"])
     time.sleep(CALL_SECONDS)  # in the middle of grading: the endless loop holds it for 3 s
-    pattern = f"worker.py --server [0-9]+ --for {run.pid}$"
+    pattern = f"worker.py --server [0-9]+ --for {run.pid}( |$)"
     running = subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout if shutil.which("pgrep") else b"-"
     run.kill()
     run.wait()
