@@ -387,9 +387,10 @@ class _Child:
 class _Marks:
     """What an exercise's code could leave behind for the next exercise run in the same child:
     a name rebound in a namespace a learner might patch (NumPy's, the builtins, math), the
-    global random state, threads, timers and signal handlers, the working folder, and the
-    globals of the learner's own modules (a function's mutable default, a module-level array
-    or list; not what happens inside an object of the learner's own class)."""
+    global random state, threads, timers and signal handlers, a trace function, NumPy's print
+    settings (its error settings are restored after each call), the working folder and import
+    path, and the globals of the learner's own modules (a function's mutable default, a
+    module-level array or list; not what happens inside an object of the learner's own class)."""
 
     SHARED = ("builtins", "math", "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.testing")
     SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1,
@@ -421,8 +422,8 @@ class _Marks:
 
     def _state(self) -> tuple:
         _, key, *position = np.random.get_state()  # the legacy global generator (np.random.rand...)
-        return (key.tobytes(), position, threading.active_count(), os.getcwd(), sys.getrecursionlimit(),
-                repr(np.get_printoptions()),
+        return (key.tobytes(), position, threading.active_count(), os.getcwd(), tuple(sys.path),
+                sys.getrecursionlimit(), sys.gettrace(), sys.getprofile(), repr(np.get_printoptions()),
                 tuple(signal.getitimer(t) for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
                 tuple(map(signal.getsignal, self.SIGNALS)))
 

@@ -249,6 +249,16 @@ def set_print_options():
     return 0
 
 
+def set_a_trace_function():
+    sys.settrace(lambda *args: None)
+    return 0
+
+
+def extend_the_import_path():
+    sys.path.append("/")
+    return 0
+
+
 def exp_and_abs(x):
     return abs(np.exp(x))
 '''
