@@ -22,7 +22,7 @@ from graders.devices import select_devices
 from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
-from graders.sandbox import Outcome, Sandbox
+from graders.sandbox import Outcome, Sandbox, encode_request
 from graders.spec import Attempt, Case, Grader, Raises
 from graders.units import grader_for
 
@@ -47,6 +47,11 @@ class Prepared:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, grader=grader_for(state["exercise"]))
+
+    @functools.cached_property
+    def request(self) -> bytes:
+        """The sandbox's request for these cases, encoded once for every submission."""
+        return encode_request(self.exercise.unit, self.exercise.function, [case.args for case in self.cases])
 
 
 def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
@@ -129,7 +134,7 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
     result = ExerciseResult(ex.id, "passed", ex.points, ex.points, devices=list(p.devices))
     if bug := next((expected for expected in p.expected if isinstance(expected, str)), None):
         return _fail(result, "error", feedback.grader_bug(bug))
-    outcomes = sandbox.calls(ex.unit, ex.function, [case.args for case in p.cases])
+    outcomes = sandbox.calls(ex.unit, ex.function, [case.args for case in p.cases], p.request)
     try:
         return _judge_outcomes(p, result, zip(p.cases, p.expected, outcomes), f"{sandbox.submission.name}/{ex.unit}.py")
     finally:

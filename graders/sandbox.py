@@ -64,6 +64,11 @@ class Outcome:
         )
 
 
+def encode_request(module: str, function: str, cases: list[tuple]) -> bytes:
+    """A request to the worker: call `module.function` on each case's arguments."""
+    return wire.encode({"module": module, "function": function, "cases": [list(args) for args in cases]})
+
+
 class WorkerDied(Exception):
     pass
 
@@ -106,16 +111,17 @@ class Sandbox:
         """Call `module.function(*args)` once, within the time limits."""
         return next(self.calls(module, function, [args]))
 
-    def calls(self, module: str, function: str, cases: list[tuple]) -> Iterator[Outcome]:
+    def calls(self, module: str, function: str, cases: list[tuple], encoded: bytes | None = None) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
-        time limit. The request goes to a child process of the worker (a fresh one after any
+        time limit (`encoded`: the same request, as `encode_request` gives it, kept from an
+        earlier submission). The request goes to a child process of the worker (a fresh one after any
         request that left a mark: see worker._Marks), which imports the module, says how that
         went, then answers the cases, all sent at once: it computes the next while the parent
         judges this one. A caller that stops early leaves the rest to be read and dropped here."""
         if module in self._broken:  # told again, at no cost
             yield dataclasses.replace(self._broken[module], seconds=0.0)
             return
-        unsent = self._request({"module": module, "function": function, "cases": [list(a) for a in cases]})
+        unsent = self._request(encoded or encode_request(module, function, cases))
         if unsent is not None:
             yield unsent
             return
@@ -136,18 +142,14 @@ class Sandbox:
                 self._reply()
             self._answering = False
 
-    def _send(self, request: dict) -> None:
-        payload = wire.encode(request)
-        self.sock.sendall(struct.pack(">Q", len(payload)) + payload)
-
-    def _request(self, request: dict) -> Outcome | None:
-        """Send `request` (its replies are read with _reply); an Outcome where it could not be sent."""
+    def _request(self, payload: bytes) -> Outcome | None:
+        """Send the request (its replies are read with _reply); an Outcome where it could not be sent."""
         self.start()
         try:
             if not self._ready:
                 self.pid = wire.decode(self._read(START_SECONDS))["pid"]
                 self._ready = True
-            self._send(request)
+            self.sock.sendall(struct.pack(">Q", len(payload)) + payload)
         except TimeoutError:
             self._restart()
             return Outcome("timeout", message=t("sandbox.no-start", seconds=f"{START_SECONDS:g}"))
