@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
@@ -13,10 +14,12 @@ from rich.text import Text
 from graders import executors, wire
 from graders.course import Course, UserError
 from graders.engine import Prepared, grade
-from graders.gradebook import Gradebook
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox import Sandbox
 from graders.submissions import SubmissionError, learner_of, open_submission
+
+if TYPE_CHECKING:
+    from graders.gradebook import Gradebook
 
 
 class BatchError(UserError):

@@ -139,9 +139,8 @@ def _grade(args, course, console) -> int:
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
     prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
     from graders.batch import grade_many
-    from graders.gradebook import Gradebook
 
-    with Gradebook(args.gradebook) if args.gradebook else contextlib.nullcontext() as gradebook:
+    with _gradebook(args.gradebook) as gradebook:
         results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
                              args.executor, args.scheduler)
     if args.format == "table" and not args.out:
@@ -156,6 +155,14 @@ def _grade(args, course, console) -> int:
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
         return NOT_PASSED
     return OK
+
+
+def _gradebook(path: Path | None):
+    if path is None:
+        return contextlib.nullcontext()
+    from graders.gradebook import Gradebook  # SQLite: only when asked for
+
+    return Gradebook(path)
 
 
 def _render(fmt: str, course, results) -> str:
