@@ -30,8 +30,7 @@ import zipfile
 from pathlib import Path
 
 from graders.course import COURSE_FILE, Course
-from graders.report import MARK
-from graders.results import ExerciseResult, SubmissionResult
+from graders.results import MARK, ExerciseResult, SubmissionResult
 
 # A learner's message may quote anything; XML 1.0 cannot hold these characters at all.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -13,18 +13,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
-
 from graders import course as course_data
-from graders import i18n, report
+from graders import i18n
 from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
+from graders.results import SubmissionResult, to_json
 from graders.sandbox import Sandbox
 from graders.submissions import open_submission
 
 # The instructors' commands import what they need when they run: `course check` stays quick.
+# rich (25 ms to import) comes with graders.report, and only where a command prints for people.
 
 OK, NOT_PASSED = 0, 1
 
@@ -34,16 +33,20 @@ class UsageError(UserError):
 
 
 def _list(args, course, console) -> int:
+    from graders import report
+
     result = grade_folder(course, course.root / "exercises", device=args.device, use_cache=args.use_cache)
     for unit in course.units:
         ids = {ex.id for ex in unit.exercises}
-        part = report.SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
+        part = SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
         console.print(report.table(course, part, title=f"{unit.name} · {i18n.pick(unit.title)}"))
     console.print(report.progress(result))
     return OK
 
 
 def _check(args, course, console) -> int:
+    from graders import report
+
     if args.target and args.target.endswith(".ipynb"):
         return _check_notebook(Path(args.target), args, course, console)
     result = grade_folder(course, course.root / "exercises", args.target, args.device, args.use_cache)
@@ -52,6 +55,8 @@ def _check(args, course, console) -> int:
 
 
 def _check_notebook(path: Path, args, course, console) -> int:
+    from graders import report
+
     """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
@@ -101,6 +106,8 @@ def _verify(args, course, console) -> int:
     solutions = course.root / "solutions"
     if not solutions.is_dir():
         raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`")
+    from rich.table import Table
+
     devices = select_devices(args.device)
     # live references, computed once for both folders; hidden cases too, where the instructor has a secret
     prepared = prepare(course.exercises, devices, course_data.hidden_seed(course.root), use_cache=False)
@@ -144,6 +151,8 @@ def _grade(args, course, console) -> int:
         results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
                              args.executor, args.scheduler)
     if args.format == "table" and not args.out:
+        from graders import report
+
         for result in results:
             console.print(report.table(course, result))
     else:
@@ -169,13 +178,17 @@ def _render(fmt: str, course, results) -> str:
     from graders import ci_formats
 
     if fmt == "json":
-        return report.to_json(results) + "\n"
+        return to_json(results) + "\n"
     if fmt == "junit":
         return ci_formats.junit_xml(course, results)
     if fmt == "gradescope":
         return json.dumps(ci_formats.gradescope_results(course, results[0]), indent=2, ensure_ascii=False) + "\n"
     if fmt == "classroom":  # also appends to $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY where set
         return ci_formats.emit_classroom(course, results[0], os.environ) + "\n"
+    from rich.console import Console
+
+    from graders import report
+
     capture = Console(file=io.StringIO(), width=120, highlight=False)
     for result in results:
         capture.print(report.table(course, result))

@@ -16,8 +16,7 @@ from collections import Counter
 from html import escape
 
 from graders.course import Course
-from graders.report import MARK
-from graders.results import STATUSES, ExerciseResult, SubmissionResult
+from graders.results import MARK, STATUSES, ExerciseResult, SubmissionResult
 
 COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#a40e26", "timeout": "#8250df",
           "missing": "#9a6700", "not-implemented": "#6e7781"}

@@ -1,25 +1,18 @@
-"""Renderings of result records for the terminal (rich) and for machines (JSON)."""
+"""Renderings of result records for the terminal (rich); graders.results has the JSON."""
 from __future__ import annotations
 
-import json
-
 from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from graders.course import Course
 from graders.i18n import pick, t
-from graders.results import SubmissionResult
+from graders.results import MARK, SubmissionResult
 
 STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "magenta",
          "missing": "yellow", "not-implemented": "dim"}
-MARK = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "missing": "?", "not-implemented": "·"}
-
-
-def to_json(results: list[SubmissionResult]) -> str:
-    data = [r.to_dict() for r in results]
-    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)
 
 
 def table(course: Course, result: SubmissionResult, title: str | None = None) -> Table:
@@ -66,3 +59,14 @@ def print_check(console: Console, course: Course, result: SubmissionResult) -> N
     for text in failures(result):
         console.print(text)
     console.print(progress(result))
+
+
+class _Rate(ProgressColumn):
+    def render(self, task) -> Text:
+        return Text(f"{task.speed:.1f} submissions/s" if task.speed else "")
+
+
+def grading_progress() -> Progress:
+    """A batch's progress on stderr: submissions done, rate, time left."""
+    return Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
+                    console=Console(stderr=True))

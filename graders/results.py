@@ -1,9 +1,11 @@
 """Results as data: one record per (submission, exercise). Every display renders these."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "not-implemented")
+MARK = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "missing": "?", "not-implemented": "·"}  # in every display
 
 
 @dataclass
@@ -46,3 +48,9 @@ class SubmissionResult:
             "max_score": self.max_score,
             "exercises": [asdict(r) for r in self.exercises],
         }
+
+
+def to_json(results: list[SubmissionResult]) -> str:
+    """The records as JSON: one object for one submission, else a list."""
+    data = [r.to_dict() for r in results]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, ensure_ascii=False)

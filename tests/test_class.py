@@ -20,6 +20,7 @@ import pytest
 from graders.course import load
 from tests.conftest import ROOT
 from tests.test_units import WRONG
+from tests.test_watch import Screen
 
 COURSE = Path(sys.executable).with_name("course")
 DATA = load(ROOT)
@@ -243,3 +244,16 @@ def test_only_names_what_it_cannot_find(tmp_path):
     done = course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu")
     assert done.returncode == 2
     assert "'activation' is neither a unit nor an exercise id" in done.stderr
+
+
+def test_a_batch_shows_its_progress_on_a_terminal_and_nowhere_else(tmp_path):
+    folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
+    args = ["--root", ROOT, "grade", *folders, "--only", "activations", "--format", "json", "--device", "cpu"]
+    piped = subprocess.run([str(COURSE), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600)
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert [r["score"] for r in json.loads(piped.stdout)] == [14, 14]
+    screen = Screen([str(COURSE), *map(str, args)], tmp_path)
+    try:
+        screen.wait_for(r"grading.*2/2", 60)
+    finally:
+        screen.close()
