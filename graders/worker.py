@@ -373,7 +373,10 @@ class _Child:
         os.close(done)
 
     def send(self, frame: bytes) -> None:
-        wire.write_frame(self.requests, frame)
+        try:
+            wire.write_frame(self.requests, frame)
+        except BrokenPipeError:
+            pass  # it died while waiting (killed from outside): wait() tells how
 
     def wait(self) -> bytes:
         """Wait for the child to answer its request: b"d", b"e", or b"" if it died."""
@@ -398,8 +401,7 @@ class _Marks:
 
     def __init__(self):
         """In the fork server: the namespaces as they are before any learner code."""
-        self.first_seen: dict[str, tuple[list, list]] = {}
-        all(map(self._intact, self.SHARED))
+        self.first_seen = {name: _bindings(module) for name in self.SHARED if (module := sys.modules.get(name))}
         self.own_modules: list[str] = []
         self.own: dict[str, list] = {}
         self.state: tuple = ()
@@ -412,10 +414,13 @@ class _Marks:
     def unchanged(self) -> bool:
         """True if the exercise just run left everything as it was before any learner code ran,
         and the learner's modules as the last exercise left them (or as their import did: any
-        fresh import would)."""
-        own = self._own()
-        if not all(map(self._intact, self.SHARED)) or self._state() != self.state \
-                or any(own.get(name) != state for name, state in self.own.items()):
+        fresh import would). Whatever goes wrong while looking counts as a mark."""
+        try:
+            own = self._own()
+            if not all(map(self._intact, self.SHARED)) or self._state() != self.state \
+                    or any(own.get(name) != state for name, state in self.own.items()):
+                return False
+        except BaseException:  # a learner's object in a global, say, that fails to be read
             return False
         self.own = own
         return True
@@ -433,13 +438,18 @@ class _Marks:
         event, and the audit hook would run for each of NumPy's names."""
         if (module := sys.modules.get(name)) is None:
             return True
-        names = vars(module)  # first seen here, or (imported later, lazily) in this child
-        keys, values = self.first_seen.setdefault(name, (list(names), list(names.values())))
+        keys, values = self.first_seen.setdefault(name, _bindings(module))  # imported later, lazily, in this child
+        names = vars(module)
         return list(names)[: len(keys)] == keys and all(map(operator.is_, names.values(), values))
 
     def _own(self) -> dict:
         return {name: [(key, _global(value)) for key, value in vars(module).items() if key != "__builtins__"]
                 for name in self.own_modules if (module := sys.modules.get(name)) is not None}
+
+
+def _bindings(module) -> tuple[list, list]:
+    """A module's names and the objects they are bound to (kept alive: no id is reused)."""
+    return list(vars(module)), list(vars(module).values())
 
 
 def _global(value):

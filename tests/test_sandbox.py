@@ -264,6 +264,23 @@ def exp_and_abs(x):
 '''
 MARKING = [name for name in re.findall(r"^def (\w+)", MARKS, re.M) if name not in ("pid", "exp_and_abs")]
 
+# A global whose state cannot be read: the child cannot tell what it left, so it leaves.
+UNREADABLE = '''\
+import os
+
+
+class Unreadable(dict):
+    def items(self):
+        raise RuntimeError("not today")
+
+
+TRAP = Unreadable()
+
+
+def pid():
+    return os.getpid()
+'''
+
 TORCH_AT_TOP = "import numpy as np\nimport torch\n\n\ndef f():\n    return np.zeros(1)\n"
 SYNTAX_ERROR = "import numpy as np\n\n\ndef f(:\n    return 1\n"  # line 4
 
@@ -277,6 +294,7 @@ def folder(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("submission")
     (path / "m.py").write_text(M, encoding="utf-8")
     (path / "marks.py").write_text(MARKS, encoding="utf-8")
+    (path / "unreadable.py").write_text(UNREADABLE, encoding="utf-8")
     (path / "torch_at_top.py").write_text(TORCH_AT_TOP, encoding="utf-8")
     (path / "broken.py").write_text(SYNTAX_ERROR, encoding="utf-8")
     (path / "uses_m.py").write_text("from m import double\n\ndef quadruple(x):\n    return double(double(x))\n",
@@ -315,6 +333,14 @@ def test_an_exercise_that_leaves_a_mark_is_the_last_its_child_runs(folder, funct
         assert after != before
         again = box.call("marks", function, ())  # in a fresh child: as the first call found things
         assert again.value == first.value
+
+
+def test_a_global_that_cannot_be_read_counts_as_a_mark(folder):
+    with Sandbox(folder, LIMITS) as box:
+        first, second = (box.call("unreadable", "pid", ()) for _ in range(2))
+        assert first.kind == second.kind == "ok"
+        assert first.value != second.value
+        assert box.call("m", "double", (2.0,)).value == 4.0  # the replies still line up
 
 
 def test_a_new_child_starts_from_pristine_numpy_and_builtins(folder):
