@@ -31,7 +31,7 @@ class _InKernel:
         self.fn = fn
         self.worker = Worker(Path.cwd())
 
-    def calls(self, module: str, function: str, cases: list[tuple]):
+    def calls(self, module: str, function: str, cases: list[tuple], encoded: bytes | None = None):
         return (self._call(function, args) for args in cases)
 
     def _call(self, function: str, args: tuple) -> Outcome:
