@@ -18,7 +18,7 @@ from graders import i18n
 from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
-from graders.results import SubmissionResult, to_json
+from graders.results import to_json
 from graders.sandbox import Sandbox
 from graders.submissions import open_submission
 
@@ -36,28 +36,26 @@ def _list(args, course, console) -> int:
     from graders import report
 
     result = grade_folder(course, course.root / "exercises", device=args.device, use_cache=args.use_cache)
-    for unit in course.units:
-        ids = {ex.id for ex in unit.exercises}
-        part = SubmissionResult(unit.name, [r for r in result.exercises if r.id in ids])
-        console.print(report.table(course, part, title=f"{unit.name} · {i18n.pick(unit.title)}"))
+    for table in report.unit_tables(course, result):
+        console.print(table)
     console.print(report.progress(result))
     return OK
 
 
 def _check(args, course, console) -> int:
-    from graders import report
-
     if args.target and args.target.endswith(".ipynb"):
         return _check_notebook(Path(args.target), args, course, console)
+    from graders import report
+
     result = grade_folder(course, course.root / "exercises", args.target, args.device, args.use_cache)
     report.print_check(console, course, result)
     return OK if all(r.passed for r in result.exercises) else NOT_PASSED
 
 
 def _check_notebook(path: Path, args, course, console) -> int:
+    """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
     from graders import report
 
-    """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
     if not path.is_file():
         raise UsageError(f"{path} does not exist")
     with tempfile.TemporaryDirectory() as scratch:

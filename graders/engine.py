@@ -40,6 +40,7 @@ class Prepared:
     cases: list[Case]
     expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
     devices: list[str]
+    inputs: bytes  # the cases' inputs, encoded: part of the cache key, and of a batch's fingerprint
 
     # Pickled to reach Dask workers as data: the grader (code) is looked up again where it lands.
     def __getstate__(self) -> dict:
@@ -72,17 +73,19 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
             public = {wire.encode(dict(case.inputs)) for case in cases}
             cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, hidden_seed))
                       if wire.encode(dict(case.inputs)) not in public]
-        answers = {device: _answers(exercise, grader, cases, device, use_cache) for device in devices}
+        inputs = wire.encode([dict(case.inputs) for case in cases])
+        answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}
         expected = [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
-        prepared.append(Prepared(exercise, grader, cases, expected, devices))
+        prepared.append(Prepared(exercise, grader, cases, expected, devices, inputs))
     return prepared
 
 
-def _answers(exercise: Exercise, grader: Grader, cases: list[Case], device: str, use_cache: bool) -> list:
+def _answers(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, device: str,
+             use_cache: bool) -> list:
     """The device's reference answer to each case (a string where the reference failed)."""
     here = Path(__file__).parent  # the grader, the reference toolkit, and how torch is set up
     code = [Path(sys.modules[f"graders.units.{exercise.unit}"].__file__), here / "reference.py", here / "devices.py"]
-    entry = cache.key(exercise.id, code, wire.encode([dict(case.inputs) for case in cases]), device)
+    entry = cache.key(exercise.id, code, inputs, device)
     if use_cache and (stored := cache.load(entry)) is not None:
         return stored
     answers = [_reference(grader, case, _ref(device)) for case in cases]

@@ -68,7 +68,7 @@ def _kind_of(value) -> str:
     if isinstance(value, np.ndarray):
         return t("kind.array") if value.ndim else t("kind.number")
     if isinstance(value, tuple):
-        return t("kind.shape") if value == () or all(isinstance(v, int) for v in value) else t("kind.tuple", n=len(value))
+        return t("kind.shape") if all(isinstance(v, int) for v in value) else t("kind.tuple", n=len(value))
     if isinstance(value, dict):
         return t("kind.dict")
     if value is None:

@@ -312,7 +312,7 @@ def _first_difference(sandbox: Sandbox, p: engine.Prepared) -> tuple[Case, str, 
     """The first case whose answer has an array part that differs from the reference, with the
     largest such part: (case, part's name, expected, got). None where no array differs (the
     exercise failed on warnings, a changed input, a scalar, or a missing exception)."""
-    outcomes = sandbox.calls(p.exercise.unit, p.exercise.function, [case.args for case in p.cases])
+    outcomes = sandbox.calls(p.exercise.unit, p.exercise.function, [case.args for case in p.cases], p.request)
     try:
         for case, expected, outcome in zip(p.cases, p.expected, outcomes):
             wanted = next(iter(expected.values()))  # a failed exercise's references all agreed

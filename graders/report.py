@@ -28,6 +28,13 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     return out
 
 
+def unit_tables(course: Course, result: SubmissionResult) -> list[Table]:
+    """A table per unit, titled with its name and title: the result's exercises in that unit."""
+    by_id = {r.id: r for r in result.exercises}
+    return [table(course, SubmissionResult(unit.name, [by_id[ex.id] for ex in unit.exercises if ex.id in by_id]),
+                  title=f"{unit.name} · {pick(unit.title)}") for unit in course.units]
+
+
 def status(name: str) -> Text:
     """An exercise's status, marked and coloured, in the current language."""
     return Text(f"{MARK[name]} {t('status.' + name)}", style=STYLE[name])

@@ -58,16 +58,16 @@ def _with_function(mine: str, original: str, function: str, relative: str, unit:
     stub = function_span(ast.parse(original), function)
     if stub is None:
         raise ResetError(t("reset.no-original", path=relative))
+    stub_text = "".join(original.splitlines(keepends=True)[stub[0]:stub[1]])
     try:
         tree = ast.parse(mine)
     except SyntaxError as err:
         raise ResetError(t("reset.syntax-error", path=relative, line=err.lineno, unit=unit)) from None
-    lines = mine.splitlines(keepends=True)
     span = function_span(tree, function)
     if span is None:
-        return mine.rstrip("\n") + "\n\n\n" + "".join(original.splitlines(keepends=True)[stub[0]:stub[1]])
-    start, end = span
-    return "".join(lines[:start] + original.splitlines(keepends=True)[stub[0]:stub[1]] + lines[end:])
+        return mine.rstrip("\n") + "\n\n\n" + stub_text
+    lines = mine.splitlines(keepends=True)
+    return "".join(lines[:span[0]]) + stub_text + "".join(lines[span[1]:])
 
 
 def function_span(tree: ast.Module, function: str) -> tuple[int, int] | None:

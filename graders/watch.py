@@ -82,9 +82,9 @@ class Watch:
             for number, hint in enumerate(hints, 1):
                 self.console.print(f"{number}. {pick(hint)}")
         elif action == "list":
-            for unit in self.course.units:
-                part = SubmissionResult(unit.name, [self.results[ex.id] for ex in unit.exercises])
-                self.console.print(report.table(self.course, part, title=f"{unit.name} · {pick(unit.title)}"))
+            everything = SubmissionResult(self.folder.name, list(self.results.values()))
+            for table in report.unit_tables(self.course, everything):
+                self.console.print(table)
         elif action == "solution":
             self.console.print(self._solution())
 
