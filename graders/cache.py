@@ -16,7 +16,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from graders import wire
+from graders.sandbox import wire
 from graders.spec import Raises
 
 VERSION = "1"  # bump when the stored format changes

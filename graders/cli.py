@@ -21,7 +21,7 @@ from graders import i18n
 from graders.course import UserError
 from graders.devices import DEVICE_CHOICES
 from graders.executors import EXECUTORS
-from graders.forkserver import FORK_SERVER
+from graders.sandbox.fork import FORK_SERVER
 
 USAGE = 2
 FORMATS = ("table", "json", "junit", "gradescope", "classroom")

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from graders import cache, feedback, wire
+from graders import cache, feedback
+from graders.sandbox import wire
 from graders.compare import compare
 from graders.course import Course, Exercise
 from graders.devices import select_devices

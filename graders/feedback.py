@@ -8,7 +8,7 @@ from graders.i18n import mistake as translated
 from graders.i18n import t
 from graders.sandbox import Outcome
 from graders.spec import Case, Mistake
-from graders.wire import Rng
+from graders.sandbox.wire import Rng
 
 SHOWN = 6  # values of an array shown in a message
 

@@ -13,7 +13,7 @@ import io
 import warnings
 from pathlib import Path
 
-from graders import wire
+from graders.sandbox import wire
 from graders.course import Exercise
 from graders.engine import grade, prepare
 from graders.sandbox import Outcome
@@ -26,7 +26,7 @@ class _InKernel:
     submission = Path("notebook")
 
     def __init__(self, fn):
-        from graders.worker import Worker  # the same call machinery the sandboxed worker uses
+        from graders.sandbox.worker import Worker  # the same call machinery the sandboxed worker uses
 
         self.fn = fn
         self.worker = Worker(Path.cwd())

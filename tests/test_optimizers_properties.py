@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from graders.reference import Ref
 from graders.units.optimizers import _adam_reference, _dropout_reference, _momentum_reference
-from graders.wire import Rng
+from graders.sandbox.wire import Rng
 
 R = Ref("cpu")
 DTYPES = st.sampled_from([np.float32, np.float64])

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from graders import wire
+from graders.sandbox import wire
 from graders.course import Limits
 from graders.sandbox import Sandbox
 

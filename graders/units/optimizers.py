@@ -8,7 +8,7 @@ import numpy as np
 
 from graders.compare import compare, tolerance
 from graders.spec import FLOATS, Case, Grader, Mistake, any_of, mutated_input, raised, random_array, same_as, warned
-from graders.wire import Rng
+from graders.sandbox.wire import Rng
 
 
 def _floats(*arrays):

@@ -1,7 +1,7 @@
 """The trusted side of the trust boundary: a worker process per submission, plain data back.
 
-The worker (graders/worker.py) is a fork of one fork server per grading process
-(graders/forkserver.py: an isolated interpreter with NumPy loaded), with address-space and
+The worker (graders/sandbox/worker.py) is a fork of one fork server per grading process
+(graders/sandbox/fork.py: an isolated interpreter with NumPy loaded), with address-space and
 file-size limits, in its own process group, talking over its own socket pair. Each call has a
 wall-clock limit, and the submission a time budget; a worker that hangs, dies or floods is
 killed and a fresh one takes the next call, so one broken function costs only its own
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from graders import wire
+from graders.sandbox import wire
 from graders.course import Limits
-from graders.forkserver import FORK_SERVER
+from graders.sandbox.fork import FORK_SERVER
 from graders.i18n import t
 
 START_SECONDS = 60.0  # the fork server's start (NumPy import) and the submission's compile, generous
