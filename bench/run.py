@@ -107,7 +107,7 @@ def memory(folders: list[Path]) -> tuple[float, float]:
     from graders.batch import grade_many
     from graders.course import load
     from graders.engine import prepare
-    from graders.sandbox import Sandbox
+    from graders.sandbox.handle import Sandbox
 
     course = load(ROOT)
     prepared = prepare(course.exercises, ["cpu"])

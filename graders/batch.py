@@ -12,7 +12,7 @@ from graders import executors
 from graders.course import Course, UserError
 from graders.engine import Prepared, grade
 from graders.results import ExerciseResult, SubmissionResult
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 from graders.submissions import SubmissionError, learner_of, open_submission
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
 from graders.results import to_json
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 from graders.submissions import open_submission
 
 # The instructors' commands import what they need when they run: `course check` stays quick.

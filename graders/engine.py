@@ -23,7 +23,7 @@ from graders.devices import select_devices
 from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
-from graders.sandbox import Outcome, Sandbox, encode_request
+from graders.sandbox.handle import Outcome, Sandbox, encode_request
 from graders.spec import Attempt, Case, Grader, Raises
 from graders.units import grader_for
 

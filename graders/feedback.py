@@ -6,7 +6,7 @@ import numpy as np
 from graders.compare import Mismatch
 from graders.i18n import mistake as translated
 from graders.i18n import t
-from graders.sandbox import Outcome
+from graders.sandbox.handle import Outcome
 from graders.spec import Case, Mistake
 from graders.sandbox.wire import Rng
 

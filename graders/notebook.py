@@ -16,7 +16,7 @@ from pathlib import Path
 from graders.sandbox import wire
 from graders.course import Exercise
 from graders.engine import grade, prepare
-from graders.sandbox import Outcome
+from graders.sandbox.handle import Outcome
 
 
 class _InKernel:

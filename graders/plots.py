@@ -24,7 +24,7 @@ from graders.compare import compare
 from graders.course import Course, Unit, UserError
 from graders.devices import select_devices
 from graders.reference import Ref, to_numpy
-from graders.sandbox import Outcome, Sandbox
+from graders.sandbox.handle import Outcome, Sandbox
 from graders.spec import Case, Raises
 from graders.units import grader_for
 from graders.units.gradient_descent import regression_problem

@@ -24,7 +24,7 @@ from graders.engine import grade, prepare
 from graders.i18n import pick, t
 from graders.reset import function_span
 from graders.results import ExerciseResult, SubmissionResult
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 
 KEYS = {"h": "hint", "l": "list", "n": "next", "s": "solution", "q": "quit"}
 

@@ -12,7 +12,7 @@ import pytest
 from graders.course import load
 from graders.engine import grade, prepare
 from graders.results import ExerciseResult
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from graders.engine import grade, prepare
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")

@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 
 from graders.sandbox import wire
 from graders.course import Limits
-from graders.sandbox import Sandbox
+from graders.sandbox.handle import Sandbox
 
 LIMITS = Limits(call_seconds=2, memory_mb=2048)
 QUICK = Limits(call_seconds=1, memory_mb=2048)  # for the tests that wait out a timeout

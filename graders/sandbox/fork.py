@@ -1,25 +1,33 @@
-"""The fork server: one `worker.py --server` per grading process, an isolated interpreter with
-NumPy loaded, of which every submission's worker is a fork. Standard library only, so the CLI
-can start it before it loads anything heavy itself."""
+"""The fork backend (Linux): one fork server per grading process, `fork_worker.py --server`, an
+isolated interpreter with NumPy loaded, of which every submission's worker is a fork, reached
+over an AF_UNIX socket pair of its own. Standard library only, so the CLI can start the server
+before it loads anything heavy itself."""
 from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import socket
 import subprocess
-import sys
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from graders.sandbox import frames
+from graders.sandbox.backends import START_SECONDS, worker_command, worker_env
+from graders.sandbox.frames import WorkerDied
 
 if TYPE_CHECKING:
     from graders.course import Limits
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
+WORKER_SCRIPT = Path(__file__).with_name("fork_worker.py")
+READ_AHEAD = 1 << 16
 
 
 class _ForkServer:
-    """One `worker.py --server` per grading process, NumPy loaded once; every submission's
+    """One `fork_worker.py --server` per grading process, NumPy loaded once; every submission's
     worker is a fork of it, reached over a socket pair of its own."""
 
     def __init__(self):
@@ -57,15 +65,11 @@ class _ForkServer:
             return
         # packets, not a stream: two requests sent close together stay two requests
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = [sys.executable, "-I", "-B", str(WORKER_SCRIPT), "--server", str(theirs.fileno()),
-                   "--for", str(os.getpid())]
-        if numpy := _numpy_folder():  # skip site and its .pth files (an editable install's finder): 15 ms
-            command[2:2] = ["-S"]
-            command += ["--numpy", numpy]
+        command = worker_command(WORKER_SCRIPT, "--server", str(theirs.fileno()), "--for", str(os.getpid()))
         self._proc = subprocess.Popen(
             command,
             pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=_worker_env(), start_new_session=True)
+            stderr=subprocess.DEVNULL, env=worker_env(), start_new_session=True)
         theirs.close()
         self._control = ours
 
@@ -73,15 +77,45 @@ class _ForkServer:
 FORK_SERVER = _ForkServer()
 
 
-def _numpy_folder() -> str | None:
-    """The folder on this interpreter's path that NumPy is installed in, found without importing it."""
-    return next((folder for folder in sys.path
-                 if folder and os.path.isfile(os.path.join(folder, "numpy", "__init__.py"))), None)
+class ForkChannel:
+    """A submission's worker, forked from the fork server, over its own socket."""
 
+    def __init__(self, submission: Path, scratch: Path, limits: Limits):
+        self.pid: int | None = None  # the worker's, which leads its own process group
+        self._sock = FORK_SERVER.spawn(submission, scratch, limits)
+        self._buffer = bytearray()
+        self._poll = select.poll()
+        self._poll.register(self._sock, select.POLLIN)
 
-def _worker_env() -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    # one BLAS thread: the memory limit holds and parallel grading does not oversubscribe
-    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return env
+    def send(self, payload: bytes) -> None:
+        if self.pid is None:
+            self.pid = json.loads(self.read(START_SECONDS))["pid"]
+        self._sock.sendall(frames.frame(payload))
+
+    def read(self, seconds: float) -> bytes:
+        deadline = time.monotonic() + seconds
+        size = frames.frame_size(self._read_exactly(8, deadline))
+        return self._read_exactly(size, deadline)
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)  # the worker and the child running an exercise
+            except ProcessLookupError:
+                pass
+        self._sock.close()  # a worker not yet ready reads the end of its socket and leaves
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        """`size` bytes from the worker. It reads ahead into a buffer: the child sends the
+        answers to an exercise's cases back to back, and one read often brings several."""
+        while len(self._buffer) < size:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._poll.poll(left * 1000):
+                raise TimeoutError
+            chunk = self._sock.recv(max(size - len(self._buffer), READ_AHEAD))
+            if not chunk:
+                raise WorkerDied("the worker closed its output")
+            self._buffer += chunk
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data

@@ -1,7 +1,8 @@
-"""The one wire format between the grader and its worker: plain data only.
+"""The one wire format of requests and replies between the grader and its worker: plain data only.
 
-    frame   = 8-byte big-endian length, then payload
     payload = 4-byte big-endian JSON length, JSON header, then the raw array bytes it points to
+
+(Each payload travels in a frame: frames.py.)
 
 Arrays travel as their raw bytes with dtype and shape in the JSON (numbers and booleans only);
 tuples, dicts, nan/inf and random generators are tagged in the JSON. Nothing is ever unpickled. Standard library and
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import struct
 import types
 from dataclasses import dataclass
@@ -110,29 +110,3 @@ def _type_name(v) -> str:
         return "a generator"
     cls = type(v)
     return f"a {cls.__module__}.{cls.__qualname__}" if cls.__module__ != "builtins" else f"a {cls.__name__}"
-
-
-def write_frame(fd: int, payload: bytes) -> None:
-    data = struct.pack(">Q", len(payload)) + payload
-    while data:
-        data = data[os.write(fd, data):]
-
-
-def read_frame(fd: int) -> bytes | None:
-    """One frame from a file descriptor, unbuffered: a forked reader must not read ahead."""
-    head = _read_exactly(fd, 8)
-    if head is None:
-        return None
-    (size,) = struct.unpack(">Q", head)
-    return _read_exactly(fd, size)
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    chunks, got = [], 0
-    while got < size:
-        chunk = os.read(fd, min(size - got, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)

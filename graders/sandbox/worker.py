@@ -1,25 +1,25 @@
 """The untrusted side of the trust boundary: runs learner functions, sends back plain data.
 
-Started once per grading run by graders.forkserver as `python -I -B graders/worker.py --server
-FD`: a fork server, of which each submission gets a fork of its own, in a scratch folder, with
-limits on memory and file size, which in turn forks children that run the exercises (a
-fresh one after any exercise that leaves a mark). Before any learner code runs a child
-installs an audit hook, which Python lets no one remove: imports other than
-the standard library, NumPy and the submission's own modules are refused (torch: "use NumPy
-here"), and so are reading files outside the submission, writing files, new processes,
-signals, sockets and ctypes.
+What both backends' workers share (graders/sandbox/fork_worker.py on Linux,
+graders/sandbox/spawn_worker.py everywhere): the call machinery (`Worker`: signature, printed
+output, NumPy warnings, changed inputs), the audit hook (`guard`), the marks an exercise can
+leave behind (`Marks`), and the OS limits (`apply_limits`). Before any learner code runs, a
+process installs the audit hook, which Python lets no one remove: imports other than the
+standard library, NumPy and the submission's own modules are refused (torch: "use NumPy here"),
+and so are reading files outside the submission, writing files, new processes, signals, sockets
+and ctypes. The hook is a lint with friendly messages, not the boundary: the process is.
+
+Standard library and NumPy only, and nothing POSIX-only at import: graders.notebook runs the
+same `Worker` in a learner's kernel, on any platform.
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import io
-import json
 import operator
 import os
-import resource
+import random
 import signal
-import socket
 import sys
 import threading
 import time
@@ -28,18 +28,18 @@ import types
 import warnings
 from pathlib import Path
 
-if "--numpy" in sys.argv:  # started with -S (no site: no .pth files to run): NumPy's folder is given
-    import site
+if __package__:  # graders.sandbox.worker, in a notebook's kernel
+    from graders.sandbox import frames, wire
+else:  # a worker script's sibling, started with -I -S: nothing of the graders package is loaded
+    if "--numpy" in sys.argv:  # no site (no .pth files to run): NumPy's folder is given
+        import site
 
-    site.setquit()  # exit() and quit(), which a learner may call
-    sys.path.append(sys.argv[sys.argv.index("--numpy") + 1])
+        site.setquit()  # exit() and quit(), which a learner may call
+        sys.path.append(sys.argv[sys.argv.index("--numpy") + 1])
+    import frames
+    import wire
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).parent))
-import wire  # noqa: E402  (this folder, not the graders package: nothing else of it is loaded)
-
-sys.path.pop(0)
 
 REFUSED_IMPORTS = {
     "torch": "use NumPy here; PyTorch is the grader's reference",
@@ -246,7 +246,8 @@ def _one_line(err: BaseException) -> str:
     return text[0][:300] if text else ""
 
 
-def _reply(reply: dict) -> bytes:
+def encode_reply(reply: dict) -> bytes:
+    """A reply as plain data; a value that is not plain data is told as `unsupported`."""
     try:
         return wire.encode(reply)
     except Exception as err:  # Unsupported, or e.g. MemoryError copying a huge answer
@@ -256,139 +257,8 @@ def _reply(reply: dict) -> bytes:
                             "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
 
 
-def serve_forks(control: socket.socket) -> None:
-    """The fork server: one interpreter with NumPy loaded for the whole grading run. For each
-    submission the grader sends a socket (and where and how to work); a fork of this process,
-    made ahead of need, becomes that submission's worker, so no submission pays for a fresh
-    interpreter, nor waits for a fork."""
-    # Learner code that writes to the real stdout or stderr must not reach anything.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    # Import what every child uses (numpy.random, the wire format) once, here; note NumPy's
-    # namespaces as they are before any learner code; and freeze, so forks share these objects
-    # instead of copying them.
-    wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
-    marks = _Marks()
-    gc.freeze()
-    # No PR_SET_PDEATHSIG here: it follows the thread that started the server, which may end
-    # long before the grader does. The grader's end closes `control`, and that ends the loop.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
-    while True:
-        spare = _spare_worker(control, marks)
-        message, fds, _, _ = socket.recv_fds(control, 65536, 1)
-        if not message:
-            return
-        socket.send_fds(spare, [message], fds)
-        for fd in fds:
-            os.close(fd)
-        spare.close()
-
-
-def _spare_worker(control: socket.socket, marks: "_Marks") -> socket.socket:
-    """A fork that waits, its own process group and limits set, for a submission to work on:
-    the socket returned takes the job and the submission's socket."""
-    ours, theirs = socket.socketpair()
-    if os.fork():
-        theirs.close()
-        return ours
-    control.close()
-    ours.close()
-    os.setsid()  # its own process group: the grader kills it, and all its children, at once
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # no file writes, should the guard miss one
-    _die_with_parent()
-    try:
-        message, fds, _, _ = socket.recv_fds(theirs, 65536, 1)
-        if message:
-            theirs.close()
-            job = json.loads(message)
-            limit = job["memory_mb"] * 2**20
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            os.chdir(job["scratch"])
-            serve(Path(job["submission"]), fds[0], marks)
-    finally:
-        os._exit(0)
-
-
-def serve(submission: Path, fd: int, marks: "_Marks") -> None:
-    """A submission's worker. Requests (an exercise's cases) come in frames on `fd`; each goes
-    to a forked child, which answers on `fd` itself. A child takes request after request while
-    its exercises leave no mark (see `_Marks`); after one that does, the next request gets a
-    fresh child, forked ahead of need. So nothing one exercise's code does (monkeypatching,
-    leftover state, a crash) reaches another's, and most exercises pay for no fork."""
-    sys.path.insert(0, str(submission))  # the learner's modules may import one another
-    compiled = compile_modules(submission)
-    hook = guard(submission, compiled)
-    marks.watch(compiled)  # before any learner code runs, for every child
-    gc.freeze()
-    wire.write_frame(fd, wire.encode({"ready": True, "pid": os.getpid()}))
-
-    def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
-        sys.addaudithook(hook)
-        worker = Worker(submission, compiled)
-        while (frame := wire.read_frame(requests)) is not None:
-            _serve_exercise(worker, wire.decode(frame), fd)
-            if not marks.unchanged():
-                os.write(done, b"e")
-                return
-            os.write(done, b"d")
-
-    child, spare, ended = None, _Child(exercise_child), []
-    while (frame := wire.read_frame(fd)) is not None:
-        if child is None:
-            child, spare = spare, None
-        child.send(frame)
-        spare = spare or _Child(exercise_child)  # forked while the child works
-        said = child.wait()
-        if said == b"d":
-            continue
-        child.close()
-        if said == b"e":  # it answered, but left a mark, and left: it is reaped later
-            ended.append(child.pid)
-        else:  # it died in the middle of a request: say how, in its reply's place
-            _, status = os.waitpid(child.pid, 0)
-            wire.write_frame(fd, wire.encode({"ok": False, "kind": "crashed", **_death(status)}))
-        child = None
-        ended = [pid for pid in ended if os.waitpid(pid, os.WNOHANG) == (0, 0)]
-
-
-class _Child:
-    """A fork of the worker made ahead of need. `run(requests, done)` is its life: it reads
-    requests from one pipe and says on another, after each, whether it will take more (b"d")
-    or is leaving (b"e"); the pipe's end with neither means it died."""
-
-    def __init__(self, run):
-        requests, self.requests = os.pipe()
-        self.done, done = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(self.requests)
-            os.close(self.done)
-            _die_with_parent()
-            run(requests, done)
-            os._exit(0)
-        os.close(requests)
-        os.close(done)
-
-    def send(self, frame: bytes) -> None:
-        try:
-            wire.write_frame(self.requests, frame)
-        except BrokenPipeError:
-            pass  # it died while waiting (killed from outside): wait() tells how
-
-    def wait(self) -> bytes:
-        """Wait for the child to answer its request: b"d", b"e", or b"" if it died."""
-        return os.read(self.done, 1)
-
-    def close(self) -> None:
-        os.close(self.requests)
-        os.close(self.done)
-
-
-class _Marks:
-    """What an exercise's code could leave behind for the next exercise run in the same child:
+class Marks:
+    """What an exercise's code could leave behind for the next exercise run in the same process:
     a name rebound in a namespace a learner might patch (NumPy's, the builtins, math), the
     global random state, threads, timers and signal handlers, a trace function, NumPy's print
     settings (its error settings are restored after each call), the working folder and import
@@ -396,11 +266,14 @@ class _Marks:
     module-level array or list; not what happens inside an object of the learner's own class)."""
 
     SHARED = ("builtins", "math", "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.testing")
-    SIGNALS = (signal.SIGALRM, signal.SIGVTALRM, signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGUSR1,
-               signal.SIGUSR2)
+    # the signals and interval timers this platform has (Windows: SIGINT and SIGTERM, no timers)
+    SIGNALS = tuple(getattr(signal, name) for name in ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGINT", "SIGTERM",
+                                                       "SIGUSR1", "SIGUSR2") if hasattr(signal, name))
+    TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")
+                   if hasattr(signal, name))
 
     def __init__(self):
-        """In the fork server: the namespaces as they are before any learner code."""
+        """Before any submission is loaded: the namespaces as they are before any learner code."""
         self.first_seen = {name: _bindings(module) for name in self.SHARED if (module := sys.modules.get(name))}
         self.own_modules: list[str] = []
         self.own: dict[str, list] = {}
@@ -429,7 +302,7 @@ class _Marks:
         _, key, *position = np.random.get_state()  # the legacy global generator (np.random.rand...)
         return (key.tobytes(), position, threading.active_count(), os.getcwd(), tuple(sys.path),
                 sys.getrecursionlimit(), sys.gettrace(), sys.getprofile(), repr(np.get_printoptions()),
-                tuple(signal.getitimer(t) for t in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF)),
+                tuple(map(signal.getitimer, self.TIMERS)),
                 tuple(map(signal.getsignal, self.SIGNALS)))
 
     def _intact(self, name: str) -> bool:
@@ -438,7 +311,7 @@ class _Marks:
         event, and the audit hook would run for each of NumPy's names."""
         if (module := sys.modules.get(name)) is None:
             return True
-        keys, values = self.first_seen.setdefault(name, _bindings(module))  # imported later, lazily, in this child
+        keys, values = self.first_seen.setdefault(name, _bindings(module))  # imported later, lazily, here
         names = vars(module)
         return list(names)[: len(keys)] == keys and all(map(operator.is_, names.values(), values))
 
@@ -462,32 +335,49 @@ def _global(value):
     return _snapshot(value)
 
 
-def _die_with_parent() -> None:
-    """Linux: when the grader is killed, its worker goes too, and with it a child stuck in an
-    endless loop, rather than spinning on as an orphan."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the parent's kill of the process group still ends them
-
-
-def _serve_exercise(worker: Worker, request: dict, fd: int) -> None:
+def serve_exercise(worker: Worker, request: dict, fd: int) -> None:
     """One request: the module's import outcome, then (imported) an answer per case."""
     loaded = worker.load(request["module"])
-    wire.write_frame(fd, _reply(loaded))
+    frames.write_frame(fd, encode_reply(loaded))
     if loaded["ok"]:
         for args in request["cases"]:
-            wire.write_frame(fd, _reply(worker.call(request["module"], request["function"], args)))
+            frames.write_frame(fd, encode_reply(worker.call(request["module"], request["function"], args)))
 
 
-def _death(status: int) -> dict:
-    """How a child died, as a message key and its fields (the grader words it)."""
-    if os.WIFSIGNALED(status):
-        return {"key": "crashed.signal", "fields": {"signal": signal.Signals(os.WTERMSIG(status)).name}}
-    return {"key": "crashed.exit", "fields": {"status": os.waitstatus_to_exitcode(status)}}
 
 
-if __name__ == "__main__":  # worker.py --server FD [--for GRADER_PID] [--numpy DIR]
-    serve_forks(socket.socket(fileno=int(sys.argv[2])))
+def load_submission(submission: Path, marks: Marks):
+    """Ready a process to serve this submission, before any of its code runs: its modules on the
+    import path and compiled, the marks' starting state noted, and the audit hook (returned, to
+    install with sys.addaudithook, where the learner's code will run)."""
+    sys.path.insert(0, str(submission))  # the learner's modules may import one another
+    compiled = compile_modules(submission)
+    marks.watch(compiled)
+    return compiled, guard(submission, compiled)
+
+
+def apply_limits(memory_mb: int) -> str:
+    """The OS limits a worker sets on itself: no core files, no file writes (should the guard
+    miss one), and its address space. Returns what holds the memory limit here: "RLIMIT_AS",
+    or "" where this process can set none (Windows, where the grader puts the worker in a Job
+    Object; macOS, which does not enforce RLIMIT_AS or RLIMIT_DATA on NumPy's mmap'd memory)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return ""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    if sys.platform == "darwin":
+        return ""
+    limit = memory_mb * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return "RLIMIT_AS"
+
+
+def warm_up() -> None:
+    """Import what every exercise uses (numpy.random, the wire format) before any submission,
+    so no exercise pays for it; and seed the global generators a learner might draw from, so
+    that every worker, forked or spawned, starts from the same state."""
+    wire.decode(wire.encode((wire.Rng(0), np.zeros(1))))
+    np.random.seed(0)
+    random.seed(0)
