@@ -21,7 +21,7 @@ from graders import i18n
 from graders.course import UserError
 from graders.devices import DEVICE_CHOICES
 from graders.executors import EXECUTORS
-from graders.sandbox.fork import FORK_SERVER
+from graders.sandbox import backends
 
 USAGE = 2
 FORMATS = ("table", "json", "junit", "gradescope", "classroom")
@@ -29,13 +29,15 @@ RUN_LEARNER_CODE = ("check", "list", "grade", "verify", "watch", "plot")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    i18n.set_language(args.lang or i18n.default_language())
-    if args.command in RUN_LEARNER_CODE:
-        FORK_SERVER.warm()
-    from graders import commands
-
     try:
+        args = _parser().parse_args(argv)
+        i18n.set_language(args.lang or i18n.default_language())
+        if args.command in RUN_LEARNER_CODE:
+            backends.current().warm()  # a worker loads NumPy while the engine loads here
+        if args.command == "doctor":
+            return _doctor(args)
+        from graders import commands
+
         course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
         return commands.COMMANDS[args.run](args, course, _console(args))
     except UserError as err:
@@ -43,6 +45,29 @@ def main(argv: list[str] | None = None) -> int:
 
         Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {err}")
         return USAGE
+
+
+def _doctor(args) -> int:
+    """What this machine runs the course with; it works where no course folder is found too."""
+    from graders import doctor
+
+    try:
+        course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
+    except UserError:
+        course = None
+    for what, how in doctor.facts(course):
+        print(f"{what + ':':<17} {how}")
+    return 0
+
+
+class _Version(argparse.Action):
+    """--version: the course's version and its sandbox backend, looked up only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from graders import doctor
+
+        print(doctor.version())
+        parser.exit()
 
 
 def _console(args):
@@ -70,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
     parser.add_argument("--lang", choices=i18n.LANGUAGES,
                         help="the language of titles, hints and messages (default: ko where the locale is Korean, else en)")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="the course's version, and which sandbox backend runs here and why")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("doctor", help="what this machine runs the course with: Python, sandbox backend, torch build")
+    p.set_defaults(run="doctor")
 
     def device_option(p, cache: bool = True):
         p.add_argument("--device", choices=DEVICE_CHOICES, default="auto",
