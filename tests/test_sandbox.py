@@ -1,14 +1,16 @@
 """The trust boundary: learner code runs in a worker process and only plain data comes back.
 
-Every test here starts real workers (graders.sandbox.Sandbox) against a throwaway submission
-folder, so what is proved is the behaviour of the processes, not of mocks. The wire format
-(graders.wire.encode/decode) is tested directly at the end.
+Every test here starts real workers (graders.sandbox.handle.Sandbox) against a throwaway
+submission folder, so what is proved is the behaviour of the processes, not of mocks, and each
+runs under both backends: fork (Linux's fast path) and spawn (everywhere else). The wire
+format (graders.sandbox.wire.encode/decode) is tested directly at the end.
 """
 from __future__ import annotations
 
 import io
 import json
 import math
+import os
 import re
 import struct
 import time
@@ -20,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from graders.sandbox import wire
+from graders.sandbox import backends, wire
 from graders.course import Limits
 from graders.sandbox.handle import Sandbox
 
@@ -287,6 +289,21 @@ SYNTAX_ERROR = "import numpy as np\n\n\ndef f(:\n    return 1\n"  # line 4
 
 def line_of(tag: str) -> int:
     return next(i for i, text in enumerate(M.splitlines(), 1) if text.endswith(f"# LINE:{tag}"))
+
+
+@pytest.fixture(scope="module", autouse=True, params=backends.NAMES)
+def backend(request):
+    """Every test of this module, once per backend (COURSE_SANDBOX, as a user would force one)."""
+    saved = os.environ.get("COURSE_SANDBOX")
+    os.environ["COURSE_SANDBOX"] = request.param
+    backends.current.cache_clear()
+    assert backends.current().name == request.param
+    yield request.param
+    if saved is None:
+        del os.environ["COURSE_SANDBOX"]
+    else:
+        os.environ["COURSE_SANDBOX"] = saved
+    backends.current.cache_clear()
 
 
 @pytest.fixture(scope="module")
