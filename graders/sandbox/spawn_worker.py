@@ -76,4 +76,7 @@ def _die_with_grader() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        os._exit(0)  # as a forked child ends, whatever the learner's code broke: no teardown to run it again
