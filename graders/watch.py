@@ -143,8 +143,8 @@ def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> No
 @contextlib.contextmanager
 def _single_keys(stream):
     """On a terminal, keys arrive one at a time (no Enter); the terminal is restored on the way
-    out, however watch ends."""
-    if stream is None or not stream.isatty():
+    out, however watch ends. Windows' console needs no mode: msvcrt reads single keys as is."""
+    if stream is None or not stream.isatty() or sys.platform == "win32":
         yield
         return
     import termios
@@ -165,7 +165,7 @@ def _read_keys(events: queue.Queue) -> None:
     if stream is None:
         return
     if stream.isatty():
-        while key := stream.read(1):
+        for key in console_keys(_windows_key if sys.platform == "win32" else lambda: stream.read(1)):
             if key in KEYS:
                 events.put(("key", KEYS[key]))
         events.put(("key", "quit"))
@@ -173,3 +173,20 @@ def _read_keys(events: queue.Queue) -> None:
         for line in stream:
             if line.strip()[:1] in KEYS:
                 events.put(("key", KEYS[line.strip()[:1]]))
+
+
+def console_keys(read_key):
+    """The keys `read_key` gives, one at a time, until the console ends ("") or Ctrl-C. On
+    Windows a special key (an arrow, F1) comes as "\\x00" or "\\xe0" and a second code: both
+    are skipped; Ctrl-C comes as "\\x03", not as a signal, while msvcrt reads."""
+    while (key := read_key()) and key != "\x03":
+        if key in ("\x00", "\xe0"):
+            read_key()
+            continue
+        yield key
+
+
+def _windows_key() -> str:
+    import msvcrt
+
+    return msvcrt.getwch()

@@ -27,10 +27,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]")
 class Screen:
     """A program on a pseudo-terminal of 160 columns; what it wrote, escape codes removed."""
 
-    def __init__(self, args: list[str], cwd: Path):
+    def __init__(self, args: list[str], cwd: Path, backend: str = ""):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
-        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50", "COURSE_SANDBOX": backend}
         self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True)
         os.close(slave)
@@ -73,8 +73,9 @@ def learner_course(tmp_path):
     return tmp_path
 
 
-def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(learner_course):
-    screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], learner_course)
+@pytest.mark.parametrize("backend", ["fork", "spawn"])
+def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(learner_course, backend):
+    screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], learner_course, backend)
     try:
         screen.wait_for(r"Keys: h hint", 180)  # the first run computes every reference once
         assert not termios.tcgetattr(screen.master)[3] & termios.ICANON  # single keys, no Enter needed
@@ -94,7 +95,7 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
         screen.wait_for(r"Keys: h hint", 5, since=mark)  # the rest of that screen
         assert "✓ tensors.vector passed!" in screen.text[mark:]
         assert "perceptron.step" in screen.text[mark:]  # the next one to do
-        print(f"screen updated {took:.3f} s after the save")
+        print(f"{backend}: screen updated {took:.3f} s after the save")
         assert took < 1.0, f"the screen changed {took:.2f} s after the save"
 
         mark = screen.press("s")
@@ -126,3 +127,12 @@ def test_watch_speaks_korean(learner_course):
         assert screen.proc.wait(timeout=10) == 0
     finally:
         screen.close()
+
+
+def test_windows_console_keys_skip_special_keys_and_stop_at_ctrl_c():
+    """Windows' msvcrt.getwch, which Linux cannot run: the translation of what it returns."""
+    from graders.watch import console_keys
+
+    pressed = iter(["h", "\xe0", "H", "\x00", ";", "l", "\x03", "q"])  # h, up arrow, F1, l, Ctrl-C
+    assert list(console_keys(lambda: next(pressed))) == ["h", "l"]
+    assert list(console_keys(iter(["n", ""]).__next__)) == ["n"]  # the console closed
