@@ -28,11 +28,14 @@ def enabled() -> bool:
 
 
 def directory() -> Path:
-    """$COURSE_CACHE_DIR, else $XDG_CACHE_HOME/dl-course/references, else ~/.cache/..."""
+    """$COURSE_CACHE_DIR, else the platform's cache folder (platformdirs): on Linux
+    $XDG_CACHE_HOME/dl-course or ~/.cache/dl-course, on macOS ~/Library/Caches/dl-course, on
+    Windows %LOCALAPPDATA%\\dl-course\\Cache; then references/."""
     if os.environ.get("COURSE_CACHE_DIR"):
         return Path(os.environ["COURSE_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "dl-course" / "references"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dl-course", appauthor=False)) / "references"
 
 
 def key(exercise_id: str, code: list[Path], cases_bytes: bytes, device: str) -> str:

@@ -2,6 +2,8 @@
 Standard library only until torch is really needed (it costs ~3 s to import)."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from graders.course import UserError
@@ -37,5 +39,8 @@ def select_devices(choice: str) -> list[str]:
 
 
 def _may_have_cuda() -> bool:
-    """Whether an NVIDIA driver is loaded: if not, `auto` is the CPU without importing torch."""
+    """Whether an NVIDIA driver is installed: if not, `auto` is the CPU without importing torch.
+    Linux shows a loaded driver in /proc and /dev; Windows has the CUDA driver's nvcuda.dll."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("SYSTEMROOT", r"C:\Windows"), "System32", "nvcuda.dll").exists()
     return Path("/proc/driver/nvidia").exists() or any(Path("/dev").glob("nvidia[0-9]*"))

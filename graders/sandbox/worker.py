@@ -57,6 +57,7 @@ REFUSED_EVENTS = {
     "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+DEVNULL = os.path.realpath(os.devnull)
 LIBRARIES = [os.path.realpath(os.path.dirname(module.__file__)) for module in (np, os)]  # NumPy's, the stdlib's
 
 
@@ -83,9 +84,9 @@ def guard(submission: Path, own_modules):
             path = os.path.realpath(os.fsdecode(path))
             if ("w" in str(mode or "") or "a" in str(mode or "") or "+" in str(mode or "")
                     or (isinstance(flags, int) and flags & WRITE_FLAGS)):
-                if path != "/dev/null":
+                if path != DEVNULL:
                     refuse("writing files", path)
-            elif path != "/dev/null" and not any(path == root or path.startswith(root + os.sep) for root in readable):
+            elif path != DEVNULL and not any(path == root or path.startswith(root + os.sep) for root in readable):
                 refuse("reading files outside your submission", path)
         elif event.startswith("ctypes."):
             refuse("ctypes")
