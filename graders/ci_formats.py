@@ -181,7 +181,7 @@ if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import ensurepip' 2>/dev/null; t
 fi
 "$PY" -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
-# No GPU here: the CPU build of the version pyproject.toml pins, so pip keeps it below.
+# No GPU here: the CPU build of the version pyproject.toml names, so pip keeps it below.
 /autograder/venv/bin/pip install {torch} --index-url https://download.pytorch.org/whl/cpu
 /autograder/venv/bin/pip install /autograder/source
 """
@@ -202,18 +202,21 @@ fi
 _SHIPPED = (COURSE_FILE, "pyproject.toml", "README.md", "graders", "exercises")  # never solutions/, tests/
 
 
-def _torch_pin(course_root: Path) -> str:
-    deps = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    pins = [d.replace(" ", "") for d in deps if re.fullmatch(r"torch\s*==\s*[\w.]+", d.strip())]
-    if not pins:
-        raise ValueError("pyproject.toml must pin torch exactly (torch==X.Y.Z); an unpinned torch pulls GBs of CUDA")
-    return pins[0]
+def torch_pin(course_root: Path) -> str:
+    """`torch==X.Y.Z`: the build pyproject.toml's [tool.dl-course] names, which every install
+    command puts first (an unpinned torch pulls GBs of CUDA)."""
+    tool = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
+    version = str(tool.get("dl-course", {}).get("torch", ""))
+    if not re.fullmatch(r"\d+(\.\d+)+", version):
+        raise ValueError('pyproject.toml must pin the torch build to install: [tool.dl-course] torch = "X.Y.Z"; '
+                         "an unpinned torch pulls GBs of CUDA")
+    return f"torch=={version}"
 
 
 def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
     """A Gradescope autograder zip: setup.sh and run_autograder at its root, beside the learner's
     copy of the course (Gradescope unpacks the zip's root into /autograder/source, the --root)."""
-    scripts = {"setup.sh": _SETUP_SH.replace("{torch}", _torch_pin(course_root)), "run_autograder": _RUN_AUTOGRADER}
+    scripts = {"setup.sh": _SETUP_SH.replace("{torch}", torch_pin(course_root)), "run_autograder": _RUN_AUTOGRADER}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in scripts.items():
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))

@@ -26,8 +26,7 @@ from tests.conftest import ROOT
 
 COURSE = load(ROOT)
 POINTS = {ex.id: ex.points for ex in COURSE.exercises}
-TORCH_PIN = next(d for d in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-                 if d.startswith("torch"))
+TORCH_PIN = "torch==" + tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["dl-course"]["torch"]
 WRONG = ("On input x = [1, 2] (float32, shape (2,)):\n  expected shape (2, 3), got (3, 2) <&\"'>\n"
          "Likely mistake (transposed): the columns were written as rows. 행렬")
 
@@ -229,8 +228,10 @@ def test_gradescope_scripts_pin_torch_and_grade_into_the_results_file(course_cop
 
 def test_gradescope_zip_refuses_an_unpinned_torch(course_copy, tmp_path):
     pyproject = course_copy / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text().replace(f'"{TORCH_PIN}"', '"torch>=2"'))
-    with pytest.raises(ValueError, match="pin torch"):
+    pinned = f'torch = "{TORCH_PIN.removeprefix("torch==")}"'
+    assert pinned in pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(pinned, 'torch = ">=2"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="pin the torch build"):
         ci_formats.build_gradescope_zip(course_copy, tmp_path / "autograder.zip")
 
 
