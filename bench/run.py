@@ -34,7 +34,7 @@ COURSE = BIN / "course"
 
 def sh(*args, cwd=ROOT, env=None) -> float:
     started = time.perf_counter()
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, encoding="utf-8")
     if done.returncode not in (0, 1):
         raise SystemExit(f"{args[0]} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -117,13 +117,13 @@ def memory(folders: list[Path]) -> tuple[float, float]:
         from graders.engine import grade
 
         grade(prepared, sandbox, "one")
-        status = Path(f"/proc/{sandbox.pid}/status").read_text()
+        status = Path(f"/proc/{sandbox.pid}/status").read_text(encoding="utf-8")
     worker = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
     return parent, worker
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
                   if line.startswith("model name")), platform.processor())
     import importlib.metadata
 

@@ -84,10 +84,20 @@ def run() -> None:
     """The `course` command: main(), then leave at once. What it wrote is flushed and its files
     closed by then; the interpreter's own teardown, tens of milliseconds with NumPy and rich
     loaded, would only make the learner wait."""
+    _utf8_output()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _utf8_output() -> None:
+    """Output to a file or a pipe in UTF-8, whatever the locale's code page: Windows would use
+    cp1252 or cp949 there, and a Korean hint, or JSON read by CI, would fail to encode or come
+    out garbled. A console takes Unicode as it is."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.isatty() and stream.encoding.replace("-", "").lower() != "utf8":
+            stream.reconfigure(encoding="utf-8")
 
 
 def _parser() -> argparse.ArgumentParser:

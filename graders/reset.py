@@ -44,10 +44,10 @@ def _original(root: Path, relative: str) -> str:
     """The file as the first commit that added it holds it."""
     try:
         added = subprocess.run(["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--", relative],
-                               capture_output=True, text=True, check=True).stdout.split()
+                               capture_output=True, text=True, check=True, encoding="utf-8").stdout.split()
         if added:
             return subprocess.run(["git", "-C", str(root), "show", f"{added[-1]}:{relative}"],
-                                  capture_output=True, text=True, check=True).stdout
+                                  capture_output=True, text=True, check=True, encoding="utf-8").stdout
     except (OSError, subprocess.CalledProcessError):
         pass
     raise ResetError(t("reset.no-original", path=relative))

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import itertools
 import os
+import pkgutil
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
+import graders
 from graders.course import load
 from graders.engine import grade, prepare
 from graders.results import ExerciseResult
@@ -20,6 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # set before any test module copies the environment; the tests of Korean ask with --lang ko.
 os.environ.pop("LC_ALL", None)
 os.environ["LC_MESSAGES"] = "C"
+# Every `course` the tests start fails where the course opens a text file without naming its
+# encoding, as this process does under -X warn_default_encoding (pyproject's filterwarnings):
+# on Windows it would be read as cp1252 or cp949. One entry per module: PYTHONWARNINGS names
+# modules exactly (the last entry that matches wins). Other packages' own warnings are theirs,
+# and silent: a kernel's stderr costs a notebook's test cell its points.
+os.environ["PYTHONWARNDEFAULTENCODING"] = "1"
+os.environ["PYTHONWARNINGS"] = ",".join(["ignore::EncodingWarning", *(
+    f"error::EncodingWarning:{module.name}" for module in pkgutil.walk_packages(graders.__path__, "graders."))])
 
 
 @pytest.fixture(scope="session")

@@ -167,10 +167,10 @@ def test_classroom_summary_is_a_markdown_table_with_a_total():
 
 def test_emit_classroom_appends_to_the_files_github_names_and_returns_the_notice(tmp_path):
     output, summary = tmp_path / "output", tmp_path / "summary"
-    output.write_text("earlier=1\n")
+    output.write_text("earlier=1\n", encoding="utf-8")
     notice = ci_formats.emit_classroom(COURSE, ALICE, {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)})
     assert notice == ci_formats.classroom_notice(ALICE)
-    earlier, line = output.read_text().splitlines()
+    earlier, line = output.read_text(encoding="utf-8").splitlines()
     assert earlier == "earlier=1" and line.startswith("result=")
     assert json.loads(base64.b64decode(line.removeprefix("result="))) == ci_formats.classroom_result(COURSE, ALICE)
     assert summary.read_text(encoding="utf-8") == ci_formats.classroom_summary_markdown(COURSE, ALICE)
@@ -188,9 +188,9 @@ def course_copy(tmp_path):
         shutil.copy(ROOT / name, root / name)
     for name in ("graders", "exercises", "solutions"):
         shutil.copytree(ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    (root / "instructor.toml").write_text('[grading]\nhidden_seed = "secret"\n')
+    (root / "instructor.toml").write_text('[grading]\nhidden_seed = "secret"\n', encoding="utf-8")
     (root / "tests").mkdir()
-    (root / "tests" / "test_x.py").write_text("")
+    (root / "tests" / "test_x.py").write_text("", encoding="utf-8")
     (root / "graders" / "__pycache__").mkdir()
     (root / "graders" / "__pycache__" / "engine.cpython-311.pyc").write_bytes(b"")
     return root

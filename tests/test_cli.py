@@ -253,3 +253,11 @@ def test_python_m_graders_help():
     assert run.stdout.startswith("usage: course")
     for command in ("list", "check", "hint", "verify", "grade"):
         assert command in run.stdout
+
+
+def test_output_to_a_pipe_is_utf8_whatever_the_locales_code_page():
+    """Windows writes to a pipe or a file in its code page (cp1252 here): Korean would not encode."""
+    run = subprocess.run([str(COURSE), "--lang", "ko", "hint", "activations.sigmoid"], capture_output=True, timeout=60,
+                         env={**ENV, "PYTHONIOENCODING": "cp1252"})
+    assert run.returncode == 0, run.stderr
+    assert "시그모이드" in run.stdout.decode("utf-8")

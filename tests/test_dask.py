@@ -114,7 +114,7 @@ def test_a_scheduler_and_workers_started_as_processes_are_reached_by_address(tmp
         started.append(subprocess.Popen([str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nworkers", "2",
                                          "--nthreads", "1", "--no-dashboard"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        address = json.loads(file.read_text())["address"]
+        address = json.loads(file.read_text(encoding="utf-8"))["address"]
         assert address.startswith("tcp://127.0.0.1:")
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)

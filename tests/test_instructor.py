@@ -34,10 +34,10 @@ def test_classroom_from_the_cli_writes_the_result_and_the_summary(tmp_path):
     run = course("grade", "solutions", "--format", "classroom", "--device", "cpu", env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "::notice title=Autograding complete::Points 70/70"
-    (line,) = output.read_text().splitlines()
+    (line,) = output.read_text(encoding="utf-8").splitlines()
     result = json.loads(base64.b64decode(line.removeprefix("result=")))
     assert result["max_score"] == 70 and sum(t["score"] for t in result["tests"]) == 70
-    assert "| **total** |" in summary.read_text()
+    assert "| **total** |" in summary.read_text(encoding="utf-8")
 
 
 def test_one_submission_only_for_gradescope_and_classroom():

@@ -533,7 +533,7 @@ def test_the_memory_limit_turns_a_memory_bomb_into_a_memory_error(folder):
 
 
 @pytest.mark.skipif(Path("/proc/sys/vm/overcommit_memory").exists()
-                    and Path("/proc/sys/vm/overcommit_memory").read_text().strip() == "2",
+                    and Path("/proc/sys/vm/overcommit_memory").read_text(encoding="utf-8").strip() == "2",
                     reason="strict overcommit: 1.6 GB of untouched memory may be refused without our limit")
 def test_the_limit_is_what_stops_the_allocation(sandbox):
     # the control for the test above: with 2 GB of address space the same allocation works
