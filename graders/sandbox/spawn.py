@@ -182,10 +182,10 @@ class SpawnChannel:
         a mark, or if it cannot say) to a fresh worker."""
         self._owes_end = False
         try:
-            end = self._worker.read(self._limits.call_seconds)
-        except (TimeoutError, WorkerDied):
-            end = None
-        if end is None or json.loads(end) != {"end": "more"}:
+            more = json.loads(self._worker.read(self._limits.call_seconds) or "null") == {"end": "more"}
+        except (TimeoutError, WorkerDied, ValueError):
+            more = False
+        if not more:
             self.kill()
 
     def _drop(self) -> None:
