@@ -24,12 +24,11 @@ import base64
 import json
 import os
 import re
-import tomllib
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-from graders.course import COURSE_FILE, Course
+from graders.course import COURSE_FILE, Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
 
 # A learner's message may quote anything; XML 1.0 cannot hold these characters at all.
@@ -200,17 +199,6 @@ fi
 """
 
 _SHIPPED = (COURSE_FILE, "pyproject.toml", "README.md", "graders", "exercises")  # never solutions/, tests/
-
-
-def torch_pin(course_root: Path) -> str:
-    """`torch==X.Y.Z`: the build pyproject.toml's [tool.dl-course] names, which every install
-    command puts first (an unpinned torch pulls GBs of CUDA)."""
-    tool = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
-    version = str(tool.get("dl-course", {}).get("torch", ""))
-    if not re.fullmatch(r"\d+(\.\d+)+", version):
-        raise ValueError('pyproject.toml must pin the torch build to install: [tool.dl-course] torch = "X.Y.Z"; '
-                         "an unpinned torch pulls GBs of CUDA")
-    return f"torch=={version}"
 
 
 def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:

@@ -190,6 +190,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("nbgrader"), metavar="DIR")
     p.add_argument("--hidden-seed", metavar="SECRET",
                    help="the hidden tests' secret (default: $COURSE_HIDDEN_SEED, or instructor.toml; none: no hidden tests)")
+    p.add_argument("--install-from", metavar="URL",
+                   help="where each notebook's install cell gets the course, in a kernel without it (Colab): "
+                        "git+https://github.com/you/course or a wheel's URL")
     p.set_defaults(run="notebooks")
 
     p = commands.add_parser("release", help="instructors: write the learners' copy (no solutions, no secrets)")

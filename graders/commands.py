@@ -246,9 +246,12 @@ def _notebooks(args, course, console) -> int:
     if not (course.root / "solutions").is_dir():
         raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
     secret = course_data.hidden_seed(course.root, args.hidden_seed)
-    written = nbgrader_course.build(course, args.out, secret)
+    written = nbgrader_course.build(course, args.out, secret, args.install_from)
     console.print(f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
                   + ("" if secret else " (no hidden tests: give --hidden-seed or an instructor.toml for them)"))
+    if not args.install_from:
+        console.print("The notebooks' install cell has no source: a learner's kernel without the course (Colab) "
+                      "is told to ask you. Give --install-from git+https://... or a wheel's URL for one.")
     console.print(f"Next: cd {args.out} && nbgrader generate_assignment <unit>  (then collect, autograde, export)")
     return OK
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,17 @@ def hidden_seed(root: Path, given: str | None = None) -> str | None:
         return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {}).get("hidden_seed")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+
+
+def torch_pin(course_root: Path) -> str:
+    """`torch==X.Y.Z`: the build pyproject.toml's [tool.dl-course] names, which every install
+    command puts first (an unpinned torch pulls GBs of CUDA)."""
+    tool = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
+    version = str(tool.get("dl-course", {}).get("torch", ""))
+    if not re.fullmatch(r"\d+(\.\d+)+", version):
+        raise ValueError('pyproject.toml must pin the torch build to install: [tool.dl-course] torch = "X.Y.Z"; '
+                         "an unpinned torch pulls GBs of CUDA")
+    return f"torch=={version}"
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -1,8 +1,9 @@
 """The course as an nbgrader course directory, generated from the one source: stubs, solutions,
 course.toml and the graders. Nothing here is a second copy to keep in sync.
 
-Per unit, `source/<unit>/<unit>.ipynb` holds an introduction (English and Korean), the stub's
-module-level code, and per exercise a solution cell (the stub's signature and docstring, the
+Per unit, `source/<unit>/<unit>.ipynb` holds an install cell (it makes the grader importable in
+a kernel that lacks it, as on Colab, and never touches the kernel's torch), an introduction
+(English and Korean), the stub's module-level code, and per exercise a solution cell (the stub's signature and docstring, the
 solution's body between `### BEGIN SOLUTION` / `### END SOLUTION`, so generate_assignment leaves
 a stub) and an autograded test cell worth the exercise's points that calls graders.notebook.check.
 """
@@ -13,7 +14,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from graders.course import Course, Exercise, Unit
+from graders.course import Course, Exercise, Unit, torch_pin
 
 CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
 c.CourseDirectory.course_id = "{course_id}"
@@ -22,15 +23,17 @@ c.ExecutePreprocessor.timeout = 600
 '''
 
 
-def build(course: Course, out: Path, hidden_seed: str | None) -> list[Path]:
-    """Write nbgrader_config.py and source/<unit>/<unit>.ipynb for every unit; return the notebooks."""
+def build(course: Course, out: Path, hidden_seed: str | None, install_from: str | None = None) -> list[Path]:
+    """Write nbgrader_config.py and source/<unit>/<unit>.ipynb for every unit; return the notebooks.
+    `install_from`: what the install cell gives pip where the grader is not importable (the
+    instructor's repository as git+https://..., or a wheel's URL)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_name(course)), encoding="utf-8")
     written = []
     for unit in course.units:
         path = out / "source" / unit.name / f"{unit.name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(notebook(course, unit, hidden_seed), indent=1, ensure_ascii=False) + "\n",
+        path.write_text(json.dumps(notebook(course, unit, hidden_seed, install_from), indent=1, ensure_ascii=False) + "\n",
                         encoding="utf-8")
         written.append(path)
     return written
@@ -40,11 +43,12 @@ def course_name(course: Course) -> str:
     return course.root.name or "course"
 
 
-def notebook(course: Course, unit: Unit, hidden_seed: str | None) -> dict:
+def notebook(course: Course, unit: Unit, hidden_seed: str | None, install_from: str | None = None) -> dict:
     stub_source = (course.root / "exercises" / f"{unit.name}.py").read_text(encoding="utf-8")
     solution_source = (course.root / "solutions" / f"{unit.name}.py").read_text(encoding="utf-8")
     stub, solution = ast.parse(stub_source), ast.parse(solution_source)
-    cells = [_markdown(f"{unit.name}-intro", _intro(unit, stub)),
+    cells = [_code(unit.name + INSTALL_CELL, install_cell(install_from, torch_pin(course.root))),
+             _markdown(f"{unit.name}-intro", _intro(unit, stub)),
              _code(f"{unit.name}-setup", _setup(stub_source, stub))]
     for exercise in unit.exercises:
         grade_id = test_cell_id(exercise)
@@ -86,6 +90,39 @@ def _cell_id(grade_id: str) -> str:
 
 
 # --- what the cells say ------------------------------------------------------------------------
+
+INSTALL = '''# Setup: run this cell first. It makes the course's grader importable here (Colab, or a Jupyter
+# without the course) and does nothing where it already is. It never installs or replaces torch.
+# 설정: 이 셀을 먼저 실행하세요. 채점기를 이 커널에서 쓸 수 있게 하며, torch는 건드리지 않습니다.
+import importlib, importlib.metadata, importlib.util, subprocess, sys
+
+COURSE = {source!r}
+if importlib.util.find_spec("graders") is None:
+    if importlib.util.find_spec("torch") is None:
+        raise RuntimeError("This kernel has no PyTorch, which the grader needs. Colab has it; elsewhere install "
+                           "its CPU build first: pip install {torch} --index-url https://download.pytorch.org/whl/cpu")
+    if not COURSE:
+        raise RuntimeError("The grader is not installed in this kernel, and this notebook does not say where it "
+                           "comes from: ask your instructor, or run `pip install -e .` in your copy of the course.")
+    # --no-deps, then the course's own requirements except torch: the kernel's torch stays as it is
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", COURSE], check=True)
+    importlib.invalidate_caches()
+    needs = [r for r in importlib.metadata.requires("dl-basics-course") or []
+             if "extra ==" not in r and not r.replace(" ", "").startswith("torch")]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *needs], check=True)
+    importlib.invalidate_caches()
+from graders.notebook import check  # noqa: E402,F401
+print("The grader is ready. 채점기가 준비되었습니다.")'''
+
+
+INSTALL_CELL = "-install"  # the end of the install cell's grade_id: `course grade` leaves the cell out
+
+
+def install_cell(install_from: str | None, torch: str) -> str:
+    """The first cell of every notebook: the grader made importable where it is not, from
+    `install_from` (or, without one, a message that says where to get it)."""
+    return INSTALL.format(source=install_from or "", torch=torch)
+
 
 def _intro(unit: Unit, stub: ast.Module) -> str:
     listing = "\n".join(f"- `{ex.id}` — {ex.title['en']} · {ex.title['ko']} ({_points(ex)})" for ex in unit.exercises)

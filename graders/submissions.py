@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graders.course import Course, UserError
+from graders.nbgrader_course import INSTALL_CELL
 
 MAX_UNPACKED_BYTES = 20 * 2**20  # a zip may not unpack to more than this
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
@@ -143,9 +144,9 @@ def _read_notebook(path: Path) -> dict:
 
 
 def notebook_source(notebook: dict) -> str:
-    """The code cells of a notebook as one module, IPython-only lines commented out and
-    nbgrader's test cells left out."""
-    cells = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code" and not _is_test_cell(c)]
+    """The code cells of a notebook as one module, IPython-only lines commented out, and the
+    cells that are the course's own left out: nbgrader's test cells and the install cell."""
+    cells = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code" and not _is_ours(c)]
     parts = []
     for cell in cells:
         text = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
@@ -153,10 +154,11 @@ def notebook_source(notebook: dict) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _is_test_cell(cell: dict) -> bool:
-    """nbgrader's autograded test cells call the grader, which is ours to run, not the learner's."""
+def _is_ours(cell: dict) -> bool:
+    """nbgrader's autograded test cells call the grader, which is ours to run, not the learner's;
+    the install cell installs the grader, which a submission's worker must not try."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
+    return (bool(meta.get("grade")) and not meta.get("solution")) or str(meta.get("grade_id", "")).endswith(INSTALL_CELL)
 
 
 def _unit_of(path: Path, metadata: dict, source: str, course: Course) -> str:

@@ -125,6 +125,9 @@ def test_the_release_has_stubs_and_no_solutions_or_hidden_tests(nbgrader_course)
         text = (nbgrader_course["where"] / "release" / unit.name / f"{unit.name}.ipynb").read_text(encoding="utf-8")
         assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and SECRET not in text
         assert "raise NotImplementedError()" in text
+        first = json.loads(text)["cells"][0]  # the install cell, kept as it was built, locked
+        assert "".join(first["source"]).startswith("# Setup: run this cell first.")
+        assert first["metadata"]["nbgrader"]["locked"]
 
 
 def test_a_test_cell_writes_nothing_to_stderr(nbgrader_course):
