@@ -14,7 +14,6 @@ We have no Mac and no Windows machine, so the portable path is proved two ways h
 from __future__ import annotations
 
 import ctypes
-import importlib
 import json
 import os
 import re
@@ -29,11 +28,10 @@ import pytest
 
 from graders.sandbox import spawn
 from tests.conftest import ROOT
-from tests.test_integrity import CALL_SECONDS, assemble
+from tests.test_integrity import assemble, quick_course
+from tests.test_units import WRONG
 
 COURSE = Path(sys.executable).with_name("course")
-WRONG = [entry for path in sorted((ROOT / "tests" / "wrong").glob("[!_]*.py"))
-         for entry in importlib.import_module(f"tests.wrong.{path.stem}").WRONG]
 
 
 def run_course(*args, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -90,12 +88,7 @@ def test_the_windows_job_limits_have_the_documented_layout():
 def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
     """Solutions, stubs, every wrong answer and every hostile submission, in one class."""
     where = tmp_path_factory.mktemp("class")
-    shutil.copytree(ROOT / "solutions", where / "solutions")  # beside the submissions, as in a course folder
-    root = where / "course"
-    root.mkdir()
-    toml = (ROOT / "course.toml").read_text(encoding="utf-8")
-    (root / "course.toml").write_text(re.sub(r"call_seconds = [\d.]+", f"call_seconds = {CALL_SECONDS}", toml),
-                                      encoding="utf-8")
+    root = quick_course(where)
     submissions = [where / "solutions"]
     shutil.copytree(ROOT / "exercises", where / "stubs")
     submissions.append(where / "stubs")

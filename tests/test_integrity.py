@@ -79,15 +79,22 @@ def grade(root: Path, submissions: list[Path], *extra: str) -> dict[str, dict]:
     return {r["submission"]: r for r in (data if isinstance(data, list) else [data])}
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    where = tmp_path_factory.mktemp("class")
-    shutil.copytree(ROOT / "solutions", where / "solutions")  # beside the submissions, as in a course folder
+def quick_course(where: Path) -> Path:
+    """A course folder in `where` whose calls time out after CALL_SECONDS, with the solutions
+    beside it, as in an instructor's copy."""
+    shutil.copytree(ROOT / "solutions", where / "solutions")
     root = where / "course"
     root.mkdir()
     toml = (ROOT / "course.toml").read_text(encoding="utf-8")
     (root / "course.toml").write_text(re.sub(r"call_seconds = [\d.]+", f"call_seconds = {CALL_SECONDS}", toml),
                                       encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    where = tmp_path_factory.mktemp("class")
+    root = quick_course(where)
     submissions = [assemble(corpus, where) for corpus in sorted(CORPUS.iterdir()) if corpus.is_dir()]
     started = time.monotonic()
     first = grade(root, submissions)
