@@ -8,7 +8,10 @@ with a realistic wrong answer from tests/wrong), through the installed `course` 
   3. learner: `course check activations` cold (--no-cache) and warm, median of 5;
   4. scaling: batches of 25, 50, 100, 200: time per submission;
   5. memory: peak RSS of the parent and of one worker;
-  6. executors: the batch of 1. on a Dask LocalCluster of 2 worker processes, beside local.
+  6. executors: the batch of 1. on a Dask LocalCluster of 2 worker processes, beside local;
+  7. backends: the fork and the spawn sandbox side by side (COURSE_SANDBOX), in this same run:
+     the warm check of 3., the batch of 1., and `course watch`'s re-check after a save (from the
+     file's write to the new progress line on a pseudo-terminal, median of 5 saves).
 """
 from __future__ import annotations
 
@@ -64,7 +67,7 @@ def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local"
 
 def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
     copy = where / "learner-course"
-    copy.mkdir()
+    copy.mkdir(parents=True)
     shutil.copy(ROOT / "course.toml", copy)
     shutil.copytree(ROOT / "exercises", copy / "exercises")
     shutil.copy(ROOT / "solutions" / "activations.py", copy / "exercises")
@@ -98,6 +101,31 @@ def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float, floa
                             "--jobs", jobs, "--device", "cpu", "--format", "json", env=env) / n
     ours = {jobs: statistics.median(grade(jobs) for _ in range(3)) for jobs in (1, os.cpu_count())}  # a second each
     return live, cached, ours
+
+
+def watch_recheck(where: Path, env: dict, saves: int) -> float:
+    """Seconds from a save to `course watch`'s new progress line, median of `saves`."""
+    from tests.test_watch import Screen
+
+    copy = where / f"watch-course-{env.get('COURSE_SANDBOX', '')}"
+    copy.mkdir()
+    shutil.copy(ROOT / "course.toml", copy)
+    shutil.copytree(ROOT / "exercises", copy / "exercises")
+    module = copy / "exercises" / "tensors.py"
+    stub = module.read_text(encoding="utf-8")
+    solved = (ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8")
+    screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], copy, env.get("COURSE_SANDBOX", ""))
+    took = []
+    try:
+        screen.wait_for(r"Keys: h hint", 180)
+        for i in range(saves):
+            mark = len(screen.text)
+            module.write_text(solved if i % 2 == 0 else stub, encoding="utf-8")
+            took.append(screen.wait_for(r"Progress: (6|0)/40 exercises", 10, since=mark))
+            screen.wait_for(r"Keys: h hint", 10, since=mark)
+    finally:
+        screen.close()
+    return statistics.median(took)
 
 
 def memory(folders: list[Path]) -> tuple[float, float]:
@@ -167,6 +195,17 @@ def main() -> None:
         rows.append(("6. executors", f"{big} full-course submissions, 2 workers: local vs Dask LocalCluster "
                      "(its start included)", f"local {big / times[big]:.1f}, dask {big / on_dask:.1f} submissions/s "
                      f"({on_dask:.1f} s wall)"))
+        by_backend = {}
+        for backend in ("fork", "spawn"):
+            forced = {**env, "COURSE_SANDBOX": backend}
+            by_backend[backend] = (learner_checks(where / backend, forced, repeats)[1], batch(folders[:big], forced),
+                                   watch_recheck(where, forced, repeats))
+        (warm_f, batch_f, watch_f), (warm_s, batch_s, watch_s) = by_backend["fork"], by_backend["spawn"]
+        rows.append(("7. backends", f"fork against spawn: warm `course check activations` (median of {repeats}); "
+                     f"{big} submissions, --jobs 2; `course watch` re-check after a save (median of {repeats})",
+                     f"warm check fork {warm_f:.2f} s, spawn {warm_s:.2f} s ({warm_s / warm_f:.2f}×); batch fork "
+                     f"{batch_f:.1f} s, spawn {batch_s:.1f} s ({batch_s / batch_f:.2f}×); watch fork {watch_f:.3f} s, "
+                     f"spawn {watch_s:.3f} s"))
     table = "\n".join(["| measure | what | result |", "|---|---|---|",
                        *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
     text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
