@@ -52,6 +52,11 @@ def _protocol_pipes() -> tuple[int, int]:
     """The grader's pipes, moved off descriptors 0 and 1, which (with 2) now lead nowhere: a
     learner's print to the real stdout, or os.write(1, ...), must not reach the protocol."""
     requests, replies = os.dup(0), os.dup(1)
+    if sys.platform == "win32":  # frames are bytes: no newline translation on the way
+        import msvcrt
+
+        for fd in (requests, replies):
+            msvcrt.setmode(fd, os.O_BINARY)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
