@@ -38,8 +38,7 @@ def main(argv: list[str] | None = None) -> int:
             return _doctor(args)
         from graders import commands
 
-        course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
-        return commands.COMMANDS[args.run](args, course, _console(args))
+        return commands.COMMANDS[args.run](args, _course(args), _console(args))
     except UserError as err:
         from rich.console import Console
 
@@ -47,12 +46,16 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
 
 
+def _course(args) -> course_data.Course:
+    return course_data.load(args.root.resolve() if args.root else course_data.find_root())
+
+
 def _doctor(args) -> int:
     """What this machine runs the course with; it works where no course folder is found too."""
     from graders import doctor
 
     try:
-        course = course_data.load(args.root.resolve() if args.root else course_data.find_root())
+        course = _course(args)
     except UserError:
         course = None
     for what, how in doctor.facts(course):

@@ -47,7 +47,7 @@ def notebook(course: Course, unit: Unit, hidden_seed: str | None, install_from: 
     stub_source = (course.root / "exercises" / f"{unit.name}.py").read_text(encoding="utf-8")
     solution_source = (course.root / "solutions" / f"{unit.name}.py").read_text(encoding="utf-8")
     stub, solution = ast.parse(stub_source), ast.parse(solution_source)
-    cells = [_code(unit.name + INSTALL_CELL, install_cell(install_from, torch_pin(course.root))),
+    cells = [_code(unit.name + INSTALL_CELL, install_cell(install_from, _torch_build(course))),
              _markdown(f"{unit.name}-intro", _intro(unit, stub)),
              _code(f"{unit.name}-setup", _setup(stub_source, stub))]
     for exercise in unit.exercises:
@@ -116,6 +116,16 @@ print("The grader is ready. 채점기가 준비되었습니다.")'''
 
 
 INSTALL_CELL = "-install"  # the end of the install cell's grade_id: `course grade` leaves the cell out
+
+
+def _torch_build(course: Course) -> str:
+    """What the install cell's message tells a kernel without torch to install: the build
+    pyproject.toml names, or (a course folder without the project's pyproject.toml) torch from
+    the same CPU index."""
+    try:
+        return torch_pin(course.root)
+    except FileNotFoundError:
+        return "torch"
 
 
 def install_cell(install_from: str | None, torch: str) -> str:
