@@ -39,6 +39,7 @@ def facts(course: Course | None) -> list[tuple[str, str]]:
         ("platform", f"{platform.system()} {platform.release()} ({platform.machine()})"),
         ("sandbox", f"{backend.name}: {backend.why}"),
         ("memory limit", backend.memory_limit(limits.memory_mb)),
+        ("kernel layer", kernel_layer()),
         ("time limits", f"{limits.call_seconds:g} s per call, {limits.submission_seconds:g} s per submission"),
         ("torch", torch_build()),
         ("reference cache", str(cache.directory()) if cache.enabled() else "off (COURSE_CACHE=off)"),
@@ -46,6 +47,18 @@ def facts(course: Course | None) -> list[tuple[str, str]]:
          else "none found from here: run inside your copy of the course, or pass --root"),
         ("text", f"files UTF-8; this terminal {sys.stdout.encoding}"),
     ]
+
+
+def kernel_layer() -> str:
+    """What the kernel refuses to learner code here (graders/sandbox/confine.py), or why nothing."""
+    if not sys.platform.startswith("linux"):
+        return "none: seccomp is Linux's (the audit hook still refuses the usual mistakes)"
+    from graders.sandbox.confine import Confinement
+
+    confinement = Confinement()
+    if not confinement.level:
+        return f"none: {confinement.why_not}"
+    return f"{confinement.level} with no_new_privs (libseccomp through pyseccomp)"
 
 
 def torch_build() -> str:

@@ -166,6 +166,7 @@ def huge():
 
 def big_but_possible():
     return np.empty(2 * 10**8).size  # 1.6 GB of address space: fine without the limit
+
 '''
 
 # Each function leaves a mark that a later exercise, run in the same child, would trip on.
@@ -283,6 +284,72 @@ def pid():
     return os.getpid()
 '''
 
+# Calls the audit hook lets through (it has no event for them, or does not refuse it), which the
+# kernel layer refuses: each says what happened.
+KERNEL = '''\
+import os
+import resource
+import signal
+import socket
+import sys
+import threading
+from multiprocessing.util import spawnv_passfds
+
+
+def attempt(call):
+    try:
+        call()
+    except OSError as err:
+        return f"refused: {err.strerror}"
+    return "allowed"
+
+
+def start_a_process():
+    return attempt(lambda: spawnv_passfds(os.fsencode(sys.executable), [sys.executable, "-c", "pass"], []))
+
+
+def signal_the_grader():
+    return attempt(lambda: signal.pidfd_send_signal(os.pidfd_open(os.getppid()), 0))
+
+
+def new_session():  # (a spawned worker leads its session already: setsid is refused to it twice over)
+    return attempt(os.setsid)
+
+
+def open_a_socket():
+    return attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM).close())
+
+
+def make_a_fifo():
+    return attempt(lambda: os.mkfifo("fifo"))
+
+
+def change_an_owner():
+    return attempt(lambda: os.chown(".", os.getuid(), os.getgid()))
+
+
+def raise_a_limit():  # set to what it is: only the kernel layer refuses that
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    except ValueError as err:  # how CPython words EPERM from setrlimit
+        return "refused: Operation not permitted" if "not allowed" in str(err) else str(err)
+    return "allowed"
+
+
+def use_a_thread():
+    out = []
+    thread = threading.Thread(target=lambda: out.append(sum(range(10))))
+    thread.start()
+    thread.join()
+    return attempt(lambda: None) if out == [45] else "no thread"
+
+
+def signal_itself():
+    signal.signal(signal.SIGUSR1, lambda *_: None)
+    return attempt(lambda: signal.raise_signal(signal.SIGUSR1))
+'''
+
 TORCH_AT_TOP = "import numpy as np\nimport torch\n\n\ndef f():\n    return np.zeros(1)\n"
 SYNTAX_ERROR = "import numpy as np\n\n\ndef f(:\n    return 1\n"  # line 4
 
@@ -310,6 +377,7 @@ def backend(request):
 def folder(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("submission")
     (path / "m.py").write_text(M, encoding="utf-8")
+    (path / "kernel.py").write_text(KERNEL, encoding="utf-8")
     (path / "marks.py").write_text(MARKS, encoding="utf-8")
     (path / "unreadable.py").write_text(UNREADABLE, encoding="utf-8")
     (path / "torch_at_top.py").write_text(TORCH_AT_TOP, encoding="utf-8")
@@ -619,3 +687,18 @@ def test_decode_never_unpickles(tmp_path):
     # and the same blob does run code when unpickled: the test would notice a regression
     np.load(io.BytesIO(blob), allow_pickle=True)
     assert (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize("function", ["start_a_process", "signal_the_grader", "new_session", "open_a_socket",
+                                      "make_a_fifo", "change_an_owner", "raise_a_limit"])
+def test_the_kernel_refuses_what_the_audit_hook_lets_through(folder, function):
+    with Sandbox(folder, LIMITS) as box:  # a fresh worker each: a refused call may still leave a mark
+        out = box.call("kernel", function, ())
+    assert (out.kind, out.value) == ("ok", "refused: Operation not permitted"), out
+
+
+@pytest.mark.parametrize("function", ["use_a_thread", "signal_itself"])
+def test_threads_and_signals_to_itself_stay_allowed(folder, function):
+    with Sandbox(folder, LIMITS) as box:
+        assert box.call("kernel", function, ()).value == "allowed"
+

@@ -19,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import worker  # noqa: E402  (this folder's modules, not the graders package: nothing else of it loads)
+from confine import Confinement  # noqa: E402
 
 sys.path.pop(0)
 frames, wire = worker.frames, worker.wire
@@ -34,12 +35,13 @@ def serve_forks(control: socket.socket) -> None:
     os.dup2(devnull, 2)
     worker.warm_up()
     marks = worker.Marks()
+    confinement = Confinement()  # built once; each exercise's child loads it
     gc.freeze()  # forks share these objects instead of copying them
     # No PR_SET_PDEATHSIG here: it follows the thread that started the server, which may end
     # long before the grader does. The grader's end closes `control`, and that ends the loop.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     while True:
-        spare = _spare_worker(control, marks)
+        spare = _spare_worker(control, marks, confinement)
         message, fds, _, _ = socket.recv_fds(control, 65536, 1)
         if not message:
             return
@@ -49,7 +51,7 @@ def serve_forks(control: socket.socket) -> None:
         spare.close()
 
 
-def _spare_worker(control: socket.socket, marks: worker.Marks) -> socket.socket:
+def _spare_worker(control: socket.socket, marks: worker.Marks, confinement: Confinement) -> socket.socket:
     """A fork that waits, its own process group set, for a submission to work on: the socket
     returned takes the job and the submission's socket."""
     ours, theirs = socket.socketpair()
@@ -68,21 +70,22 @@ def _spare_worker(control: socket.socket, marks: worker.Marks) -> socket.socket:
             job = json.loads(message)
             worker.apply_limits(job["memory_mb"])
             os.chdir(job["scratch"])
-            serve(Path(job["submission"]), fds[0], marks)
+            serve(Path(job["submission"]), fds[0], marks, confinement)
     finally:
         os._exit(0)
 
 
-def serve(submission: Path, fd: int, marks: worker.Marks) -> None:
+def serve(submission: Path, fd: int, marks: worker.Marks, confinement: Confinement) -> None:
     """A submission's worker. Requests (an exercise's cases) come in frames on `fd`; each goes
     to a forked child, which answers on `fd` itself. So nothing one exercise's code does
     (monkeypatching, leftover state, a crash) reaches another's, and most exercises pay for no
     fork."""
     compiled, hook = worker.load_submission(submission, marks)
     gc.freeze()
-    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid()}))
+    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid(), "kernel": confinement.level}))
 
     def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
+        confinement.apply()
         sys.addaudithook(hook)
         runner = worker.Worker(submission, compiled)
         while (frame := frames.read_frame(requests)) is not None:

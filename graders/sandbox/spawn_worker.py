@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import worker  # noqa: E402  (this folder's modules, not the graders package: nothing else of it loads)
+from confine import Confinement  # noqa: E402
 
 sys.path.pop(0)
 frames, wire = worker.frames, worker.wire
@@ -28,6 +29,7 @@ def main() -> None:
     requests, replies = _protocol_pipes()
     worker.warm_up()
     marks = worker.Marks()
+    confinement = Confinement()
     job = frames.read_frame(requests)
     if job is None:  # the grader ended before it needed this spare
         return
@@ -37,7 +39,8 @@ def main() -> None:
     _die_with_grader()  # before the marks note the threads running
     submission = Path(job["submission"])
     compiled, hook = worker.load_submission(submission, marks)
-    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid(), "memory": memory}))
+    kernel = confinement.apply()
+    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid(), "memory": memory, "kernel": kernel}))
     sys.addaudithook(hook)
     runner = worker.Worker(submission, compiled)
     while (frame := frames.read_frame(requests)) is not None:
