@@ -167,6 +167,15 @@ def huge():
 def big_but_possible():
     return np.empty(2 * 10**8).size  # 1.6 GB of address space: fine without the limit
 
+
+def forge(frame):
+    """Every descriptor the process holds gets a frame of the learner's making (its bytes as a list)."""
+    for fd in range(3, 256):
+        try:
+            os.write(fd, bytes(frame))
+        except OSError:
+            pass
+    return 1
 '''
 
 # Each function leaves a mark that a later exercise, run in the same child, would trip on.
@@ -702,3 +711,15 @@ def test_threads_and_signals_to_itself_stay_allowed(folder, function):
     with Sandbox(folder, LIMITS) as box:
         assert box.call("kernel", function, ()).value == "allowed"
 
+
+@pytest.mark.parametrize("frame", [struct.pack(">Q", 2) + b"ab",  # too short for a header
+                                   struct.pack(">Q", 12) + struct.pack(">I", 8) + b"[1, 2, 3",  # JSON cut short
+                                   struct.pack(">Q", 9) + struct.pack(">I", 5) + b"[1,2]",  # a list, not a reply
+                                   struct.pack(">Q", 2**20) + b"x" * 64],  # a length the rest never fills
+                         ids=["short", "truncated", "not-a-reply", "overlong"])
+def test_a_forged_reply_costs_only_that_exercise(folder, frame):
+    with Sandbox(folder, QUICK) as box:
+        out = box.call("m", "forge", (list(frame),))
+        assert out.kind in ("crashed", "timeout"), out
+        assert "Traceback" not in out.message
+        assert box.call("m", "double", (2.0,)).value == 4.0  # a fresh worker takes the next call

@@ -89,7 +89,7 @@ class ForkChannel:
 
     def send(self, payload: bytes) -> None:
         if self.pid is None:
-            self.pid = json.loads(self.read(START_SECONDS))["pid"]
+            self.pid = frames.ready_pid(self.read(START_SECONDS))
         self._sock.sendall(frames.frame(payload))
 
     def read(self, seconds: float) -> bytes:

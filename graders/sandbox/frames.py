@@ -42,6 +42,17 @@ def control(message: dict) -> bytes:
     return json.dumps(message).encode()
 
 
+def ready_pid(payload: bytes) -> int:
+    """The pid in a worker's first word, `{"ready": true, "pid": ...}`; WorkerDied if it is not that."""
+    try:
+        message = json.loads(payload)
+        if message.get("ready") is True and type(message.get("pid")) is int:
+            return message["pid"]
+    except (ValueError, AttributeError):
+        pass
+    raise WorkerDied(f"the worker's first word was not that it is ready ({payload[:60]!r})")
+
+
 def write_frame(fd: int, payload: bytes) -> None:
     data = frame(payload)
     while data:

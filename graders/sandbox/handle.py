@@ -55,6 +55,22 @@ def encode_request(module: str, function: str, cases: list[tuple]) -> bytes:
     return wire.encode({"module": module, "function": function, "cases": [list(args) for args in cases]})
 
 
+class UnreadableReply(Exception):
+    """A reply frame that is not what any worker sends."""
+
+
+def _outcome(payload: bytes) -> Outcome:
+    """A reply as an Outcome. Whatever a reply holds (a learner may have forged it: the worker's
+    descriptors are within reach of its code), a failure to read it is an UnreadableReply."""
+    try:
+        reply = wire.decode(payload)
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            raise TypeError(f"a {type(reply).__name__} where a reply belongs")
+        return Outcome.from_reply(reply)
+    except Exception as err:  # struct.error, KeyError, TypeError, RecursionError, ...: all mean the same here
+        raise UnreadableReply(f"{type(err).__name__}: {err}"[:200]) from None
+
+
 class Channel(Protocol):
     """A backend's connection to one submission's worker: frames both ways, and a kill."""
 
@@ -159,7 +175,10 @@ class Sandbox:
         limit = min(self.limits.call_seconds, self._budget)
         started = time.perf_counter()
         try:
-            outcome = Outcome.from_reply(wire.decode(self._channel.read(limit)))
+            outcome = _outcome(self._channel.read(limit))
+        except UnreadableReply as err:  # forged, truncated or mangled: this exercise's error, never the batch's end
+            self._restart()
+            outcome = Outcome("crashed", message=t("sandbox.unreadable", error=err))
         except TimeoutError:
             self._restart()
             outcome = Outcome("timeout", message=t("sandbox.import-timeout", module=importing, seconds=f"{limit:g}")

@@ -156,7 +156,7 @@ class SpawnChannel:
             ready = self._worker.read(START_SECONDS)
             if ready is None:
                 raise WorkerDied(f"the worker ended before it was ready ({self._worker.exit_code()})")
-            self.pid = json.loads(ready)["pid"]
+            self.pid = frames.ready_pid(ready)
         self._worker.send(payload)
         self._owes_end = True
 
