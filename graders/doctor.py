@@ -56,9 +56,10 @@ def kernel_layer() -> str:
     from graders.sandbox.confine import Confinement
 
     confinement = Confinement()
+    missing = "; ".join(confinement.why_not)
     if not confinement.level:
-        return f"none: {confinement.why_not}"
-    return f"{confinement.level} with no_new_privs (libseccomp through pyseccomp)"
+        return f"none: {missing}"
+    return f"{confinement.level}, with no_new_privs" + (f" ({missing})" if missing else "")
 
 
 def torch_build() -> str:

@@ -357,6 +357,20 @@ def use_a_thread():
 def signal_itself():
     signal.signal(signal.SIGUSR1, lambda *_: None)
     return attempt(lambda: signal.raise_signal(signal.SIGUSR1))
+
+
+def list_the_graders_proc():  # where its command line and its memory are
+    return attempt(lambda: os.listdir(f"/proc/{os.getppid()}"))
+
+
+def list_the_root():
+    return attempt(lambda: os.listdir("/"))
+
+
+def list_its_own_folder_and_import_the_standard_library():
+    import json  # noqa: F401  (read from the standard library's folder, lazily)
+
+    return attempt(lambda: os.listdir(os.path.dirname(os.path.abspath(__file__))))
 '''
 
 TORCH_AT_TOP = "import numpy as np\nimport torch\n\n\ndef f():\n    return np.zeros(1)\n"
@@ -706,7 +720,14 @@ def test_the_kernel_refuses_what_the_audit_hook_lets_through(folder, function):
     assert (out.kind, out.value) == ("ok", "refused: Operation not permitted"), out
 
 
-@pytest.mark.parametrize("function", ["use_a_thread", "signal_itself"])
+@pytest.mark.parametrize("function", ["list_the_graders_proc", "list_the_root"])
+def test_landlock_hides_everything_but_the_submission_and_the_libraries(folder, function):
+    with Sandbox(folder, LIMITS) as box:
+        out = box.call("kernel", function, ())
+    assert (out.kind, out.value) == ("ok", "refused: Permission denied"), out
+
+
+@pytest.mark.parametrize("function", ["use_a_thread", "signal_itself", "list_its_own_folder_and_import_the_standard_library"])
 def test_threads_and_signals_to_itself_stay_allowed(folder, function):
     with Sandbox(folder, LIMITS) as box:
         assert box.call("kernel", function, ()).value == "allowed"

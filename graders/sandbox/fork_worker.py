@@ -84,8 +84,10 @@ def serve(submission: Path, fd: int, marks: worker.Marks, confinement: Confineme
     gc.freeze()
     frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid(), "kernel": confinement.level}))
 
+    readable = [str(submission), *worker.LIBRARIES]
+
     def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
-        confinement.apply()
+        confinement.apply(readable)
         sys.addaudithook(hook)
         runner = worker.Worker(submission, compiled)
         while (frame := frames.read_frame(requests)) is not None:

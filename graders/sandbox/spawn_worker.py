@@ -36,10 +36,10 @@ def main() -> None:
     job = json.loads(job)
     memory = worker.apply_limits(job["memory_mb"])
     os.chdir(job["scratch"])
-    _die_with_grader()  # before the marks note the threads running
     submission = Path(job["submission"])
+    kernel = confinement.apply([str(submission), *worker.LIBRARIES])
+    _die_with_grader()  # confined as it starts; and before the marks note the threads running
     compiled, hook = worker.load_submission(submission, marks)
-    kernel = confinement.apply()
     frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid(), "memory": memory, "kernel": kernel}))
     sys.addaudithook(hook)
     runner = worker.Worker(submission, compiled)
