@@ -81,14 +81,21 @@ class Confinement:
     def apply(self, readable: list[str]) -> str:
         """Confine this process (and the threads it starts from now on): reading only beneath
         `readable`, its signals limited to itself. Returns `level`."""
+        _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # what Landlock asks of an unprivileged process
         if self._filter is not None:
             me = os.getpid()
-            for name in SIGNALS_TO_SELF_ONLY:
-                self._filter.add_rule(self._seccomp.ERRNO(errno.EPERM), name, self._seccomp.Arg(0, self._seccomp.NE, me))
-            self._filter.load()  # with no_new_privs, libseccomp's default
-        else:
-            _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # what Landlock asks of an unprivileged process
-        self._landlock.restrict(readable)
+            try:
+                for name in SIGNALS_TO_SELF_ONLY:
+                    self._filter.add_rule(self._seccomp.ERRNO(errno.EPERM), name, self._seccomp.Arg(0, self._seccomp.NE, me))
+                self._filter.load()
+            except OSError as err:  # a container whose own seccomp profile denies seccomp
+                self._filter = None
+                self.why_not.append(f"no seccomp: loading the filter failed ({err})")
+        try:
+            self._landlock.restrict(readable)
+        except OSError as err:  # a container that denies the Landlock calls
+            self._landlock.abi = 0
+            self.why_not.append(f"no Landlock: {err}")
         return self.level
 
 
