@@ -401,6 +401,7 @@ def folder(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("submission")
     (path / "m.py").write_text(M, encoding="utf-8")
     (path / "kernel.py").write_text(KERNEL, encoding="utf-8")
+    (path / "linked.py").symlink_to(Path(__file__).resolve().parents[1] / "solutions" / "activations.py")
     (path / "marks.py").write_text(MARKS, encoding="utf-8")
     (path / "unreadable.py").write_text(UNREADABLE, encoding="utf-8")
     (path / "torch_at_top.py").write_text(TORCH_AT_TOP, encoding="utf-8")
@@ -744,3 +745,11 @@ def test_a_forged_reply_costs_only_that_exercise(folder, frame):
         assert out.kind in ("crashed", "timeout"), out
         assert "Traceback" not in out.message
         assert box.call("m", "double", (2.0,)).value == 4.0  # a fresh worker takes the next call
+
+
+def test_a_link_out_of_the_submission_leads_nowhere(folder):
+    """A module that is a link to solutions/ is read by the worker before the learner's code runs,
+    so the audit hook cannot see it: Landlock refuses the read."""
+    with Sandbox(folder, LIMITS) as box:
+        out = box.call("linked", "relu", (np.arange(-2.0, 3.0),))
+    assert out.kind == "import-error" and "Permission denied" in out.message, out

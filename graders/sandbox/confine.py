@@ -78,10 +78,22 @@ class Confinement:
             layers.append(f"Landlock ABI {self._landlock.abi}")
         return " + ".join(layers)
 
+    def restrict_reading(self, readable: list[str]) -> None:
+        """Landlock alone, for a process that must still fork (the fork backend's worker, before
+        it reads the submission): its children inherit it, and `apply` does not add it again."""
+        _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # what Landlock asks of an unprivileged process
+        try:
+            self._landlock.restrict(readable)
+        except OSError as err:  # a container that denies the Landlock calls
+            self._landlock.abi = 0
+            self.why_not.append(f"no Landlock: {err}")
+        self._landlock.done = True
+
     def apply(self, readable: list[str]) -> str:
         """Confine this process (and the threads it starts from now on): reading only beneath
         `readable`, its signals limited to itself. Returns `level`."""
-        _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # what Landlock asks of an unprivileged process
+        if not self._landlock.done:
+            self.restrict_reading(readable)
         if self._filter is not None:
             me = os.getpid()
             try:
@@ -91,11 +103,6 @@ class Confinement:
             except OSError as err:  # a container whose own seccomp profile denies seccomp
                 self._filter = None
                 self.why_not.append(f"no seccomp: loading the filter failed ({err})")
-        try:
-            self._landlock.restrict(readable)
-        except OSError as err:  # a container that denies the Landlock calls
-            self._landlock.abi = 0
-            self.why_not.append(f"no Landlock: {err}")
         return self.level
 
 
@@ -130,7 +137,7 @@ class _Landlock:
     enforces a ruleset in the calling process."""
 
     def __init__(self):
-        self.abi, self.why_not = 0, ""
+        self.abi, self.why_not, self.done = 0, "", False
         try:
             abi = _libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
                                   ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))

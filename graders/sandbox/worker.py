@@ -126,7 +126,7 @@ def _compile(path: Path):
     """The module's code, or its SyntaxError, to be raised when a child imports it."""
     try:
         return compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as err:
+    except (SyntaxError, ValueError, OSError) as err:  # OSError: a link out of the submission, say
         return err
 
 
