@@ -4,7 +4,6 @@ over an AF_UNIX socket pair of its own. Standard library only, so the CLI can st
 before it loads anything heavy itself."""
 from __future__ import annotations
 
-import json
 import os
 import select
 import signal
@@ -38,13 +37,13 @@ class _ForkServer:
     def spawn(self, submission: Path, scratch: Path, limits: Limits) -> socket.socket:
         """Ask for a worker; it says it is ready (and its pid) on the socket returned, later, so
         the parent goes on with its own work meanwhile."""
-        job = json.dumps({"submission": str(submission), "scratch": str(scratch), "memory_mb": limits.memory_mb})
+        job = frames.job(submission, scratch, limits.memory_mb)
         with self._lock:
             for attempt in (1, 2):  # a server that died (killed, say) is started again, once
                 self._ensure()
                 ours, theirs = socket.socketpair()
                 try:
-                    socket.send_fds(self._control, [job.encode()], [theirs.fileno()])
+                    socket.send_fds(self._control, [job], [theirs.fileno()])
                     return ours
                 except OSError:
                     ours.close()

@@ -80,11 +80,11 @@ def serve(submission: Path, fd: int, marks: worker.Marks, confinement: Confineme
     to a forked child, which answers on `fd` itself. So nothing one exercise's code does
     (monkeypatching, leftover state, a crash) reaches another's, and most exercises pay for no
     fork."""
-    readable = [str(submission), *worker.LIBRARIES]
+    readable = worker.readable(submission)
     confinement.restrict_reading(readable)  # before a byte of the submission is read: a link leads nowhere
     compiled, hook = worker.load_submission(submission, marks)
     gc.freeze()
-    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid(), "kernel": confinement.level}))
+    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid()}))
 
     def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
         confinement.apply(readable)

@@ -42,6 +42,11 @@ def control(message: dict) -> bytes:
     return json.dumps(message).encode()
 
 
+def job(submission, scratch, memory_mb: int) -> bytes:
+    """What a worker is told before it starts: where the submission is, where to work, its memory."""
+    return control({"submission": str(submission), "scratch": str(scratch), "memory_mb": memory_mb})
+
+
 def ready_pid(payload: bytes) -> int:
     """The pid in a worker's first word, `{"ready": true, "pid": ...}`; WorkerDied if it is not that."""
     try:

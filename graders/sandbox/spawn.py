@@ -139,8 +139,7 @@ class SpawnChannel:
     closes with the worker's word on whether it takes another."""
 
     def __init__(self, submission: Path, scratch: Path, limits: Limits):
-        self._job = json.dumps({"submission": str(submission), "scratch": str(scratch),
-                                "memory_mb": limits.memory_mb}).encode()
+        self._job = frames.job(submission, scratch, limits.memory_mb)
         self._limits = limits
         self._worker: _Worker | None = None
         self._owes_end = False  # the worker has yet to say whether it takes another request

@@ -34,13 +34,13 @@ def main() -> None:
     if job is None:  # the grader ended before it needed this spare
         return
     job = json.loads(job)
-    memory = worker.apply_limits(job["memory_mb"])
+    worker.apply_limits(job["memory_mb"])
     os.chdir(job["scratch"])
     submission = Path(job["submission"])
-    kernel = confinement.apply([str(submission), *worker.LIBRARIES])
+    confinement.apply(worker.readable(submission))
     _die_with_grader()  # confined as it starts; and before the marks note the threads running
     compiled, hook = worker.load_submission(submission, marks)
-    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid(), "memory": memory, "kernel": kernel}))
+    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid()}))
     sys.addaudithook(hook)
     runner = worker.Worker(submission, compiled)
     while (frame := frames.read_frame(requests)) is not None:

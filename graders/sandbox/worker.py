@@ -61,10 +61,16 @@ DEVNULL = os.path.realpath(os.devnull)
 LIBRARIES = [os.path.realpath(os.path.dirname(module.__file__)) for module in (np, os)]  # NumPy's, the stdlib's
 
 
+def readable(submission: Path) -> list[str]:
+    """The folders learner code may read: its submission, and the libraries it may import. The
+    audit hook tells a learner so; Landlock (confine.py) enforces it."""
+    return [os.path.realpath(submission), *LIBRARIES]
+
+
 def guard(submission: Path, own_modules):
     """The audit hook that refuses what an exercise has no business doing (made once, in the
     zygote; each child installs it with sys.addaudithook before any learner code runs)."""
-    readable = [os.path.realpath(submission), *LIBRARIES]
+    roots = readable(submission)
     own_modules = set(own_modules)
 
     def refuse(what: str, detail: str = ""):
@@ -86,7 +92,7 @@ def guard(submission: Path, own_modules):
                     or (isinstance(flags, int) and flags & WRITE_FLAGS)):
                 if path != DEVNULL:
                     refuse("writing files", path)
-            elif path != DEVNULL and not any(path == root or path.startswith(root + os.sep) for root in readable):
+            elif path != DEVNULL and not any(path == root or path.startswith(root + os.sep) for root in roots):
                 refuse("reading files outside your submission", path)
         elif event.startswith("ctypes."):
             refuse("ctypes")
@@ -357,22 +363,20 @@ def load_submission(submission: Path, marks: Marks):
     return compiled, guard(submission, compiled)
 
 
-def apply_limits(memory_mb: int) -> str:
+def apply_limits(memory_mb: int) -> None:
     """The OS limits a worker sets on itself: no core files, no file writes (should the guard
-    miss one), and its address space. Returns what holds the memory limit here: "RLIMIT_AS",
-    or "" where this process can set none (Windows, where the grader puts the worker in a Job
-    Object; macOS, which does not enforce RLIMIT_AS or RLIMIT_DATA on NumPy's mmap'd memory)."""
+    miss one), and its address space, where it can be set: not on Windows (the grader puts the
+    worker in a Job Object) nor on macOS, which does not enforce RLIMIT_AS or RLIMIT_DATA on
+    NumPy's mmap'd memory (backends.Backend.memory_limit says which holds)."""
     try:
         import resource
     except ImportError:  # Windows
-        return ""
+        return
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    if sys.platform == "darwin":
-        return ""
-    limit = memory_mb * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return "RLIMIT_AS"
+    if sys.platform != "darwin":
+        limit = memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def warm_up() -> None:
