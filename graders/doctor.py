@@ -3,6 +3,7 @@
 Standard library only, and nothing is started or imported to find out (torch's build is read
 from its version file), so it answers at once, even where the course cannot run yet.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -43,8 +44,12 @@ def facts(course: Course | None) -> list[tuple[str, str]]:
         ("time limits", f"{limits.call_seconds:g} s per call, {limits.submission_seconds:g} s per submission"),
         ("torch", torch_build()),
         ("reference cache", str(cache.directory()) if cache.enabled() else "off (COURSE_CACHE=off)"),
-        ("course folder", str(course.root) if course is not None
-         else "none found from here: run inside your copy of the course, or pass --root"),
+        (
+            "course folder",
+            str(course.root)
+            if course is not None
+            else "none found from here: run inside your copy of the course, or pass --root",
+        ),
         ("text", f"files UTF-8; this terminal {sys.stdout.encoding}"),
     ]
 
@@ -73,6 +78,11 @@ def torch_build() -> str:
         found = re.search(rf"^{name}\s*(?::[^=]+)?=\s*['\"]([^'\"]+)['\"]", text, re.MULTILINE)
         return found.group(1) if found else None
 
-    build = (f"CUDA {field('cuda')} build" if field("cuda") else f"ROCm {field('hip')} build" if field("hip")
-             else "CPU build")
+    build = (
+        f"CUDA {field('cuda')} build"
+        if field("cuda")
+        else f"ROCm {field('hip')} build"
+        if field("hip")
+        else "CPU build"
+    )
     return f"{field('__version__') or 'unknown version'}, {build}"

@@ -11,6 +11,7 @@ We have no Mac and no Windows machine, so the portable path is proved two ways h
   module from every Python process of the run (the `course` command and each worker it
   starts), and the learner's commands still work, on the spawn backend.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -35,17 +36,26 @@ COURSE = Path(sys.executable).with_name("course")
 
 
 def run_course(*args, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), *map(str, args)], cwd=cwd, capture_output=True, encoding="utf-8",
-                          timeout=timeout, env={**os.environ, "COLUMNS": "250", **(env or {})})
+    return subprocess.run(
+        [str(COURSE), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "250", **(env or {})},
+        check=False,
+    )
 
 
 # --- which backend, and why ---------------------------------------------------------------------
 
+
 def test_linux_gets_the_fork_backend_and_says_why():
     run = run_course("--version", env={"COURSE_SANDBOX": ""})
     assert run.returncode == 0, run.stderr
-    assert re.fullmatch(r"dl-basics-course \S+ \(sandbox: fork, Linux, with fork and AF_UNIX SEQPACKET sockets\)\n",
-                        run.stdout)
+    assert re.fullmatch(
+        r"dl-basics-course \S+ \(sandbox: fork, Linux, with fork and AF_UNIX SEQPACKET sockets\)\n", run.stdout
+    )
 
 
 def test_course_sandbox_forces_the_spawn_backend_and_doctor_says_so():
@@ -77,12 +87,20 @@ def test_the_windows_job_limits_have_the_documented_layout():
         assert ctypes.sizeof(info) == 144
         assert type(info).ProcessMemoryLimit.offset == 112
     flags = info.BasicLimitInformation.LimitFlags
-    assert flags == (spawn.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | spawn.JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION
-                     | spawn.JOB_OBJECT_LIMIT_PROCESS_MEMORY) == 0x2500
+    assert (
+        flags
+        == (
+            spawn.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+            | spawn.JOB_OBJECT_LIMIT_DIE_ON_UNHANDLED_EXCEPTION
+            | spawn.JOB_OBJECT_LIMIT_PROCESS_MEMORY
+        )
+        == 0x2500
+    )
     assert info.ProcessMemoryLimit == 512 * 2**20
 
 
 # --- the spawn backend grades as the fork backend does ----------------------------------------
+
 
 @pytest.fixture(scope="module")
 def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
@@ -98,14 +116,27 @@ def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
         module = folder / f"{exercise_id.partition('.')[0]}.py"
         module.write_text(module.read_text(encoding="utf-8") + "\n\n" + source + "\n", encoding="utf-8")
         submissions.append(folder)
-    submissions += [assemble(corpus, where) for corpus in sorted((ROOT / "tests" / "corpus").iterdir())
-                    if corpus.is_dir()]
+    submissions += [
+        assemble(corpus, where) for corpus in sorted((ROOT / "tests" / "corpus").iterdir()) if corpus.is_dir()
+    ]
     return root, submissions
 
 
 def graded_with(backend: str, root: Path, submissions: list[Path]) -> dict[str, dict]:
-    run = run_course("--root", root, "grade", *submissions, "--format", "json", "--device", "cpu", "--jobs", "2",
-                     env={"COURSE_SANDBOX": backend}, timeout=900)
+    run = run_course(
+        "--root",
+        root,
+        "grade",
+        *submissions,
+        "--format",
+        "json",
+        "--device",
+        "cpu",
+        "--jobs",
+        "2",
+        env={"COURSE_SANDBOX": backend},
+        timeout=900,
+    )
     assert run.returncode == 0, run.stderr
     return {r["submission"]: r for r in json.loads(run.stdout)}
 
@@ -121,9 +152,12 @@ def test_spawn_gives_the_fork_backends_records(a_class):
     def record(exercise: dict, name: str) -> dict:
         return {k: v for k, v in exercise.items() if k != "seconds" and not (k == "message" and name in entropy)}
 
-    differ = [(name, ours, theirs) for name in fork
-              for ours, theirs in zip(fork[name]["exercises"], spawned[name]["exercises"], strict=True)
-              if record(ours, name) != record(theirs, name)]
+    differ = [
+        (name, ours, theirs)
+        for name in fork
+        for ours, theirs in zip(fork[name]["exercises"], spawned[name]["exercises"], strict=True)
+        if record(ours, name) != record(theirs, name)
+    ]
     assert differ == []
     assert all(fork[name]["score"] == spawned[name]["score"] for name in fork)
     assert fork["solutions"]["score"] == fork["solutions"]["max_score"] == 70
@@ -135,9 +169,23 @@ def test_a_spawned_worker_in_an_endless_loop_dies_with_the_grader(tmp_path):
     shutil.copytree(ROOT / "solutions", submission)
     with open(submission / "activations.py", "a", encoding="utf-8") as module:
         module.write("\n\ndef relu(x):\n    while True:\n        pass\n")
-    grader = subprocess.Popen([str(COURSE), "--root", str(ROOT), "grade", str(submission), "--only", "activations",
-                               "--device", "cpu", "--format", "json"], stdout=subprocess.DEVNULL,
-                              env={**os.environ, "COURSE_SANDBOX": "spawn"})
+    grader = subprocess.Popen(
+        [
+            str(COURSE),
+            "--root",
+            str(ROOT),
+            "grade",
+            str(submission),
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "COURSE_SANDBOX": "spawn"},
+    )
     try:
         deadline = time.monotonic() + 60
         while not (workers := _children(grader.pid, "spawn_worker.py")) and time.monotonic() < deadline:
@@ -148,15 +196,18 @@ def test_a_spawned_worker_in_an_endless_loop_dies_with_the_grader(tmp_path):
         grader.kill()
         grader.wait()
     time.sleep(3)  # the worker's orphan check looks every second (spawn_worker.ORPHAN_CHECK_SECONDS)
-    assert [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"] == [], \
+    assert [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"] == [], (
         "a spawned worker outlived the grader"
+    )
 
 
 def _children(parent: int, script: str) -> list[int]:
     found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text(encoding="utf-8").splitlines() if ":\t" in line)
+            fields = dict(
+                line.split(":\t", 1) for line in status.read_text(encoding="utf-8").splitlines() if ":\t" in line
+            )
             command = (status.parent / "cmdline").read_bytes()
         except OSError:
             continue
@@ -174,7 +225,7 @@ def _state(pid: int) -> str:
 
 # --- a simulated interpreter without Linux-only APIs ---------------------------------------------
 
-SHIM = '''\
+SHIM = """\
 # An interpreter without Linux-only APIs: what Windows lacks (fork, SEQPACKET, fd passing, resource).
 import os, socket, sys
 for _name in ("fork", "forkpty", "register_at_fork"):
@@ -184,7 +235,7 @@ for _name in ("SOCK_SEQPACKET", "send_fds", "recv_fds"):
     if hasattr(socket, _name):
         delattr(socket, _name)
 sys.modules["resource"] = None  # import resource: ImportError
-'''
+"""
 
 # The grading process keeps os.register_at_fork: PyTorch calls it at import wherever
 # sys.platform is not win32 (torch/multiprocessing/_atfork.py), so without it torch cannot load
@@ -192,7 +243,9 @@ sys.modules["resource"] = None  # import resource: ImportError
 # names it (test_the_course_never_calls_register_at_fork), and its workers run without it.
 PARENT_SHIM = SHIM.replace('("fork", "forkpty", "register_at_fork")', '("fork", "forkpty")')
 
-SITECUSTOMIZE = PARENT_SHIM + '''
+SITECUSTOMIZE = (
+    PARENT_SHIM
+    + """
 # Every Python this one starts (the workers run `python -I -S ... script.py`) runs the same shim
 # first, through a bootstrap script, so no process of the run has the APIs.
 import subprocess
@@ -206,13 +259,17 @@ def _init(self, args, *rest, **kwargs):
     _popen_init(self, args, *rest, **kwargs)
 
 subprocess.Popen.__init__ = _init
-'''
+"""
+)
 
-BOOTSTRAP = SHIM + '''
+BOOTSTRAP = (
+    SHIM
+    + """
 import runpy
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
-'''
+"""
+)
 
 
 @pytest.fixture(scope="module")
@@ -230,8 +287,13 @@ def learner_course(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("learner")
     shutil.copy(ROOT / "course.toml", root)
     shutil.copytree(ROOT / "exercises", root / "exercises")
-    git = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-           "PATH": os.environ["PATH"]}
+    git = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+        "PATH": os.environ["PATH"],
+    }
     for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "handed out"]):
         subprocess.run(["git", *command], cwd=root, check=True, capture_output=True, env=git)
     shutil.copy(ROOT / "solutions" / "activations.py", root / "exercises" / "activations.py")
@@ -239,23 +301,33 @@ def learner_course(tmp_path_factory) -> Path:
 
 
 def test_the_simulated_interpreter_really_lacks_the_apis(not_linux, tmp_path):
-    probe = "import os, socket\ntry:\n    import resource\nexcept ImportError:\n    resource = None\n" \
-            "print(hasattr(os, 'fork'), hasattr(os, 'register_at_fork'), hasattr(socket, 'SOCK_SEQPACKET'), " \
-            "hasattr(socket, 'send_fds'), resource)\n"
+    probe = (
+        "import os, socket\ntry:\n    import resource\nexcept ImportError:\n    resource = None\n"
+        "print(hasattr(os, 'fork'), hasattr(os, 'register_at_fork'), hasattr(socket, 'SOCK_SEQPACKET'), "
+        "hasattr(socket, 'send_fds'), resource)\n"
+    )
     (tmp_path / "probe.py").write_text(probe, encoding="utf-8")
     env = {**os.environ, **not_linux}
-    parent = subprocess.run([sys.executable, str(tmp_path / "probe.py")], env=env, capture_output=True, encoding="utf-8")
+    parent = subprocess.run(
+        [sys.executable, str(tmp_path / "probe.py")], env=env, capture_output=True, encoding="utf-8", check=False
+    )
     # a worker's way in: isolated and without site, through the shim's bootstrap
-    worker = subprocess.run([sys.executable, "-c", "import subprocess, sys; print(subprocess.run([sys.executable, "
-                             f"'-I', '-S', {str(tmp_path / 'probe.py')!r}], capture_output=True, text=True).stdout)"],
-                            env=env, capture_output=True, encoding="utf-8")
+    start_a_worker = (
+        "import subprocess, sys; print(subprocess.run([sys.executable, "
+        f"'-I', '-S', {str(tmp_path / 'probe.py')!r}], capture_output=True, text=True).stdout)"
+    )
+    worker = subprocess.run(
+        [sys.executable, "-c", start_a_worker], env=env, capture_output=True, encoding="utf-8", check=False
+    )
     assert parent.stdout.strip() == "False True False False None", parent
     assert worker.stdout.strip() == "False False False False None", worker
 
 
 def test_the_course_never_calls_register_at_fork():
     """What the grading process's shim leaves in place for PyTorch's sake, the course never uses."""
-    assert [path for path in (ROOT / "graders").rglob("*.py") if "register_at_fork" in path.read_text(encoding="utf-8")] == []
+    assert [
+        path for path in (ROOT / "graders").rglob("*.py") if "register_at_fork" in path.read_text(encoding="utf-8")
+    ] == []
 
 
 def test_the_learner_path_works_without_linux_only_apis(not_linux, learner_course, tmp_path):
@@ -275,8 +347,9 @@ def test_the_learner_path_works_without_linux_only_apis(not_linux, learner_cours
     hint = run_course("hint", "activations.sigmoid", cwd=learner_course, env=not_linux)
     assert hint.returncode == 0 and "1." in hint.stdout, hint.stderr
 
-    plot = run_course("plot", "activations", "--out", tmp_path / "plots", "--device", "cpu", cwd=learner_course,
-                      env=not_linux)
+    plot = run_course(
+        "plot", "activations", "--out", tmp_path / "plots", "--device", "cpu", cwd=learner_course, env=not_linux
+    )
     assert plot.returncode == 0, plot.stderr
     assert (tmp_path / "plots" / "activations.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -286,9 +359,19 @@ def test_the_learner_path_works_without_linux_only_apis(not_linux, learner_cours
 
     notebook = tmp_path / "activations.ipynb"
     source = (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8")
-    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "source": source, "outputs": [],
-                                               "execution_count": None}],
-                                    "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        ),
+        encoding="utf-8",
+    )
     in_notebook = run_course("check", notebook, "--device", "cpu", cwd=learner_course, env=not_linux)
     assert in_notebook.returncode == 0, in_notebook.stdout + in_notebook.stderr
 
@@ -307,7 +390,13 @@ def test_a_notebook_check_imports_nothing_posix_only(not_linux):
         check("activations.relu", relu)
         print("resource" in sys.modules and sys.modules["resource"] is not None)
         """)
-    run = subprocess.run([sys.executable, "-c", cell], env={**os.environ, **not_linux}, capture_output=True,
-                         encoding="utf-8", timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", cell],
+        env={**os.environ, **not_linux},
+        capture_output=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == ["✓ activations.relu passed", "False"]

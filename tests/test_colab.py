@@ -6,6 +6,7 @@ the kernel's own torch, and let every test cell after it run. The kernel is a fr
 environment whose Python sees this environment's packages (torch, NumPy, ipykernel), through a
 folder of links that leaves the course out, and is driven by nbclient, as Jupyter drives it.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,22 @@ THE_COURSE = ("graders", "dl_basics_course", "__editable__")  # what the fresh k
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--wheel-dir", str(out), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (built,) = out.glob("dl_basics_course-*.whl")
     return built
 
@@ -48,21 +63,36 @@ def colab_kernel(tmp_path_factory) -> tuple[str, Path]:
     for entry in ours.iterdir():
         if not entry.name.startswith(THE_COURSE) and entry.suffix != ".pth":
             (shared / entry.name).symlink_to(entry)
-    theirs = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 check=True, capture_output=True, encoding="utf-8").stdout.strip())
+    theirs = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            encoding="utf-8",
+        ).stdout.strip()
+    )
     (theirs / "colab-like-packages.pth").write_text(f"{shared}\n", encoding="utf-8")
     spec = where / "jupyter" / "kernels" / "colab-like"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({"argv": [str(python), "-m", "ipykernel_launcher", "-f",
-                                                           "{connection_file}"],
-                                                  "display_name": "Colab-like", "language": "python"}), encoding="utf-8")
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Colab-like",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     return str(where / "jupyter"), theirs
 
 
 def run_notebook(path: Path, jupyter_path: str, cwd: Path, monkeypatch) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     monkeypatch.setenv("JUPYTER_PATH", jupyter_path)
-    NotebookClient(notebook, kernel_name="colab-like", timeout=600, resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        notebook, kernel_name="colab-like", timeout=600, resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     return notebook
 
 
@@ -73,8 +103,9 @@ def outputs(cell) -> str:
 def test_without_an_install_source_the_cell_says_what_to_do(colab_kernel, tmp_path, monkeypatch):
     """(Before the test that installs the course into this kernel.)"""
     jupyter_path, _ = colab_kernel
-    subprocess.run([str(COURSE), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(COURSE), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb")], check=True, capture_output=True
+    )
     path = tmp_path / "nb" / "source" / "tensors" / "tensors.ipynb"
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = notebook.cells[:1]
@@ -86,13 +117,27 @@ def test_without_an_install_source_the_cell_says_what_to_do(colab_kernel, tmp_pa
 
 def test_the_install_cell_brings_the_grader_and_keeps_the_kernels_torch(wheel, colab_kernel, tmp_path, monkeypatch):
     jupyter_path, site_packages = colab_kernel
-    built = subprocess.run([str(COURSE), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb"),
-                            "--install-from", wheel.as_uri()], capture_output=True, encoding="utf-8")
+    built = subprocess.run(
+        [
+            str(COURSE),
+            "--root",
+            str(ROOT),
+            "notebooks",
+            "--out",
+            str(tmp_path / "nb"),
+            "--install-from",
+            wheel.as_uri(),
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        check=False,
+    )
     assert built.returncode == 0, built.stderr
     work = tmp_path / "learner"
     work.mkdir()
-    notebook = run_notebook(tmp_path / "nb" / "source" / "activations" / "activations.ipynb", jupyter_path, work,
-                            monkeypatch)
+    notebook = run_notebook(
+        tmp_path / "nb" / "source" / "activations" / "activations.ipynb", jupyter_path, work, monkeypatch
+    )
 
     install, *rest = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert "The grader is ready." in outputs(install)
@@ -101,6 +146,7 @@ def test_the_install_cell_brings_the_grader_and_keeps_the_kernels_torch(wheel, c
     passed = [line for cell in rest for line in outputs(cell).splitlines() if line.startswith("✓ ")]
     assert len(passed) == 10 and all(line.endswith(" passed") for line in passed), passed
 
-    again = run_notebook(tmp_path / "nb" / "source" / "activations" / "activations.ipynb", jupyter_path, work,
-                         monkeypatch)
+    again = run_notebook(
+        tmp_path / "nb" / "source" / "activations" / "activations.ipynb", jupyter_path, work, monkeypatch
+    )
     assert outputs(again.cells[0]) == "The grader is ready. 채점기가 준비되었습니다.\n"  # installed: nothing to do

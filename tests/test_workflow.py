@@ -4,6 +4,7 @@ and every one of them installs the torch build pyproject.toml names, never an un
 We cannot run macOS or Windows here, so the workflow must be right by construction: it is
 linted with actionlint, and its quick-start steps are the README's blocks, verbatim.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,12 @@ def test_each_readme_block_is_one_line_that_installs_the_build_then_the_course_t
     scripts = ".venv\\Scripts\\" if platform == "Windows" else ".venv/bin/"
     venv = "py -m venv .venv" if platform == "Windows" else "python3 -m venv .venv"
     steps = re.split(r" && |; ", block)
-    assert steps == [venv, f"{scripts}pip install torch=={BUILD}{index}", f"{scripts}pip install -e .",
-                     f"{scripts}course check"]
+    assert steps == [
+        venv,
+        f"{scripts}pip install torch=={BUILD}{index}",
+        f"{scripts}pip install -e .",
+        f"{scripts}course check",
+    ]
 
 
 def test_the_test_command_installs_the_cpu_build_first_and_is_what_ci_runs():
@@ -67,9 +72,12 @@ def test_the_test_command_installs_the_cpu_build_first_and_is_what_ci_runs():
 
 def test_no_install_anywhere_takes_an_unpinned_torch():
     """Every pip line that names torch, in every file a user or CI runs, pins the build."""
-    texts = {"README.md": README, ".ci/run": (ROOT / ".ci" / "run").read_text(encoding="utf-8"),
-             "ci.yml": WORKFLOW_FILE.read_text(encoding="utf-8"),
-             "classroom.yml": (ROOT / "graders" / "templates" / "classroom.yml").read_text(encoding="utf-8")}
+    texts = {
+        "README.md": README,
+        ".ci/run": (ROOT / ".ci" / "run").read_text(encoding="utf-8"),
+        "ci.yml": WORKFLOW_FILE.read_text(encoding="utf-8"),
+        "classroom.yml": (ROOT / "graders" / "templates" / "classroom.yml").read_text(encoding="utf-8"),
+    }
     for name, text in texts.items():
         for install in re.findall(r"pip install [^\n;&|`]*torch[^\n;&|`]*", text):
             assert re.search(r"torch==\d", install), (name, install)
@@ -91,7 +99,7 @@ def test_the_workflow_runs_the_readme_blocks_on_each_platform_and_python():
     names = list(steps)
     copied = names.index("Solutions copied into exercises/, so that course check passes")
     assert copied < min(names.index(f"Quick start ({p})") for p in PLATFORMS)
-    assert any("course\" verify" in str(step.get("run", "")) for step in learner["steps"])
+    assert any('course" verify' in str(step.get("run", "")) for step in learner["steps"])
 
 
 def test_actionlint_finds_nothing_in_the_workflows(tmp_path):
@@ -100,8 +108,12 @@ def test_actionlint_finds_nothing_in_the_workflows(tmp_path):
         pytest.fail("actionlint is not installed: pip install -e '.[test]'")
     # the learners' classroom workflow too, as `course release` writes it
     shutil.copy(ROOT / "graders" / "templates" / "classroom.yml", tmp_path / "classroom.yml")
-    run = subprocess.run([actionlint, "-no-color", str(WORKFLOW_FILE), str(tmp_path / "classroom.yml")],
-                         capture_output=True, encoding="utf-8")
+    run = subprocess.run(
+        [actionlint, "-no-color", str(WORKFLOW_FILE), str(tmp_path / "classroom.yml")],
+        capture_output=True,
+        encoding="utf-8",
+        check=False,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -109,7 +121,9 @@ def test_actionlint_would_catch_a_broken_workflow(tmp_path):
     """The check above can fail: a matrix key that does not exist is an error."""
     actionlint = shutil.which("actionlint") or str(Path(sys.executable).with_name("actionlint"))
     broken = tmp_path / "broken.yml"
-    broken.write_text(WORKFLOW_FILE.read_text(encoding="utf-8").replace("${{ matrix.python }}", "${{ matrix.pyhton }}"),
-                      encoding="utf-8")
-    run = subprocess.run([actionlint, "-no-color", str(broken)], capture_output=True, encoding="utf-8")
+    broken.write_text(
+        WORKFLOW_FILE.read_text(encoding="utf-8").replace("${{ matrix.python }}", "${{ matrix.pyhton }}"),
+        encoding="utf-8",
+    )
+    run = subprocess.run([actionlint, "-no-color", str(broken)], capture_output=True, encoding="utf-8", check=False)
     assert run.returncode == 1 and "pyhton" in run.stdout

@@ -8,6 +8,7 @@ that is why Python's multiprocessing spawns there too. `COURSE_SANDBOX=fork|spaw
 
 Standard library only: the CLI asks before it loads anything heavy.
 """
+
 from __future__ import annotations
 
 import functools
@@ -70,11 +71,15 @@ def current() -> Backend:
     missing = fork_missing()
     if forced:
         if forced not in NAMES:
-            raise UserError(f"COURSE_SANDBOX={forced!r} is not a sandbox backend: use fork or spawn, "
-                            "or unset it to let the course choose")
+            raise UserError(
+                f"COURSE_SANDBOX={forced!r} is not a sandbox backend: use fork or spawn, "
+                "or unset it to let the course choose"
+            )
         if forced == "fork" and missing:
-            raise UserError(f"COURSE_SANDBOX=fork, but the fork backend cannot run here ({missing}): "
-                            "use COURSE_SANDBOX=spawn, or unset it")
+            raise UserError(
+                f"COURSE_SANDBOX=fork, but the fork backend cannot run here ({missing}): "
+                "use COURSE_SANDBOX=spawn, or unset it"
+            )
         return Backend(forced, "COURSE_SANDBOX=" + forced)
     if missing:
         return Backend("spawn", missing)
@@ -87,8 +92,12 @@ def fork_missing() -> str:
         return "macOS: AF_UNIX has no SEQPACKET, and forking after NumPy loads Accelerate is unsafe"
     if not sys.platform.startswith("linux"):
         return f"{sys.platform}: no os.fork" if sys.platform == "win32" else f"{sys.platform} is not Linux"
-    for feature, present in (("os.fork", hasattr(os, "fork")), ("socket.SOCK_SEQPACKET", hasattr(socket, "SOCK_SEQPACKET")),
-                             ("socket.send_fds", hasattr(socket, "send_fds")), ("resource", _has_resource())):
+    for feature, present in (
+        ("os.fork", hasattr(os, "fork")),
+        ("socket.SOCK_SEQPACKET", hasattr(socket, "SOCK_SEQPACKET")),
+        ("socket.send_fds", hasattr(socket, "send_fds")),
+        ("resource", _has_resource()),
+    ):
         if not present:
             return f"this Python has no {feature}"
     return ""
@@ -105,8 +114,9 @@ def _has_resource() -> bool:
 def numpy_folder() -> str | None:
     """The folder on this interpreter's path that NumPy is installed in, found without importing
     it: a worker started without site (-S: no .pth files to run, 15 ms) is given it."""
-    return next((folder for folder in sys.path
-                 if folder and os.path.isfile(os.path.join(folder, "numpy", "__init__.py"))), None)
+    return next(
+        (folder for folder in sys.path if folder and os.path.isfile(os.path.join(folder, "numpy", "__init__.py"))), None
+    )
 
 
 def worker_command(script: Path, *args: str) -> list[str]:

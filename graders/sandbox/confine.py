@@ -20,6 +20,7 @@ libseccomp through its ctypes binding pyseccomp; where a layer is missing (not L
 libseccomp, an old kernel, a container that denies the calls), `level` says what holds and
 `why_not` what does not, and the rest still applies.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -28,17 +29,51 @@ import os
 
 CLONE_THREAD = 0x00010000
 REFUSED = (
-    "fork", "vfork", "execve", "execveat",
-    "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
-    "ptrace", "process_vm_readv", "process_vm_writev",
-    "socket", "socketpair",
-    "mknod", "mknodat",
-    "chown", "fchown", "lchown", "fchownat",
-    "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
-    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "move_mount", "open_tree", "fsopen", "fsmount",
-    "bpf", "keyctl", "add_key", "request_key",
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
-    "setsid", "setpgid", "setrlimit",
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "tkill",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "socket",
+    "socketpair",
+    "mknod",
+    "mknodat",
+    "chown",
+    "fchown",
+    "lchown",
+    "fchownat",
+    "setxattr",
+    "lsetxattr",
+    "fsetxattr",
+    "removexattr",
+    "lremovexattr",
+    "fremovexattr",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "unshare",
+    "setns",
+    "move_mount",
+    "open_tree",
+    "fsopen",
+    "fsmount",
+    "bpf",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "setsid",
+    "setpgid",
+    "setrlimit",
 )
 SIGNALS_TO_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")  # their first argument: a pid
 
@@ -98,7 +133,9 @@ class Confinement:
             me = os.getpid()
             try:
                 for name in SIGNALS_TO_SELF_ONLY:
-                    self._filter.add_rule(self._seccomp.ERRNO(errno.EPERM), name, self._seccomp.Arg(0, self._seccomp.NE, me))
+                    self._filter.add_rule(
+                        self._seccomp.ERRNO(errno.EPERM), name, self._seccomp.Arg(0, self._seccomp.NE, me)
+                    )
                 self._filter.load()
             except OSError as err:  # a container whose own seccomp profile denies seccomp
                 self._filter = None
@@ -117,8 +154,11 @@ SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1  # ABI 6
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
-                ("scoped", ctypes.c_uint64)]
+    _fields_ = [
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    ]
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -139,8 +179,9 @@ class _Landlock:
     def __init__(self):
         self.abi, self.why_not, self.done = 0, "", False
         try:
-            abi = _libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
-                                  ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+            abi = _libc().syscall(
+                SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION)
+            )
         except (OSError, AttributeError) as err:  # no libc to ask (not Linux)
             self.why_not = f"no Landlock ({err})"
             return
@@ -154,11 +195,15 @@ class _Landlock:
             return
         libc = _libc()
         fs = FS_ACCESS_BY_ABI[max(v for v in FS_ACCESS_BY_ABI if v <= self.abi)]
-        attr = _RulesetAttr(handled_access_fs=fs,
-                            handled_access_net=(NET_BIND_TCP | NET_CONNECT_TCP) if self.abi >= 4 else 0,
-                            scoped=(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if self.abi >= 6 else 0)
+        attr = _RulesetAttr(
+            handled_access_fs=fs,
+            handled_access_net=(NET_BIND_TCP | NET_CONNECT_TCP) if self.abi >= 4 else 0,
+            scoped=(SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if self.abi >= 6 else 0,
+        )
         size = ctypes.sizeof(_RulesetAttr) if self.abi >= 6 else (16 if self.abi >= 4 else 8)
-        ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+        ruleset = libc.syscall(
+            SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), ctypes.c_uint32(0)
+        )
         if ruleset < 0:
             raise OSError(ctypes.get_errno(), "landlock_create_ruleset")
         try:
@@ -166,8 +211,16 @@ class _Landlock:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
                 try:
                     rule = _PathBeneathAttr(allowed_access=(READ_FILE | READ_DIR) & fs, parent_fd=fd)
-                    if libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
-                                    ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+                    if (
+                        libc.syscall(
+                            SYS_LANDLOCK_ADD_RULE,
+                            ctypes.c_int(ruleset),
+                            ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
+                            ctypes.byref(rule),
+                            ctypes.c_uint32(0),
+                        )
+                        < 0
+                    ):
                         raise OSError(ctypes.get_errno(), f"landlock_add_rule {path}")
                 finally:
                     os.close(fd)

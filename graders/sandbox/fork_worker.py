@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import worker  # noqa: E402  (this folder's modules, not the graders package: nothing else of it loads)
-from confine import Confinement  # noqa: E402
+import worker  # this folder's modules, not the graders package: nothing else of it loads
+from confine import Confinement
 
 sys.path.pop(0)
 frames, wire = worker.frames, worker.wire

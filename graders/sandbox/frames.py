@@ -6,6 +6,7 @@ the grader starts and reads its workers before it has loaded NumPy.
 A request or a reply is a wire.py payload. The few control messages (a worker is ready; a
 spawned worker takes another request, or not) are JSON objects, read before NumPy loads.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,7 +62,7 @@ def ready_pid(payload: bytes) -> int:
 def write_frame(fd: int, payload: bytes) -> None:
     data = frame(payload)
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def read_frame(fd: int) -> bytes | None:

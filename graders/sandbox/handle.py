@@ -4,19 +4,22 @@ hangs, dies or floods is killed and a fresh one takes the next call, so one brok
 costs only its own exercise. A module whose import fails is not imported again: every
 exercise of it gets that failure at once. The backend (backends.py) gives the channel.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol, Self
 
 from graders.course import Limits
 from graders.i18n import t
 from graders.sandbox import backends, wire
 from graders.sandbox.frames import WorkerDied, death
+
 
 @dataclass
 class Outcome:
@@ -35,7 +38,7 @@ class Outcome:
     importing: bool = False  # it happened while importing the module, before any call
 
     @classmethod
-    def from_reply(cls, reply: dict) -> "Outcome":
+    def from_reply(cls, reply: dict) -> Outcome:
         return cls(
             kind="ok" if reply["ok"] else reply["kind"],
             value=reply.get("value"),
@@ -67,7 +70,7 @@ def _outcome(payload: bytes) -> Outcome:
         if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
             raise TypeError(f"a {type(reply).__name__} where a reply belongs")
         return Outcome.from_reply(reply)
-    except Exception as err:  # struct.error, KeyError, TypeError, RecursionError, ...: all mean the same here
+    except Exception as err:  # noqa: BLE001  struct.error, KeyError, TypeError, RecursionError, ...: all mean the same here
         raise UnreadableReply(f"{type(err).__name__}: {err}"[:200]) from None
 
 
@@ -98,7 +101,7 @@ class Sandbox:
         self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
         self._budget = limits.submission_seconds
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -181,15 +184,23 @@ class Sandbox:
             outcome = Outcome("crashed", message=t("sandbox.unreadable", error=err))
         except TimeoutError:
             self._restart()
-            outcome = Outcome("timeout", message=t("sandbox.import-timeout", module=importing, seconds=f"{limit:g}")
-                              if importing else t("sandbox.call-timeout", seconds=f"{limit:g}"))
+            outcome = Outcome(
+                "timeout",
+                message=t("sandbox.import-timeout", module=importing, seconds=f"{limit:g}")
+                if importing
+                else t("sandbox.call-timeout", seconds=f"{limit:g}"),
+            )
         except (WorkerDied, OSError, ValueError) as err:
             if isinstance(err, WorkerDied) and err.exit_code is not None:  # a spawned worker died on the exercise
                 outcome = Outcome.from_reply(death(err.exit_code))  # told as the fork worker tells its child's death
             else:
                 self._restart()
-                outcome = Outcome("crashed", message=t("sandbox.stopped-importing", error=err, module=importing)
-                                  if importing else t("sandbox.stopped", error=err))
+                outcome = Outcome(
+                    "crashed",
+                    message=t("sandbox.stopped-importing", error=err, module=importing)
+                    if importing
+                    else t("sandbox.stopped", error=err),
+                )
         if outcome.kind == "crashed":  # the process running the exercise died; the next call gets a fresh one
             self._answering = False
         outcome.seconds = time.perf_counter() - started

@@ -7,6 +7,7 @@ memory limit); then requests, each answered as the fork backend's children answe
 closed by `{"end": "more"}` or, when the exercise left a mark (worker.Marks), `{"end": "fresh"}`
 and the process's exit: the grader sends the next request to a fresh process.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import worker  # noqa: E402  (this folder's modules, not the graders package: nothing else of it loads)
-from confine import Confinement  # noqa: E402
+import worker  # this folder's modules, not the graders package: nothing else of it loads
+from confine import Confinement
 
 sys.path.pop(0)
 frames, wire = worker.frames, worker.wire

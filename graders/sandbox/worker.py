@@ -39,7 +39,7 @@ else:  # a worker script's sibling, started with -I -S: nothing of the graders p
     import frames
     import wire
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 REFUSED_IMPORTS = {
     "torch": "use NumPy here; PyTorch is the grader's reference",
