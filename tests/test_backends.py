@@ -63,6 +63,7 @@ def test_course_sandbox_forces_the_spawn_backend_and_doctor_says_so():
     assert run.returncode == 0, run.stderr
     assert "sandbox:          spawn: COURSE_SANDBOX=spawn" in run.stdout
     assert "memory limit:     RLIMIT_AS, 2048 MB per worker" in run.stdout
+    assert re.search(r"kernel layer: +seccomp-bpf \+ Landlock ABI \d+, with no_new_privs", run.stdout), run.stdout
     assert re.search(r"torch: +\d+\.\d+\.\d+\S*, (CPU|CUDA \S+) build", run.stdout)
 
 
