@@ -28,6 +28,7 @@ class ExerciseResult:
 class SubmissionResult:
     submission: str
     exercises: list[ExerciseResult]
+    sandbox: str = ""  # what confined the learner's code, e.g. "seccomp-bpf + Landlock ABI 7"; "" if unknown
 
     @property
     def score(self) -> int:
@@ -46,6 +47,7 @@ class SubmissionResult:
             "submission": self.submission,
             "score": self.score,
             "max_score": self.max_score,
+            "sandbox": self.sandbox,
             "exercises": [asdict(r) for r in self.exercises],
         }
 
