@@ -58,7 +58,7 @@ def append(module: Path, source: str) -> None:
 
 
 def check_schema(data: dict) -> None:
-    assert list(data) == ["submission", "score", "max_score", "exercises"]
+    assert list(data) == ["submission", "score", "max_score", "sandbox", "exercises"]
     assert [ex["id"] for ex in data["exercises"]] == [ex.id for ex in COURSE_DATA.exercises]
     for ex in data["exercises"]:
         assert list(ex) == EXERCISE_KEYS
