@@ -23,16 +23,14 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
 from graders.course import COURSE_FILE, Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
+from graders.untrusted import printable
 
-# A learner's message may quote anything; XML 1.0 cannot hold these characters at all.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _JUNIT_TAG = {"failed": "failure", "missing": "failure", "not-implemented": "failure",
               "error": "error", "timeout": "error"}
 _CLASSROOM_STATUS = {"passed": "pass", "error": "error", "timeout": "error"}  # the rest: "fail"
@@ -41,8 +39,8 @@ _CLASSROOM_STATUS = {"passed": "pass", "error": "error", "timeout": "error"}  # 
 def _feedback(r: ExerciseResult) -> str:
     """What a learner reads for one exercise: the grader's message, and where the hints are."""
     if r.passed:
-        return r.message
-    text = r.message.strip() or f"{r.id}: {r.status}"
+        return printable(r.message)
+    text = printable(r.message).strip() or f"{r.id}: {r.status}"
     return f"{text}\nHint: course hint {r.id}"
 
 
@@ -52,7 +50,7 @@ def _headline(r: ExerciseResult) -> str:
         return f"{r.status}: {r.mistake}"
     lines = [line.strip() for line in r.message.splitlines() if line.strip()]
     finding = lines[1] if len(lines) > 1 and lines[0].endswith(":") else (lines[0] if lines else "")
-    return _NOT_XML.sub("\ufffd", f"{r.status}: {finding}" if finding else r.status)
+    return f"{r.status}: {finding}" if finding else r.status
 
 
 def _numbers(course: Course) -> dict[str, str]:
@@ -93,12 +91,13 @@ def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
                                  time=f"{r.seconds:.3f}")
             _properties(case, score=r.score, max_score=r.max_score)
             if r.status in _JUNIT_TAG:
-                message = _NOT_XML.sub("\ufffd", r.message)
                 outcome = ET.SubElement(case, _JUNIT_TAG[r.status], type=r.mistake or r.status,
                                         message=_headline(r))
-                outcome.text = message
+                outcome.text = r.message
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # ElementTree writes any character it is given; the tags are ours, so what it must not hold
+    # can only be text or an attribute's value, and one pass over the document catches them all.
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + printable(ET.tostring(root, encoding="unicode")) + "\n"
 
 
 # --- Gradescope --------------------------------------------------------------------------------

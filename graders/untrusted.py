@@ -1,0 +1,16 @@
+"""Learner text (a submission's name, the output and exception messages an exercise quotes) made
+safe for every report it lands in; each format's own escaping (CSV, XML, HTML) comes after this."""
+
+from __future__ import annotations
+
+import re
+
+# XML 1.0 cannot hold the C0 controls but tab, newline and CR, nor U+FFFE and U+FFFF; ESC and the
+# C1 controls would drive a terminal; a lone surrogate (a name read from a non-UTF-8 file system)
+# cannot be written as UTF-8 at all.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """`text` with each character no report can hold replaced by U+FFFD."""
+    return _UNPRINTABLE.sub("\ufffd", text)

@@ -1,0 +1,60 @@
+"""Learner text in every report: a learner names the submission (its folder or file) and writes
+the output and the exceptions an exercise's message quotes, so each format shows that text and
+never obeys it, or breaks on it."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+import xml.etree.ElementTree as ET
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graders import ci_formats
+from graders.course import load
+from graders.results import ExerciseResult, SubmissionResult
+from tests.conftest import ROOT
+
+COURSE = load(ROOT)
+FIRST, SECOND = (ex.id for ex in COURSE.exercises[:2])
+# Any text at all: control characters, and the lone surrogates of a name from a non-UTF-8 file system.
+ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=30)
+
+
+def submission(name: str, message: str) -> SubmissionResult:
+    points = {ex.id: ex.points for ex in COURSE.exercises}
+    return SubmissionResult(
+        name,
+        [
+            ExerciseResult(FIRST, "passed", points[FIRST], points[FIRST], message),
+            ExerciseResult(SECOND, "failed", 0, points[SECOND], message),
+        ],
+    )
+
+
+# --- JUnit XML ---------------------------------------------------------------------------------
+
+
+def parse_both(document: str) -> ET.Element:
+    """The document as ElementTree and minidom read it (each refuses what XML 1.0 cannot hold)."""
+    xml.dom.minidom.parseString(document.encode("utf-8"))
+    return ET.fromstring(document.encode("utf-8"))
+
+
+def test_junit_replaces_what_xml_cannot_hold_in_names_and_messages():
+    name, message = "ann\x00\x1b[2J\x0b\x0c\udcff", "printed \x01\x1f\ufffe\uffff then raised \ud800"
+    root = parse_both(ci_formats.junit_xml(COURSE, [submission(name, message)]))
+    suite = root.find("testsuite")
+    assert suite.get("name") == "ann\ufffd\ufffd[2J\ufffd\ufffd\ufffd"
+    assert suite.find("testcase").get("classname").startswith("ann\ufffd\ufffd[2J\ufffd\ufffd\ufffd.")
+    failure = suite.find("testcase/failure")
+    assert failure.text == "printed \ufffd\ufffd\ufffd\ufffd then raised \ufffd"
+    assert failure.get("message") == "failed: printed \ufffd\ufffd\ufffd\ufffd then raised \ufffd"
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=ANY_TEXT, message=ANY_TEXT)
+def test_junit_parses_whatever_the_learner_wrote(name, message):
+    suite = parse_both(ci_formats.junit_xml(COURSE, [submission(name, message)])).find("testsuite")
+    shown = suite.get("name")  # an attribute keeps tab, newline and CR: XML escapes them there
+    assert len(shown) == len(name) and all(a in (b, "\ufffd") for a, b in zip(shown, name, strict=True))
