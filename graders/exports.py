@@ -17,6 +17,7 @@ from html import escape
 
 from graders.course import Course
 from graders.results import MARK, STATUSES, ExerciseResult, SubmissionResult
+from graders.untrusted import printable
 
 COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#a40e26", "timeout": "#8250df",
           "missing": "#9a6700", "not-implemented": "#6e7781"}
@@ -81,18 +82,31 @@ def _status_html(status: str) -> str:
 
 # --- 1. the grade table -----------------------------------------------------------------------
 
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A spreadsheet runs a text cell starting with = + - @, tab or CR as a formula, e.g. a learner
+    named =HYPERLINK(...); a leading ' makes it text (OWASP's CSV injection advice). Numbers stay."""
+    if not isinstance(value, str):
+        return value
+    text = printable(value)
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
 def csv_table(course: Course, results: list[SubmissionResult]) -> str:
     """One row per learner, sorted: learner, each exercise's score in course order, total,
-    max_total, percent. An exercise a learner's records lack is an empty cell. Lines end in
-    CRLF (RFC 4180, so a field with a stray CR is quoted too): write with open(..., newline="")."""
+    max_total, percent. An exercise a learner's records lack is an empty cell; a text cell that a
+    spreadsheet would run as a formula starts with '. Lines end in CRLF (RFC 4180, so a field with
+    a stray CR is quoted too): write with open(..., newline="")."""
     ids = [ex.id for ex in course.exercises]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["learner", *ids, "total", "max_total", "percent"])
+    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "percent"]))
     for result in sorted(results, key=lambda r: r.submission):
         scores = {r.id: r.score for r in result.exercises}
-        writer.writerow([result.submission, *(scores.get(i, "") for i in ids),
-                         result.score, result.max_score, f"{result.percent:.1f}"])
+        writer.writerow(map(_cell, [result.submission, *(scores.get(i, "") for i in ids),
+                                    result.score, result.max_score, f"{result.percent:.1f}"]))
     return out.getvalue()
 
 

@@ -4,13 +4,15 @@ never obeys it, or breaks on it."""
 
 from __future__ import annotations
 
+import csv
+import io
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graders import ci_formats
+from graders import ci_formats, exports
 from graders.course import load
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
@@ -58,3 +60,28 @@ def test_junit_parses_whatever_the_learner_wrote(name, message):
     suite = parse_both(ci_formats.junit_xml(COURSE, [submission(name, message)])).find("testsuite")
     shown = suite.get("name")  # an attribute keeps tab, newline and CR: XML escapes them there
     assert len(shown) == len(name) and all(a in (b, "\ufffd") for a, b in zip(shown, name, strict=True))
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs as a formula (OWASP)
+
+
+def csv_rows(*results: SubmissionResult) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(exports.csv_table(COURSE, list(results)))))
+
+
+def test_csv_shows_a_formula_in_a_learners_name_as_text():
+    names = ['=HYPERLINK("http://x","y")', "@SUM(1)", "\t=1", "-2+3", "+1", "\r=1"]
+    rows = csv_rows(*(submission(name, "") for name in names))
+    assert sorted(row["learner"] for row in rows) == sorted("'" + name for name in names)
+    assert all(row["total"].isdigit() and row["percent"][0].isdigit() for row in rows)  # numbers stay numbers
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=ANY_TEXT.filter(bool))
+def test_no_csv_cell_starts_a_formula(name):
+    (row,) = csv_rows(submission(name, ""))
+    assert not [cell for cell in row.values() if cell.startswith(FORMULA)]
+    if name.isalnum():
+        assert row["learner"] == name
