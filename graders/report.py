@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -10,6 +11,7 @@ from rich.text import Text
 from graders.course import Course
 from graders.i18n import pick, t
 from graders.results import MARK, SubmissionResult
+from graders.untrusted import printable
 
 STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "magenta",
          "missing": "yellow", "not-implemented": "dim"}
@@ -17,7 +19,8 @@ STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "ma
 
 def table(course: Course, result: SubmissionResult, title: str | None = None) -> Table:
     titles = {ex.id: ex.title for ex in course.exercises}
-    out = Table(title=title or t("table.title", submission=result.submission, score=result.score,
+    # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
+    out = Table(title=title or t("table.title", submission=escape(printable(result.submission)), score=result.score,
                                  max_score=result.max_score), title_justify="left")
     out.add_column(t("table.exercise"))
     out.add_column(t("table.name"))
@@ -54,7 +57,7 @@ def failures(result: SubmissionResult) -> list[Text]:
         if r.status in ("passed", "not-implemented"):
             continue
         out.append(Text.assemble((f"{MARK[r.status]} {r.id} ({t('status.' + r.status)})\n", STYLE[r.status]),
-                                 r.message, ("\n", ""), (t("hint-line", id=r.id) + "\n", "dim")))
+                                 printable(r.message), ("\n", ""), (t("hint-line", id=r.id) + "\n", "dim")))
     todo = next((r for r in result.exercises if not r.passed), None)
     if todo is not None:
         out.append(Text.assemble((t("next.label"), "bold"), t("next", id=todo.id, unit=todo.id.split(".")[0])))

@@ -11,8 +11,9 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
-from graders import ci_formats, exports
+from graders import ci_formats, exports, report
 from graders.course import load
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
@@ -85,3 +86,32 @@ def test_no_csv_cell_starts_a_formula(name):
     assert not [cell for cell in row.values() if cell.startswith(FORMULA)]
     if name.isalnum():
         assert row["learner"] == name
+
+
+# --- The terminal (rich) -----------------------------------------------------------------------
+
+MARKUP = "[link=http://evil.example]x[/link] [bold red]y[/]"
+# An OSC 8 hyperlink and a screen clear, as raw escape sequences a terminal would obey.
+ESCAPES = "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ \x1b[2J"
+
+
+def rendered(*renderables) -> str:
+    """What a colour terminal gets: styles as escape sequences, so an obeyed link would show."""
+    console = Console(file=io.StringIO(), width=300, force_terminal=True, color_system="truecolor")
+    for renderable in renderables:
+        console.print(renderable)
+    return console.file.getvalue()
+
+
+def test_the_terminal_shows_markup_in_a_name_and_a_message_as_written():
+    result = submission(MARKUP, MARKUP)
+    out = rendered(report.table(COURSE, result), *report.failures(result))
+    assert out.count(MARKUP) == 2  # the table's title and the failed exercise's message
+    assert "evil.example" not in out.replace(MARKUP, "")  # no hyperlink made of it
+
+
+def test_the_terminal_never_passes_on_a_learners_escape_sequences():
+    result = submission(ESCAPES, ESCAPES)
+    out = rendered(report.table(COURSE, result), *report.failures(result))
+    assert "\x1b]" not in out and "\x1b[2J" not in out  # rich's colours are the only escapes left
+    assert out.count("\ufffd]8;;http://evil.example") == 2
