@@ -139,9 +139,22 @@ def classroom_base64(obj: dict) -> str:
     return base64.b64encode(json.dumps(obj, ensure_ascii=False).encode("utf-8")).decode("ascii")
 
 
+# GitHub's runner reads a line that starts with :: as a command (::add-mask::, ::stop-commands::);
+# escaped as its toolkit escapes them, no text in a command can end the line and start another.
+_COMMAND_MESSAGE = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
+_COMMAND_PROPERTY = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"})
+
+
+def workflow_command(name: str, message: str, **properties: str) -> str:
+    """One line: `::name key=value,...::message`, the properties and the message escaped."""
+    pairs = ",".join(f"{key}={printable(value).translate(_COMMAND_PROPERTY)}" for key, value in properties.items())
+    head = f"{name} {pairs}" if pairs else name
+    return f"::{head}::{printable(message).translate(_COMMAND_MESSAGE)}"
+
+
 def classroom_notice(result: SubmissionResult) -> str:
     """The annotation GitHub Classroom reads the points from, as the reporter words it."""
-    return f"::notice title=Autograding complete::Points {result.score}/{result.max_score}"
+    return workflow_command("notice", f"Points {result.score}/{result.max_score}", title="Autograding complete")
 
 
 def classroom_summary_markdown(course: Course, result: SubmissionResult) -> str:

@@ -4,8 +4,11 @@ never obeys it, or breaks on it."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
+import json
+import re
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
 
@@ -115,3 +118,28 @@ def test_the_terminal_never_passes_on_a_learners_escape_sequences():
     out = rendered(report.table(COURSE, result), *report.failures(result))
     assert "\x1b]" not in out and "\x1b[2J" not in out  # rich's colours are the only escapes left
     assert out.count("\ufffd]8;;http://evil.example") == 2
+
+
+# --- GitHub Classroom --------------------------------------------------------------------------
+
+INJECTED = "printed\n::add-mask::secret\r\n  ::stop-commands::x"
+
+
+def test_a_workflow_commands_data_cannot_start_a_command_of_its_own():
+    line = ci_formats.workflow_command("error", f"100% {INJECTED}", title="a, b: c\n::warning::")
+    assert line == (
+        "::error title=a%2C b%3A c%0A%3A%3Awarning%3A%3A::100%25 printed%0A::add-mask::secret%0D%0A  ::stop-commands::x"
+    )
+
+
+def test_classroom_sends_no_learner_text_to_the_runner_unencoded(tmp_path):
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    result = submission("::stop-commands::x", INJECTED)
+    stdout = ci_formats.emit_classroom(
+        COURSE, result, {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    assert stdout == ci_formats.classroom_notice(result) and "\n" not in stdout
+    assert not [line for line in summary.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("::")]
+    (line,) = output.read_text(encoding="utf-8").splitlines()  # name=value: one output, base64 of the JSON
+    assert re.fullmatch("result=[A-Za-z0-9+/]*=*", line)
+    assert json.loads(base64.b64decode(line.removeprefix("result=")))["tests"][0]["message"] == INJECTED
