@@ -197,9 +197,7 @@ def _export(args, course, console) -> int:
     from graders import exports
     from graders.gradebook import Gradebook
 
-    if not args.gradebook.is_file():
-        raise UsageError(f"{args.gradebook} does not exist; make it with `course grade ... --gradebook {args.gradebook}`")
-    with Gradebook(args.gradebook) as gradebook:
+    with Gradebook(args.gradebook, read_only=True) as gradebook:
         results = gradebook.results([args.learner] if args.learner else None)
     if args.learner and not results:
         raise UsageError(f"the gradebook has no learner {args.learner!r}")

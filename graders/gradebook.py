@@ -1,7 +1,13 @@
-"""The class gradebook: SQLite, one transaction per submission, so a killed batch loses nothing."""
+"""The class gradebook: SQLite, one transaction per submission, so a killed batch loses nothing.
+
+A gradebook says it is one (PRAGMA application_id) and which version of the tables it holds
+(PRAGMA user_version). A file that is anything else is refused and left exactly as it was; a
+gradebook of an older version is brought up to date in place by a command that writes to it.
+"""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sqlite3
 from datetime import datetime, timezone
@@ -10,16 +16,19 @@ from pathlib import Path
 from graders.course import UserError
 from graders.results import ExerciseResult, SubmissionResult
 
+APPLICATION_ID = 0x444C4742  # "DLGB"
+VERSION = 1
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
+CREATE TABLE submissions (
     learner   TEXT PRIMARY KEY,
     source    TEXT NOT NULL,  -- what was handed in
     digest    TEXT NOT NULL,  -- of its modules; a changed submission is graded again
     score     INTEGER NOT NULL,
     max_score INTEGER NOT NULL,
-    graded_at TEXT NOT NULL
+    graded_at TEXT NOT NULL,
+    sandbox   TEXT NOT NULL DEFAULT ''  -- what confined the learner's code
 );
-CREATE TABLE IF NOT EXISTS results (
+CREATE TABLE results (
     learner   TEXT NOT NULL REFERENCES submissions(learner) ON DELETE CASCADE,
     position  INTEGER NOT NULL,  -- the exercise's place in course.toml
     exercise  TEXT NOT NULL,
@@ -33,6 +42,11 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (learner, exercise)
 );
 """
+# The column each version added to the one before it, as SCHEMA declares it. Version 0 is the
+# gradebook of the course before gradebooks were marked: the same tables, less these columns.
+ADDED = {1: ("submissions", "sandbox", "TEXT NOT NULL DEFAULT ''")}
+SQLITE_HEADER = b"SQLite format 3\0"
+ANOTHER = "it is left as it is: give --gradebook another path"
 
 
 class GradebookError(UserError):
@@ -40,14 +54,50 @@ class GradebookError(UserError):
 
 
 class Gradebook:
-    def __init__(self, path: Path):
+    """`read_only`: for commands that only read it, which then work on a gradebook they may not
+    change (mode 0444, a read-only folder or medium) and never change it."""
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path = path
         try:
-            self.db = sqlite3.connect(path, isolation_level=None)  # transactions are explicit below
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.executescript(SCHEMA)
+            version = self._open(read_only)
+        except sqlite3.OperationalError as err:
+            if _primary(err) == sqlite3.SQLITE_READONLY:
+                raise GradebookError(f"{path} is read-only, and grading records each result in it: make it and its "
+                                     f"folder writable, or give --gradebook another path") from None
+            raise GradebookError(f"{path} cannot be used as a gradebook ({err}); "
+                                 f"give --gradebook another path") from None
         except sqlite3.DatabaseError as err:
-            raise GradebookError(f"{path} is not a usable gradebook ({err}); pass a new file to --gradebook") from None
+            raise GradebookError(f"{path} is not a usable gradebook ({err}); {ANOTHER}") from None
+        except OSError as err:
+            raise GradebookError(f"{path} cannot be read ({err.strerror}); give --gradebook another path") from None
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._sandbox = "s.sandbox" if version >= 1 else "''"  # an old gradebook opened only to read
+
+    def _open(self, read_only: bool) -> int:
+        """Open self.db; the version of its tables. Nothing is written to a file that exists
+        until it has proved to be a gradebook."""
+        new = not self.path.exists()
+        if new and read_only:
+            raise GradebookError(f"{self.path} does not exist; make it with `course grade ... --gradebook {self.path}`")
+        if new:
+            self.db = _connect(self.path, "mode=rwc")
+        else:
+            _refuse_a_file_that_is_not_sqlite(self.path)
+            self.db = _open_to_read(self.path) if read_only else _connect(self.path, "mode=rw")
+        try:
+            if new:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.executescript(f"BEGIN; {SCHEMA}; PRAGMA application_id = {APPLICATION_ID}; "
+                                      f"PRAGMA user_version = {VERSION}; COMMIT;")
+                return VERSION
+            version = self._version()
+            if not read_only:
+                self._bring_up_to_date(version)
+            return version
+        except BaseException:
+            self.db.close()  # a refused file keeps no connection, nor its WAL files, open
+            raise
 
     def __enter__(self) -> "Gradebook":
         return self
@@ -55,8 +105,37 @@ class Gradebook:
     def __exit__(self, *exc) -> None:
         self.db.close()
 
+    def _version(self) -> int:
+        """The version of the tables; GradebookError unless the file is a gradebook we can read."""
+        application_id = self.db.execute("PRAGMA application_id").fetchone()[0]
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if application_id not in (0, APPLICATION_ID):
+            raise GradebookError(f"{self.path} is another program's SQLite file (application_id "
+                                 f"{application_id:#x}), not a gradebook; {ANOTHER}")
+        if application_id == APPLICATION_ID and version > VERSION:
+            raise GradebookError(f"{self.path} was written by a newer version of the course (gradebook version "
+                                 f"{version}; this one reads up to {VERSION}): grade and export with that version")
+        tables = _columns(self.db)
+        if application_id == 0 and version == 0 and tables == _columns_of(0):
+            return 0
+        if application_id == APPLICATION_ID and tables == _columns_of(version):
+            return version
+        names = ", ".join(sorted(tables)) or "none"
+        raise GradebookError(f"{self.path} is a SQLite file but not a gradebook (its tables: {names}); {ANOTHER}")
+
+    def _bring_up_to_date(self, version: int) -> None:
+        """Add what later versions added and mark the file as a gradebook of this one, all or
+        nothing. Setting the version when it is already this one is the test that the file
+        can be written: a read-only one fails here, not after its first submission is graded."""
+        self.db.execute("PRAGMA journal_mode = WAL")
+        with self._transaction():
+            for table, column, declaration in (ADDED[v] for v in range(version + 1, VERSION + 1)):
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.db.execute(f"PRAGMA user_version = {VERSION}")
+
     def digest(self, learner: str) -> str | None:
-        row = self.db.execute("SELECT digest FROM submissions WHERE learner = ?", (learner,)).fetchone()
+        row = self.db.execute("SELECT digest FROM submissions WHERE learner = ?", (_storable(learner),)).fetchone()
         return row[0] if row else None
 
     def record(self, result: SubmissionResult, source: str, digest: str, positions: dict[str, int]) -> None:
@@ -64,33 +143,39 @@ class Gradebook:
         of exercises not graded this time (another unit's) stay. `positions`: each exercise's
         place in course.toml, the order reports list them in."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        learner = result.submission
+        learner = _storable(result.submission)
         with self._transaction():
-            self.db.execute("INSERT INTO submissions VALUES (?, ?, ?, 0, 0, ?) ON CONFLICT (learner) DO UPDATE SET "
-                            "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at",
-                            (learner, source, digest, now))
+            self.db.execute("INSERT INTO submissions (learner, source, digest, score, max_score, graded_at, sandbox) "
+                            "VALUES (?, ?, ?, 0, 0, ?, ?) ON CONFLICT (learner) DO UPDATE SET "
+                            "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at, "
+                            "sandbox = excluded.sandbox",
+                            (learner, _storable(source), digest, now, _storable(result.sandbox)))
             self.db.executemany("DELETE FROM results WHERE learner = ? AND exercise = ?",
                                 [(learner, r.id) for r in result.exercises])
             self.db.executemany(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, r.message, r.mistake,
-                  json.dumps(r.devices), r.seconds) for r in result.exercises])
+                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, _storable(r.message),
+                  r.mistake, json.dumps(r.devices), r.seconds) for r in result.exercises])
             self.db.execute("UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
                             "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
                             (learner,))
 
     def results(self, learners: list[str] | None = None, exercises: set[str] | None = None) -> list[SubmissionResult]:
         """Every learner's records (or these learners', of these exercises), by learner."""
-        rows = self.db.execute("SELECT learner, exercise, status, score, max_score, message, mistake, devices, seconds "
-                               "FROM results ORDER BY learner, position").fetchall()
+        rows = self.db.execute("SELECT r.learner, exercise, status, r.score, r.max_score, message, mistake, devices, "
+                               f"seconds, {self._sandbox} FROM results AS r JOIN submissions AS s USING (learner) "
+                               "ORDER BY r.learner, position").fetchall()
         by_learner: dict[str, list[ExerciseResult]] = {}
-        for learner, exercise, status, score, max_score, message, mistake, devices, seconds in rows:
+        sandboxes: dict[str, str] = {}
+        for learner, exercise, status, score, max_score, message, mistake, devices, seconds, sandbox in rows:
+            sandboxes[learner] = sandbox
             if exercises is not None and exercise not in exercises:
                 continue
             by_learner.setdefault(learner, []).append(
                 ExerciseResult(exercise, status, score, max_score, message, json.loads(devices), mistake, seconds))
         chosen = learners if learners is not None else sorted(by_learner)
-        return [SubmissionResult(learner, by_learner[learner]) for learner in chosen if learner in by_learner]
+        return [SubmissionResult(learner, by_learner[_storable(learner)], sandboxes[_storable(learner)])
+                for learner in chosen if _storable(learner) in by_learner]
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -101,3 +186,66 @@ class Gradebook:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+def _storable(text: str) -> str:
+    """`text` as SQLite can hold it: a name that was not UTF-8 on disk (a lone surrogate here)
+    keeps its bytes as `\\udcff`, distinct and readable, where storing it would fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _refuse_a_file_that_is_not_sqlite(path: Path) -> None:
+    """Before SQLite opens it: SQLite would turn an empty file into a database of its own."""
+    if not path.is_file():
+        raise GradebookError(f"{path} is not a file; give --gradebook the path of a gradebook, or a new one")
+    with open(path, "rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    if not header:
+        raise GradebookError(f"{path} is an empty file, not a gradebook: delete it (`course grade` creates the "
+                             f"gradebook), or give --gradebook another path")
+    if header != SQLITE_HEADER:
+        raise GradebookError(f"{path} is not a gradebook (not even a SQLite file); {ANOTHER}")
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    """`mode` as SQLite's URI gives it: mode=rw never creates a file, mode=rwc does."""
+    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True,
+                           isolation_level=None)  # transactions are explicit
+
+
+def _open_to_read(path: Path) -> sqlite3.Connection:
+    """Read-only; immutable where SQLite cannot make the WAL's shared-memory file beside it (a
+    read-only folder), which also means that nobody can be writing to it."""
+    db = _connect(path, "mode=ro")
+    try:
+        db.execute("PRAGMA user_version").fetchone()
+    except sqlite3.OperationalError as err:
+        if _primary(err) not in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN):
+            raise
+        db.close()
+        db = _connect(path, "immutable=1")
+    return db
+
+
+def _primary(err: sqlite3.Error) -> int:
+    """SQLite's primary error code: SQLITE_READONLY for SQLITE_READONLY_DIRECTORY and the like."""
+    return err.sqlite_errorcode & 0xFF
+
+
+def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
+    return {table: {name for (name,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,))}
+            for table in tables}
+
+
+@functools.cache
+def _columns_of(version: int) -> dict[str, set[str]]:
+    """The tables and columns of a gradebook of this version."""
+    db = sqlite3.connect(":memory:")
+    db.executescript(SCHEMA)
+    columns = _columns(db)
+    db.close()
+    for table, column, _ in (ADDED[v] for v in range(version + 1, VERSION + 1)):
+        columns[table].discard(column)
+    return columns
