@@ -23,8 +23,11 @@ from tests.conftest import ROOT
 
 COURSE = load(ROOT)
 FIRST, SECOND = (ex.id for ex in COURSE.exercises[:2])
-# Any text at all: control characters, and the lone surrogates of a name from a non-UTF-8 file system.
-ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=30)
+# Any text, drawn often from what breaks reports: control characters, lone surrogates (a name from a
+# non-UTF-8 file system; st.text would drop them), what starts a formula, rich markup or a command.
+ANY_TEXT = st.lists(
+    st.characters() | st.characters(categories=["Cc", "Cs"]) | st.sampled_from("=+-@\t\r[]:%"), max_size=30
+).map("".join)
 
 
 def submission(name: str, message: str) -> SubmissionResult:
@@ -64,6 +67,17 @@ def test_junit_parses_whatever_the_learner_wrote(name, message):
     suite = parse_both(ci_formats.junit_xml(COURSE, [submission(name, message)])).find("testsuite")
     shown = suite.get("name")  # an attribute keeps tab, newline and CR: XML escapes them there
     assert len(shown) == len(name) and all(a in (b, "\ufffd") for a, b in zip(shown, name, strict=True))
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(message=ANY_TEXT)
+def test_gradescope_and_classroom_json_are_utf8_whatever_the_learner_wrote(message):
+    result = submission("x", message)
+    json.dumps(ci_formats.gradescope_results(COURSE, result), ensure_ascii=False).encode("utf-8")
+    ci_formats.classroom_base64(ci_formats.classroom_result(COURSE, result))  # raises on a lone surrogate
 
 
 # --- CSV ---------------------------------------------------------------------------------------
