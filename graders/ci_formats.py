@@ -27,7 +27,8 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-from graders.course import COURSE_FILE, Course, torch_pin
+from graders import release
+from graders.course import Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
 from graders.untrusted import printable
 
@@ -210,8 +211,6 @@ if [ ! -s /autograder/results/results.json ]; then
 fi
 """
 
-_SHIPPED = (COURSE_FILE, "pyproject.toml", "README.md", "graders", "exercises")  # never solutions/, tests/
-
 
 def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
     """A Gradescope autograder zip: setup.sh and run_autograder at its root, beside the learner's
@@ -222,11 +221,6 @@ def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = 0o100755 << 16  # a regular file, executable
             archive.writestr(info, text, zipfile.ZIP_DEFLATED)
-        for top in _SHIPPED:
-            path = course_root / top
-            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-            for file in files:
-                relative = file.relative_to(course_root)
-                if "__pycache__" not in relative.parts and file.suffix != ".pyc":
-                    archive.write(file, relative.as_posix())
+        for relative in release.files(course_root, release.PROGRAM):
+            archive.write(course_root / relative, relative.as_posix())
         return archive.namelist()

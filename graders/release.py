@@ -1,18 +1,41 @@
-"""The learner's copy of the course: stubs, graders and course.toml, without what is the instructor's."""
+"""The learner's copy of the course: stubs, graders and course.toml, without what is the instructor's.
+
+What is shipped is listed, not what is kept back: anything else in the course folder stays out
+however it came there, such as exercises/.backup/ (the instructor's own answers once `course
+reset` ran in the instructor's copy), an editor's or a shell's dotfile, or a link into solutions/.
+"""
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from graders.course import INSTRUCTOR_FILE, Course, UserError
+from graders.course import Course, UserError
 
-SHIPPED = ("course.toml", "pyproject.toml", "README.md", "exercises", "graders", "docs")  # docs: the README's images
-NEVER = ("solutions", INSTRUCTOR_FILE, "tests", "__pycache__", "*.egg-info", ".venv")
+# What `course` needs to run and pip to install it: the packaged files of pyproject.toml's
+# [tool.setuptools] (the modules, and package-data's templates and locale), and the stubs.
+PROGRAM = ("course.toml", "pyproject.toml", "README.md", "exercises/*.py", "graders/**/*.py", "graders/templates/*",
+           "graders/locale/**/*.toml")
+SHIPPED = (*PROGRAM, "docs/img/*.png")  # and the README's images
 WORKFLOW = Path(__file__).with_name("templates") / "classroom.yml"
 
 
 class ReleaseError(UserError):
     pass
+
+
+def files(root: Path, patterns: tuple[str, ...] = SHIPPED) -> list[Path]:
+    """The files under `root` that `patterns` name, relative to it: regular files only, none
+    hidden, none in a hidden folder or __pycache__, and none reached through a symlink."""
+    found = set()
+    for pattern in patterns:
+        for path in root.glob(pattern):
+            relative = path.relative_to(root)
+            if any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
+                continue
+            steps = [root.joinpath(*relative.parts[:i]) for i in range(1, len(relative.parts) + 1)]
+            if not any(step.is_symlink() for step in steps) and path.is_file():
+                found.add(relative)
+    return sorted(found)
 
 
 def release(course: Course, out: Path) -> list[str]:
@@ -22,12 +45,9 @@ def release(course: Course, out: Path) -> list[str]:
     if out.resolve().is_relative_to(course.root.resolve()):
         raise ReleaseError(f"{out} is inside the course itself; pass a folder outside {course.root}")
     out.mkdir(parents=True, exist_ok=True)
-    for name in SHIPPED:
-        source = course.root / name
-        if source.is_dir():
-            shutil.copytree(source, out / name, ignore=shutil.ignore_patterns(*NEVER))
-        elif source.is_file():
-            shutil.copy2(source, out / name)
+    for relative in files(course.root):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(course.root / relative, out / relative)
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
     shutil.copy2(WORKFLOW, workflow)
