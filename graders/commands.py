@@ -18,6 +18,7 @@ from graders import i18n
 from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
+from graders.files import write_atomically
 from graders.results import to_json
 from graders.sandbox.handle import Sandbox
 from graders.submissions import open_submission
@@ -156,7 +157,7 @@ def _grade(args, course, console) -> int:
     else:
         text = _render(args.format, course, results)
         if args.out:
-            _write_atomically(args.out, text)
+            write_atomically(args.out, text)
         else:
             sys.stdout.write(text)
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
@@ -205,7 +206,7 @@ def _export(args, course, console) -> int:
         render = {"csv": exports.csv_table, "summary": exports.class_summary_html}.get(args.format)
         text = render(course, results) if render else _learner_report(args.format, course, results[0])
         if args.out:
-            _write_atomically(args.out, text)
+            write_atomically(args.out, text)
         else:
             sys.stdout.write(text)
         return OK
@@ -214,7 +215,7 @@ def _export(args, course, console) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = ".md" if args.format == "markdown" else ".html"
     for result in results:
-        _write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
+        write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
     console.print(f"Wrote {len(results)} {args.format} reports to {args.out}")
     return OK
 
@@ -261,17 +262,6 @@ def _release(args, course, console) -> int:
     console.print(f"Wrote the learners' copy to {args.out}: {', '.join(shipped)}")
     console.print("It has no solutions/ and no instructor.toml; `course check` works there, `course verify` does not.")
     return OK
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Whole or not at all: an interrupted run never leaves a half-written report."""
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False,
-                                     prefix=f".{path.name}.") as tmp:
-        tmp.write(text)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp.name, 0o666 & ~umask)  # as an ordinary new file, not the temporary file's 0600
-    os.replace(tmp.name, path)
 
 
 COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release}

@@ -1,6 +1,6 @@
 """Learner text in every report: a learner names the submission (its folder or file) and writes
 the output and the exceptions an exercise's message quotes, so each format shows that text and
-never obeys it, or breaks on it."""
+never obeys it, or breaks on it. And a report goes to its --out path whole, never through a link."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
 from graders import ci_formats, exports, report
 from graders.course import load
+from graders.files import write_atomically
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
 
@@ -157,3 +161,56 @@ def test_classroom_sends_no_learner_text_to_the_runner_unencoded(tmp_path):
     (line,) = output.read_text(encoding="utf-8").splitlines()  # name=value: one output, base64 of the JSON
     assert re.fullmatch("result=[A-Za-z0-9+/]*=*", line)
     assert json.loads(base64.b64decode(line.removeprefix("result=")))["tests"][0]["message"] == INJECTED
+
+
+# --- --out files -------------------------------------------------------------------------------
+
+
+def test_a_report_replaces_a_symlink_at_its_path_and_never_writes_through_it(tmp_path):
+    outside, out = tmp_path / "outside.txt", tmp_path / "results.json"
+    outside.write_text("the instructor's file\n", encoding="utf-8")
+    out.symlink_to(outside)
+    write_atomically(out, "{}\n")
+    assert outside.read_text(encoding="utf-8") == "the instructor's file\n"
+    assert not out.is_symlink() and out.read_text(encoding="utf-8") == "{}\n"
+
+
+def test_a_report_that_cannot_be_written_leaves_what_was_there(tmp_path):
+    out = tmp_path / "junit.xml"
+    out.write_text("the last run's report\n", encoding="utf-8")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(out, "half\ud800")  # UTF-8 cannot hold a lone surrogate
+    assert out.read_text(encoding="utf-8") == "the last run's report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["junit.xml"]  # no temporary file left behind
+
+
+def course(*args) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "graders", "--root", ROOT, *args]
+    return subprocess.run(list(map(str, command)), check=False, capture_output=True, encoding="utf-8", timeout=300)
+
+
+def test_course_grade_and_export_replace_a_symlink_at_out(tmp_path):
+    outside, gradebook = tmp_path / "outside.txt", tmp_path / "gradebook.sqlite"
+    outside.write_text("the instructor's file\n", encoding="utf-8")
+    results, table = tmp_path / "results.json", tmp_path / "grades.csv"
+    results.symlink_to(outside)
+    table.symlink_to(outside)
+    grade = course(
+        "grade",
+        ROOT / "exercises",
+        "--only",
+        FIRST,
+        "--device",
+        "cpu",
+        "--gradebook",
+        gradebook,
+        "--format",
+        "gradescope",
+        "--out",
+        results,
+    )
+    export = course("export", "--gradebook", gradebook, "--format", "csv", "--out", table)
+    assert grade.returncode == export.returncode == 0, grade.stderr + export.stderr
+    assert outside.read_text(encoding="utf-8") == "the instructor's file\n"
+    assert not results.is_symlink() and json.loads(results.read_text(encoding="utf-8"))["tests"]
+    assert not table.is_symlink() and table.read_text(encoding="utf-8").startswith("learner,")
