@@ -17,7 +17,7 @@ from html import escape
 
 from graders.course import Course
 from graders.results import MARK, STATUSES, ExerciseResult, SubmissionResult
-from graders.untrusted import printable
+from graders.untrusted import markdown, printable
 
 COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#a40e26", "timeout": "#8250df",
           "missing": "#9a6700", "not-implemented": "#6e7781"}
@@ -61,13 +61,6 @@ def _fence(text: str) -> str:
     """A Markdown code fence longer than any run of backticks inside `text`."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     return "`" * max(3, longest + 1)
-
-
-def _md(text: str) -> str:
-    """Text safe in a Markdown table cell or heading: markup characters shown, not obeyed."""
-    for ch in "\\`*_[]<>|&~#":
-        text = text.replace(ch, "\\" + ch)
-    return text.replace("\n", " ")
 
 
 def _page(title: str, body: str) -> str:
@@ -116,17 +109,17 @@ def markdown_report(course: Course, result: SubmissionResult) -> str:
     score, progress = _heading(result)
     groups = _units(course, result)
     filled = round(20 * sum(r.passed for r in result.exercises) / max(len(result.exercises), 1))
-    lines = [f"# {_md(result.submission)}: {score}", "",
+    lines = [f"# {markdown(result.submission)}: {score}", "",
              f"Progress: `{'█' * filled}{'░' * (20 - filled)}` {progress}", ""]
     for unit, rows in groups:
-        lines += [f"## {_md(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
-        lines += [f"| `{r.id}` | {_md(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
+        lines += [f"## {markdown(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
+        lines += [f"| `{r.id}` | {markdown(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
                   for r, title, _ in rows]
         lines.append("")
     todo = [row for _, rows in groups for row in rows if not row[0].passed]
     lines += ["## What to look at next", ""] if todo else ["All exercises passed. Well done! 🎉", ""]
     for r, title, hints in todo:
-        lines += [f"### {MARK.get(r.status, '')} `{r.id}` {_md(title)} ({r.status})", ""]
+        lines += [f"### {MARK.get(r.status, '')} `{r.id}` {markdown(title)} ({r.status})", ""]
         if r.message:
             fence = _fence(r.message)
             lines += [f"{fence}text", r.message, fence, ""]

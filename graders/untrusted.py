@@ -14,3 +14,11 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\uff
 def printable(text: str) -> str:
     """`text` with each character no report can hold replaced by U+FFFD."""
     return _UNPRINTABLE.sub("\ufffd", text)
+
+
+def markdown(text: str) -> str:
+    """Text safe in a Markdown table cell, heading or line: markup characters shown, not obeyed,
+    and no line break (CommonMark ends a line at CR as at LF)."""
+    for ch in "\\`*_[]<>|&~#":
+        text = text.replace(ch, "\\" + ch)
+    return re.sub("[\r\n]", " ", printable(text))

@@ -109,6 +109,15 @@ def test_no_csv_cell_starts_a_formula(name):
         assert row["learner"] == name
 
 
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+def test_markdown_keeps_a_learners_name_on_its_heading_line():
+    text = exports.markdown_report(COURSE, submission("ann\r# owned\n[x](http://evil.example)", ""))
+    first, blank = text.splitlines()[:2]
+    assert first.startswith(r"# ann \# owned \[x\](http://evil.example): ") and blank == ""
+
+
 # --- The terminal (rich) -----------------------------------------------------------------------
 
 MARKUP = "[link=http://evil.example]x[/link] [bold red]y[/]"
