@@ -30,7 +30,7 @@ from pathlib import Path
 from graders import release
 from graders.course import Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
-from graders.untrusted import printable
+from graders.untrusted import markdown, printable
 
 _JUNIT_TAG = {"failed": "failure", "missing": "failure", "not-implemented": "failure",
               "error": "error", "timeout": "error"}
@@ -85,7 +85,7 @@ def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
     for result in results:
         suite = ET.SubElement(root, "testsuite", name=result.submission)
         _counts(suite, result.exercises)
-        _properties(suite, score=result.score, max_score=result.max_score)
+        _properties(suite, score=result.score, max_score=result.max_score, sandbox=result.sandbox)
         for r in result.exercises:
             unit = units.get(r.id, r.id.partition(".")[0])
             case = ET.SubElement(suite, "testcase", classname=f"{result.submission}.{unit}", name=r.id,
@@ -108,13 +108,16 @@ def gradescope_results(course: Course, result: SubmissionResult) -> dict:
     titles = {ex.id: ex.title.get("en", ex.id) for ex in course.exercises}
     numbers = _numbers(course)
     passed = sum(r.passed for r in result.exercises)
+    sandbox = printable(result.sandbox)
     return {
         "score": result.score,
         "execution_time": round(sum(r.seconds for r in result.exercises), 3),
         "output": f"{passed}/{len(result.exercises)} exercises passed, {result.score}/{result.max_score} "
-                  f"points. Each exercise below says what went wrong; `course check ID` repeats it locally.",
+                  f"points. Each exercise below says what went wrong; `course check ID` repeats it locally."
+                  + (f"\nSandbox: {sandbox}" if sandbox else ""),
         "visibility": "visible",
         "stdout_visibility": "hidden",
+        "extra_data": {"sandbox": sandbox},
         "tests": [{"name": f"{r.id} — {titles.get(r.id, r.id)}", "number": numbers.get(r.id, ""),
                    "score": r.score, "max_score": r.max_score,
                    "status": "passed" if r.passed else "failed",
@@ -166,7 +169,8 @@ def classroom_summary_markdown(course: Course, result: SubmissionResult) -> str:
     return "\n".join([f"### Autograding: {result.score}/{result.max_score} points", "",
                       "| exercise | status | points |", "|---|---|---:|", *rows,
                       f"| **total** | {passed}/{len(result.exercises)} passed | "
-                      f"**{result.score}/{result.max_score}** |"]) + "\n"
+                      f"**{result.score}/{result.max_score}** |",
+                      *(["", f"Sandbox: {markdown(result.sandbox)}"] if result.sandbox else [])]) + "\n"
 
 
 def emit_classroom(course: Course, result: SubmissionResult, environ=os.environ) -> str:

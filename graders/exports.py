@@ -89,17 +89,18 @@ def _cell(value: object) -> object:
 
 def csv_table(course: Course, results: list[SubmissionResult]) -> str:
     """One row per learner, sorted: learner, each exercise's score in course order, total,
-    max_total, percent. An exercise a learner's records lack is an empty cell; a text cell that a
-    spreadsheet would run as a formula starts with '. Lines end in CRLF (RFC 4180, so a field with
-    a stray CR is quoted too): write with open(..., newline="")."""
+    max_total, percent, and the sandbox that graded it ("" if unknown). An exercise a learner's
+    records lack is an empty cell; a text cell that a spreadsheet would run as a formula starts
+    with '. Lines end in CRLF (RFC 4180, so a field with a stray CR is quoted too): write with
+    open(..., newline="")."""
     ids = [ex.id for ex in course.exercises]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "percent"]))
+    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "percent", "sandbox"]))
     for result in sorted(results, key=lambda r: r.submission):
         scores = {r.id: r.score for r in result.exercises}
         writer.writerow(map(_cell, [result.submission, *(scores.get(i, "") for i in ids),
-                                    result.score, result.max_score, f"{result.percent:.1f}"]))
+                                    result.score, result.max_score, f"{result.percent:.1f}", result.sandbox]))
     return out.getvalue()
 
 
@@ -111,6 +112,8 @@ def markdown_report(course: Course, result: SubmissionResult) -> str:
     filled = round(20 * sum(r.passed for r in result.exercises) / max(len(result.exercises), 1))
     lines = [f"# {markdown(result.submission)}: {score}", "",
              f"Progress: `{'█' * filled}{'░' * (20 - filled)}` {progress}", ""]
+    if result.sandbox:
+        lines += [f"Sandbox: {markdown(result.sandbox)}", ""]
     for unit, rows in groups:
         lines += [f"## {markdown(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
         lines += [f"| `{r.id}` | {markdown(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
@@ -136,6 +139,8 @@ def html_report(course: Course, result: SubmissionResult) -> str:
     body = [f"<h1>{escape(result.submission)}: {escape(score)}</h1>",
             f'<div class="bar"><div style="width:{width:.1f}%"></div></div>',
             f"<p>Progress: {escape(progress)}</p>"]
+    if result.sandbox:
+        body.append(f"<p>Sandbox: {escape(printable(result.sandbox))}</p>")
     for unit, rows in groups:
         body.append(f"<h2>{escape(unit)}</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
                     "<th>status</th><th>points</th></tr>")

@@ -21,7 +21,9 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     titles = {ex.id: ex.title for ex in course.exercises}
     # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
     out = Table(title=title or t("table.title", submission=escape(printable(result.submission)), score=result.score,
-                                 max_score=result.max_score), title_justify="left")
+                                 max_score=result.max_score), title_justify="left",
+                caption=t("table.sandbox", sandbox=escape(printable(result.sandbox))) if result.sandbox else None,
+                caption_justify="left")
     out.add_column(t("table.exercise"))
     out.add_column(t("table.name"))
     out.add_column(t("table.status"))

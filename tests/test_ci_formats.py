@@ -45,7 +45,7 @@ ALICE = SubmissionResult("alice", [
     record("activations.relu", "timeout", "activations.relu took longer than 10 s on input x = [1.0]", seconds=10.0),
     record("losses.mse", "missing", "losses.py is not in the submission folder"),
     record("optimizers.dropout", "not-implemented", "dropout still raises NotImplementedError"),
-])
+], sandbox="seccomp-bpf + Landlock ABI 7")
 BOB = SubmissionResult("bob", [
     record("tensors.vector", "passed"),
     record("tensors.matrix", "failed", "printed \x1b[31m빨강\x1b[0m and \x00 then failed"),
@@ -90,7 +90,7 @@ def test_junit_score_properties_per_testcase_and_per_suite():
     root = ET.fromstring(ci_formats.junit_xml(COURSE, [ALICE]).encode("utf-8"))
     props = lambda element: {p.get("name"): p.get("value") for p in element.find("properties")}
     suite = root.find("testsuite")
-    assert props(suite) == {"score": str(ALICE.score), "max_score": str(ALICE.max_score)}
+    assert props(suite) == {"score": str(ALICE.score), "max_score": str(ALICE.max_score), "sandbox": ALICE.sandbox}
     for case, r in zip(suite.iter("testcase"), ALICE.exercises, strict=True):
         assert props(case) == {"score": str(r.score), "max_score": str(r.max_score)}
 
@@ -129,6 +129,14 @@ def test_gradescope_results_use_documented_keys_and_types_only():
     assert data["tests"][0]["number"] == "1.1" and data["tests"][2]["number"] == "4.1"
 
 
+def test_gradescope_results_say_which_sandbox_graded_the_submission():
+    data = ci_formats.gradescope_results(COURSE, ALICE)
+    assert data["extra_data"] == {"sandbox": "seccomp-bpf + Landlock ABI 7"}
+    assert data["output"].splitlines()[-1] == "Sandbox: seccomp-bpf + Landlock ABI 7"
+    unknown = ci_formats.gradescope_results(COURSE, BOB)
+    assert unknown["extra_data"] == {"sandbox": ""} and "Sandbox" not in unknown["output"]
+
+
 # --- GitHub Classroom --------------------------------------------------------------------------
 
 def test_classroom_result_decodes_to_the_reporters_object():
@@ -162,7 +170,9 @@ def test_classroom_summary_is_a_markdown_table_with_a_total():
     assert lines[0] == f"### Autograding: 1/{ALICE.max_score} points"
     assert "| exercise | status | points |" in lines
     assert "| `tensors.matrix` The notes' matrix | ✗ failed | 0/1 |" in lines
-    assert lines[-1] == f"| **total** | 1/6 passed | **1/{ALICE.max_score}** |"
+    assert lines[-3:] == [f"| **total** | 1/6 passed | **1/{ALICE.max_score}** |", "",
+                          "Sandbox: seccomp-bpf + Landlock ABI 7"]
+    assert ci_formats.classroom_summary_markdown(COURSE, BOB).splitlines()[-1].startswith("| **total** |")
 
 
 def test_emit_classroom_appends_to_the_files_github_names_and_returns_the_notice(tmp_path):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import dataclasses
 import io
 import re
 import struct
@@ -46,6 +47,8 @@ BROKEN = learner("carol",
                  optimizers__adam_step=("missing", "no function adam_step in exercises/optimizers.py", None))
 EVIL = learner(NASTY, tensors__vector=("failed", "<script>alert('x')</script> & <b>bold</b>", "<i>m</i>"))
 CLASS = [PARTLY, EVIL, FULL, BROKEN]
+SANDBOX = "seccomp-bpf + Landlock ABI 7"
+CONFINED = dataclasses.replace(PARTLY, sandbox=SANDBOX)
 
 
 class StrictParser(HTMLParser):
@@ -93,7 +96,7 @@ def assert_self_contained(page: str, parser: StrictParser) -> None:
 def test_csv_parses_one_row_per_learner_in_course_order():
     rows = list(csv.DictReader(io.StringIO(exports.csv_table(COURSE, CLASS))))
     header = exports.csv_table(COURSE, CLASS).splitlines()[0].split(",")
-    assert header == ["learner", *IDS, "total", "max_total", "percent"]
+    assert header == ["learner", *IDS, "total", "max_total", "percent", "sandbox"]
     assert [r["learner"] for r in rows] == sorted(r.submission for r in CLASS)
     by_name = {r["learner"]: r for r in rows}
     total = sum(POINTS.values())
@@ -115,7 +118,13 @@ def test_csv_leaves_ungraded_exercises_empty():
 
 
 def test_csv_of_no_learners_is_the_header():
-    assert exports.csv_table(COURSE, []).splitlines() == [",".join(["learner", *IDS, "total", "max_total", "percent"])]
+    header = ["learner", *IDS, "total", "max_total", "percent", "sandbox"]
+    assert exports.csv_table(COURSE, []).splitlines() == [",".join(header)]
+
+
+def test_csv_says_which_sandbox_graded_each_learner():
+    rows = list(csv.DictReader(io.StringIO(exports.csv_table(COURSE, [CONFINED, FULL]))))
+    assert {r["learner"]: r["sandbox"] for r in rows} == {"bob": SANDBOX, "alice": ""}
 
 
 @st.composite
@@ -156,6 +165,11 @@ def test_markdown_has_score_units_messages_and_hints():
     assert "| `tensors.vector` | The notes' vector · 노트의 벡터 | ✗ failed | 0/1 |" in text
 
 
+def test_markdown_says_which_sandbox_graded_it_when_known():
+    assert exports.markdown_report(COURSE, CONFINED).splitlines()[4] == f"Sandbox: {SANDBOX}"
+    assert "Sandbox" not in exports.markdown_report(COURSE, PARTLY)
+
+
 def test_markdown_fence_outlasts_backticks_in_the_message():
     text = exports.markdown_report(COURSE, PARTLY)
     assert "````text\nmean over the wrong axis\n```\nnp.mean(x, 0)\n```\n````" in text
@@ -188,6 +202,11 @@ def test_html_report_escapes_learner_strings():
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     text = "".join(parse(page).text)
     assert NASTY in text
+
+
+def test_html_report_says_which_sandbox_graded_it_when_known():
+    assert f"<p>Sandbox: {SANDBOX}</p>" in exports.html_report(COURSE, CONFINED)
+    assert "Sandbox" not in exports.html_report(COURSE, PARTLY)
 
 
 def test_html_report_colours_statuses_and_lists_hints():

@@ -147,6 +147,13 @@ def test_the_terminal_never_passes_on_a_learners_escape_sequences():
     assert out.count("\ufffd]8;;http://evil.example") == 2
 
 
+def test_the_terminal_table_says_which_sandbox_graded_it_when_known():
+    confined = submission("ann", "")
+    confined.sandbox = "none (weak: [no seccomp])"
+    assert "sandbox: none (weak: [no seccomp])" in rendered(report.table(COURSE, confined))
+    assert "sandbox:" not in rendered(report.table(COURSE, submission("ann", "")))
+
+
 # --- GitHub Classroom --------------------------------------------------------------------------
 
 INJECTED = "printed\n::add-mask::secret\r\n  ::stop-commands::x"
