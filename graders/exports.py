@@ -128,7 +128,7 @@ def markdown_report(course: Course, result: SubmissionResult) -> str:
             lines += [f"{fence}text", r.message, fence, ""]
         if hints:
             lines += ["Hints:", ""] + [f"- {h.get('en', '')}  \n  {h.get('ko', '')}" for h in hints] + [""]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # a message quotes the learner's output, control characters and all
 
 
 def html_report(course: Course, result: SubmissionResult) -> str:
@@ -158,7 +158,7 @@ def html_report(course: Course, result: SubmissionResult) -> str:
             body.append("<p>Hints:</p>\n<ul>" + "".join(
                 f'<li>{escape(h.get("en", ""))}<br><span lang="ko">{escape(h.get("ko", ""))}</span></li>'
                 for h in hints) + "</ul>")
-    return _page(f"{result.submission}: {score}", "\n".join(body) + "\n")
+    return printable(_page(f"{result.submission}: {score}", "\n".join(body) + "\n"))
 
 
 # --- 4. the class at a glance -----------------------------------------------------------------

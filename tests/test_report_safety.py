@@ -118,6 +118,15 @@ def test_markdown_keeps_a_learners_name_on_its_heading_line():
     assert first.startswith(r"# ann \# owned \[x\](http://evil.example): ") and blank == ""
 
 
+@settings(max_examples=100, deadline=None)
+@given(name=ANY_TEXT, message=ANY_TEXT)
+def test_learner_reports_hold_no_control_characters_and_encode_as_utf8(name, message):
+    result = submission(name, message)
+    for page in exports.markdown_report(COURSE, result), exports.html_report(COURSE, result):
+        page.encode("utf-8")
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+
+
 # --- The terminal (rich) -----------------------------------------------------------------------
 
 MARKUP = "[link=http://evil.example]x[/link] [bold red]y[/]"
