@@ -115,6 +115,8 @@ def gradescope_results(course: Course, result: SubmissionResult) -> dict:
         "output": f"{passed}/{len(result.exercises)} exercises passed, {result.score}/{result.max_score} "
                   f"points. Each exercise below says what went wrong; `course check ID` repeats it locally."
                   + (f"\nSandbox: {sandbox}" if sandbox else ""),
+        "output_format": "text",  # the messages quote the learner's output: never HTML or Markdown
+        "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "extra_data": {"sandbox": sandbox},

@@ -84,6 +84,12 @@ def test_gradescope_and_classroom_json_are_utf8_whatever_the_learner_wrote(messa
     ci_formats.classroom_base64(ci_formats.classroom_result(COURSE, result))  # raises on a lone surrogate
 
 
+def test_gradescope_shows_the_learners_text_as_plain_text():
+    data = ci_formats.gradescope_results(COURSE, submission("ann", "<img src=x onerror=alert(1)> **bold**"))
+    assert (data["output_format"], data["test_output_format"]) == ("text", "text")
+    assert not [test for test in data["tests"] if "output_format" in test]  # none overrides it
+
+
 # --- CSV ---------------------------------------------------------------------------------------
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs as a formula (OWASP)
