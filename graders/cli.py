@@ -73,6 +73,16 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+class _SecretOnTheCommandLine(argparse.Action):
+    """--hidden-seed SECRET, refused without repeating it: every user of the machine can read a
+    command line (ps, /proc/PID/cmdline)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error("--hidden-seed is refused: every user of this machine can read a command line, and so the "
+                     "secret (choose a new one if others use it). Put it in a file only you can read and give "
+                     "--hidden-seed-file FILE (- reads it from stdin), or set $COURSE_HIDDEN_SEED")
+
+
 def _console(args):
     """rich's console for the command's output; None where it prints only machine-readable text
     (`course grade --format json`, say), which then never loads rich (25 ms)."""
@@ -121,6 +131,12 @@ def _parser() -> argparse.ArgumentParser:
         if cache:
             p.add_argument("--no-cache", dest="use_cache", action="store_false",
                            help="compute the references live instead of reading them from the on-disk cache")
+
+    def hidden_seed_option(p, what: str):
+        p.add_argument("--hidden-seed-file", metavar="FILE",
+                       help=f"{what} from the secret on this file's first line (- reads it from stdin; default: "
+                            f"$COURSE_HIDDEN_SEED, or instructor.toml)")
+        p.add_argument("--hidden-seed", action=_SecretOnTheCommandLine, help=argparse.SUPPRESS)
 
     p = commands.add_parser("list", help="units and exercises with your status and progress")
     device_option(p)
@@ -172,8 +188,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="TARGET",
                    help="grade one unit (activations) or one exercise (activations.sigmoid), e.g. a unit's notebooks; "
                         "a gradebook keeps the learner's other records")
-    p.add_argument("--hidden-seed", metavar="SECRET",
-                   help="add hidden cases drawn from this secret (default: $COURSE_HIDDEN_SEED, or instructor.toml)")
+    hidden_seed_option(p, "add hidden cases drawn")
     device_option(p)
     p.set_defaults(run="grade")
 
@@ -191,8 +206,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("notebooks", help="instructors: the course as an nbgrader course directory")
     p.add_argument("--out", type=Path, default=Path("nbgrader"), metavar="DIR")
-    p.add_argument("--hidden-seed", metavar="SECRET",
-                   help="the hidden tests' secret (default: $COURSE_HIDDEN_SEED, or instructor.toml; none: no hidden tests)")
+    hidden_seed_option(p, "add hidden tests, each with its exercise's key derived")
     p.add_argument("--install-from", metavar="URL",
                    help="where each notebook's install cell gets the course, in a kernel without it (Colab): "
                         "git+https://github.com/you/course or a wheel's URL")

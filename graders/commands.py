@@ -142,7 +142,7 @@ def _grade(args, course, console) -> int:
         raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
-    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
     prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
     from graders.batch import grade_many
 
@@ -244,10 +244,10 @@ def _notebooks(args, course, console) -> int:
 
     if not (course.root / "solutions").is_dir():
         raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
-    secret = course_data.hidden_seed(course.root, args.hidden_seed)
+    secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
     written = nbgrader_course.build(course, args.out, secret, args.install_from)
     console.print(f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
-                  + ("" if secret else " (no hidden tests: give --hidden-seed or an instructor.toml for them)"))
+                  + ("" if secret else " (no hidden tests: give --hidden-seed-file or an instructor.toml for them)"))
     if not args.install_from:
         console.print("The notebooks' install cell has no source: a learner's kernel without the course (Colab) "
                       "is told to ask you. Give --install-from git+https://... or a wheel's URL for one.")

@@ -1,8 +1,10 @@
 """The curriculum as data: course.toml, read once, and where the course lives on disk."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,11 +79,14 @@ class Course:
 INSTRUCTOR_FILE = "instructor.toml"  # the instructor's secrets; never in a learner's copy
 
 
-def hidden_seed(root: Path, given: str | None = None) -> str | None:
-    """The secret seed of hidden cases: given on the command line, else $COURSE_HIDDEN_SEED,
-    else `hidden_seed` under [grading] in instructor.toml; None where there is none."""
-    if given or os.environ.get("COURSE_HIDDEN_SEED"):
-        return given or os.environ["COURSE_HIDDEN_SEED"]
+def hidden_seed(root: Path, seed_file: str | None = None) -> str | None:
+    """The secret seed of hidden cases: the first line of `seed_file` (`-`: of stdin), else
+    $COURSE_HIDDEN_SEED, else `hidden_seed` under [grading] in instructor.toml; None where there
+    is none. Never the command line's: every user of the machine can read that."""
+    if seed_file:
+        return _first_line(seed_file)
+    if os.environ.get("COURSE_HIDDEN_SEED"):
+        return os.environ["COURSE_HIDDEN_SEED"]
     path = root / INSTRUCTOR_FILE
     if not path.is_file():
         return None
@@ -89,6 +94,20 @@ def hidden_seed(root: Path, given: str | None = None) -> str | None:
         return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {}).get("hidden_seed")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+
+
+def _first_line(seed_file: str) -> str:
+    """What --hidden-seed-file gives; an error never quotes what the file holds."""
+    try:
+        with contextlib.nullcontext(sys.stdin) if seed_file == "-" else open(seed_file, encoding="utf-8") as source:
+            line = source.readline().rstrip("\r\n")
+    except OSError as err:
+        raise CourseError(f"--hidden-seed-file {seed_file}: {err.strerror}; give the file that holds the secret") from None
+    except UnicodeDecodeError:
+        raise CourseError(f"--hidden-seed-file {seed_file} is not UTF-8 text; write the secret as text") from None
+    if not line:
+        raise CourseError(f"--hidden-seed-file {seed_file}: its first line is empty; write the secret there")
+    return line
 
 
 def torch_pin(course_root: Path) -> str:

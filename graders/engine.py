@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,18 +62,29 @@ def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True) -> list[Prepared]:
+def hidden_key(hidden_seed: str, exercise_id: str) -> str:
+    """The exercise's key to its hidden cases, all that a notebook's test cell holds: learners
+    may see that cell, and the key tells neither the seed nor any other exercise's cases."""
+    return hmac.new(hidden_seed.encode(), exercise_id.encode(), hashlib.sha256).hexdigest()
+
+
+def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True,
+            hidden_keys: dict[str, str] | None = None) -> list[Prepared]:
     """Cases and references for each exercise: the public cases, then with a secret seed the
-    hidden ones, which a learner who hard-coded the public answers cannot have seen. References
-    come from the on-disk cache where it holds them (torch is then never imported)."""
+    hidden ones, which a learner who hard-coded the public answers cannot have seen. They are
+    drawn from the exercise's hidden_key: made from `hidden_seed`, or given in `hidden_keys`
+    (a notebook's, without the seed). References come from the on-disk cache where it holds
+    them (torch is then never imported)."""
     prepared = []
     use_cache = use_cache and cache.enabled()
     for exercise in exercises:
         grader = grader_for(exercise)
         cases = grader.cases(case_rng(exercise.id, PUBLIC_SEED))
-        if hidden_seed:
+        key = (hidden_keys.get(exercise.id) if hidden_keys
+               else hidden_key(hidden_seed, exercise.id) if hidden_seed else None)
+        if key:
             public = {wire.encode(dict(case.inputs)) for case in cases}
-            cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, hidden_seed))
+            cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, key))
                       if wire.encode(dict(case.inputs)) not in public]
         inputs = wire.encode([dict(case.inputs) for case in cases])
         answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}

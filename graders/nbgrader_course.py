@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 from graders.course import Course, Exercise, Unit, torch_pin
+from graders.engine import hidden_key
 
 CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
 c.CourseDirectory.course_id = "{course_id}"
@@ -172,10 +173,13 @@ def _answer(exercise: Exercise, stub_source: str, stub: ast.Module, solution_sou
 
 
 def _test(exercise: Exercise, hidden_seed: str | None) -> str:
+    """The exercise's check, and with a seed its hidden cases' check. nbgrader's feedback shows
+    learners the hidden one too: it holds the exercise's own key, never the seed."""
     call = f'check("{exercise.id}", {exercise.function}'
     text = f"from graders.notebook import check\n\n{call})"
     if hidden_seed:
-        text += f"\n### BEGIN HIDDEN TESTS\n{call}, hidden_seed={hidden_seed!r})\n### END HIDDEN TESTS"
+        key = hidden_key(hidden_seed, exercise.id)
+        text += f'\n### BEGIN HIDDEN TESTS\n{call}, hidden_key="{key}")\n### END HIDDEN TESTS'
     return text
 
 

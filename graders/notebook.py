@@ -43,13 +43,14 @@ class _InKernel:
         return Outcome.from_reply(reply)
 
 
-def check(exercise_id: str, fn, hidden_seed: str | None = None) -> None:
-    """Grade `fn` as the answer to `exercise_id`; raise AssertionError with the message if wrong."""
+def check(exercise_id: str, fn, hidden_key: str | None = None) -> None:
+    """Grade `fn` as the answer to `exercise_id`, with its hidden cases where `hidden_key` (the
+    exercise's engine.hidden_key) is given; raise AssertionError with the message if wrong."""
     unit, _, function = exercise_id.partition(".")
     exercise = Exercise(exercise_id, unit, function, title={}, points=1, hints=())
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")  # torch's import-time notices are no concern of the learner's
-        prepared = prepare([exercise], ["cpu"], hidden_seed)
+        prepared = prepare([exercise], ["cpu"], hidden_keys={exercise_id: hidden_key} if hidden_key else None)
     (result,) = grade(prepared, _InKernel(fn), "notebook").exercises
     if not result.passed:
         raise AssertionError(f"{exercise_id} ({result.status}):\n{result.message}")

@@ -63,8 +63,10 @@ def with_mistakes(notebook: dict, unit: str) -> dict:
 @pytest.fixture(scope="module")
 def nbgrader_course(tmp_path_factory):
     where = tmp_path_factory.mktemp("nbgrader")
+    seed_file = tmp_path_factory.mktemp("instructor") / "hidden-seed"
+    seed_file.write_text(SECRET + "\n", encoding="utf-8")
     built = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "notebooks", "--out", str(where),
-                            "--hidden-seed", SECRET], capture_output=True, encoding="utf-8")
+                            "--hidden-seed-file", str(seed_file)], capture_output=True, encoding="utf-8")
     assert built.returncode == 0, built.stderr
     for unit in COURSE.units:
         run("nbgrader", "generate_assignment", unit.name, "--force", cwd=where)
@@ -81,7 +83,7 @@ def nbgrader_course(tmp_path_factory):
         run("nbgrader", "autograde", unit.name, "--force", cwd=where)
     run("nbgrader", "export", cwd=where)
     graded = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "grade", *map(str, folders.values()),
-                             "--format", "json", "--device", "cpu", "--hidden-seed", SECRET],
+                             "--format", "json", "--device", "cpu", "--hidden-seed-file", str(seed_file)],
                             capture_output=True, encoding="utf-8")
     assert graded.returncode == 0, graded.stderr
     return {"where": where, "ours": {r["submission"]: r for r in json.loads(graded.stdout)}}
@@ -128,6 +130,13 @@ def test_the_release_has_stubs_and_no_solutions_or_hidden_tests(nbgrader_course)
         first = json.loads(text)["cells"][0]  # the install cell, kept as it was built, locked
         assert "".join(first["source"]).startswith("# Setup: run this cell first.")
         assert first["metadata"]["nbgrader"]["locked"]
+
+
+def test_the_seed_is_in_no_file_of_the_nbgrader_course(nbgrader_course):
+    """Not in the source notebooks, nbgrader's database or the autograded notebooks, whose hidden
+    test cells nbgrader's feedback shows learners: those hold each exercise's key only."""
+    for path in nbgrader_course["where"].rglob("*"):
+        assert not path.is_file() or SECRET.encode() not in path.read_bytes(), path
 
 
 def test_a_test_cell_writes_nothing_to_stderr(nbgrader_course):
