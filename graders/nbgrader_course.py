@@ -16,6 +16,7 @@ from pathlib import Path
 
 from graders.course import Course, Exercise, Unit, torch_pin
 from graders.engine import hidden_key
+from graders.files import write_atomically
 
 CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
 c.CourseDirectory.course_id = "{course_id}"
@@ -29,13 +30,14 @@ def build(course: Course, out: Path, hidden_seed: str | None, install_from: str 
     `install_from`: what the install cell gives pip where the grader is not importable (the
     instructor's repository as git+https://..., or a wheel's URL)."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / "nbgrader_config.py").write_text(CONFIG.format(course_id=course_name(course)), encoding="utf-8")
+    # each file replaced whole: a link planted at one of these paths is replaced, not written through
+    write_atomically(out / "nbgrader_config.py", CONFIG.format(course_id=course_name(course)))
     written = []
     for unit in course.units:
         path = out / "source" / unit.name / f"{unit.name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(notebook(course, unit, hidden_seed, install_from), indent=1, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        write_atomically(path, json.dumps(notebook(course, unit, hidden_seed, install_from), indent=1,
+                                          ensure_ascii=False) + "\n")
         written.append(path)
     return written
 
