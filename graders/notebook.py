@@ -24,6 +24,7 @@ class _InKernel:
     the worker, so the comparison cannot tell the difference."""
 
     submission = Path("notebook")
+    level = "none"  # the learner's function runs in the learner's own kernel, as nbgrader runs it
 
     def __init__(self, fn):
         from graders.sandbox.worker import Worker  # the same call machinery the sandboxed worker uses
