@@ -56,15 +56,11 @@ def facts(course: Course | None) -> list[tuple[str, str]]:
 
 def kernel_layer() -> str:
     """What the kernel refuses to learner code here (graders/sandbox/confine.py), or why nothing."""
-    if not sys.platform.startswith("linux"):
-        return "none: seccomp is Linux's (the audit hook still refuses the usual mistakes)"
-    from graders.sandbox.confine import Confinement
-
-    confinement = Confinement()
-    missing = "; ".join(confinement.why_not)
-    if not confinement.level:
-        return f"none: {missing}"
-    return f"{confinement.level}, with no_new_privs" + (f" ({missing})" if missing else "")
+    layer = backends.kernel_layer()
+    missing = "; ".join(layer["why_not"])
+    if not layer["level"]:
+        return f"none: {missing} (the audit hook still refuses the usual mistakes)"
+    return f"{layer['level']}, with no_new_privs" + (f" ({missing})" if missing else "")
 
 
 def torch_build() -> str:

@@ -132,7 +132,8 @@ def _disagree(a, b, case: Case) -> bool:
 
 
 def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionResult:
-    return SubmissionResult(name, [_grade_exercise(p, sandbox) for p in prepared])
+    exercises = [_grade_exercise(p, sandbox) for p in prepared]
+    return SubmissionResult(name, exercises, sandbox.level)
 
 
 def grade_folder(course: Course, submission: Path, target: str | None = None,

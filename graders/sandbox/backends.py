@@ -12,8 +12,10 @@ Standard library only: the CLI asks before it loads anything heavy.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from graders.sandbox import Channel
 
 NAMES = ("fork", "spawn")
+CONFINE_SCRIPT = Path(__file__).with_name("confine.py")
 START_SECONDS = 60.0  # a worker's start (NumPy import) and the submission's compile, generous
 
 
@@ -109,6 +112,25 @@ def _has_resource() -> bool:
     except ImportError:
         return False
     return True
+
+
+@functools.cache
+def kernel_layer() -> dict:
+    """What the kernel enforces on a worker here: {"level": "seccomp-bpf + Landlock ABI 7", say,
+    "complete": both layers hold, "why_not": [what is missing]}. Asked of a throwaway interpreter
+    confined as a worker is (confine.py --probe), so a layer that a container denies is known
+    before any submission is graded. 40 ms."""
+    if not sys.platform.startswith("linux"):
+        return {"level": "", "complete": False, "why_not": [f"{sys.platform}: seccomp and Landlock are Linux's"]}
+    libraries = [os.path.dirname(os.__file__)]  # the worker's: the standard library's folder and NumPy's
+    if numpy := numpy_folder():
+        libraries.append(os.path.join(numpy, "numpy"))
+    command = worker_command(CONFINE_SCRIPT, "--probe", *map(os.path.realpath, libraries))
+    try:
+        run = subprocess.run(command, capture_output=True, env=worker_env(), timeout=START_SECONDS, check=True)
+        return json.loads(run.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as err:
+        return {"level": "", "complete": False, "why_not": [f"the probe of the kernel layer failed ({err})"]}
 
 
 def numpy_folder() -> str | None:

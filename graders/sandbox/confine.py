@@ -7,7 +7,10 @@ falls back to clone, whose flags the filter can read).
 Refused: new processes (fork, vfork, clone without CLONE_THREAD, execve, execveat), signals to
 any other process (kill, tgkill and rt_sigqueueinfo except to itself; tkill; pidfd_*), ptrace
 and process_vm_*, new sockets, mknod (FIFOs, devices), chown, extended attributes, mount and
-namespaces, bpf, keyrings, io_uring, setsid and setpgid, and setting rlimits. Allowed: threads
+namespaces, bpf, keyrings, io_uring, setsid and setpgid, setting rlimits, ids or capabilities;
+opening a file to write, create or truncate it, and changing a file's mode, times, names and links
+(what Landlock refuses too, where it holds); and the calls only a privileged process may make
+(reboot, modules, the clock, open_by_handle_at, perf_event_open, ...). Allowed: threads
 (clone with CLONE_THREAD), which NumPy's BLAS and the spawn worker's orphan watch use.
 
 Landlock (kernel 5.13+, three system calls through ctypes): reading only the submission, the
@@ -15,6 +18,14 @@ standard library and NumPy; writing, creating, removing, linking and executing n
 /proc of another process (the grader's command line, its memory), no solutions/, no other
 submission. It uses the best ABI the kernel offers (TCP bind and connect refused from ABI 4,
 signals and abstract sockets scoped to the process from ABI 6) and says which.
+
+An unprivileged uid (a grader that runs as root, as Gradescope's and GitHub's containers do):
+once the worker has read the submission, it becomes a uid of its own (UID_BASE plus its pid: no
+real user's, and no two live workers share one), with no groups and no capabilities, and
+RLIMIT_NPROC caps what that uid may run. So /proc/<grader> (its environment, its memory) is
+another user's, a signal to the grader or to another submission's worker is refused, and files
+are only what any user may touch. Only where the standard library and NumPy are readable by
+any user: a Python under /root is not, and there the worker keeps its uid and says why.
 
 libseccomp through its ctypes binding pyseccomp; where a layer is missing (not Linux, no
 libseccomp, an old kernel, a container that denies the calls), `level` says what holds and
@@ -25,7 +36,10 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
+import stat
+import sys
 
 CLONE_THREAD = 0x00010000
 REFUSED = (
@@ -74,8 +88,76 @@ REFUSED = (
     "setsid",
     "setpgid",
     "setrlimit",
+    # the file system's changes, which Landlock refuses too, where it holds (and a worker as root
+    # could make anywhere without it): a file's mode, times, names and links
+    "chmod",
+    "fchmod",
+    "fchmodat",
+    "fchmodat2",
+    "utime",
+    "utimes",
+    "utimensat",
+    "futimesat",
+    "rename",
+    "renameat",
+    "renameat2",
+    "unlink",
+    "unlinkat",
+    "rmdir",
+    "mkdir",
+    "mkdirat",
+    "link",
+    "linkat",
+    "symlink",
+    "symlinkat",
+    "truncate",
+    "creat",
+    "openat2",  # its flags are out of the filter's reach: glibc falls back to openat
+    # what only a privileged process may do: a root worker without its own uid still may not
+    "name_to_handle_at",
+    "open_by_handle_at",
+    "reboot",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "swapon",
+    "swapoff",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "sethostname",
+    "setdomainname",
+    "iopl",
+    "ioperm",
+    "syslog",
+    "quotactl",
+    "perf_event_open",
+    "userfaultfd",
+    "kcmp",
+    "fanotify_init",
+    "migrate_pages",
+    "move_pages",
+    "vhangup",
+    "capset",
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setgroups",
+    "setfsuid",
+    "setfsgid",
 )
+WRITING = (os.O_WRONLY, os.O_RDWR, os.O_CREAT, os.O_TRUNC, os.O_APPEND)  # open flags: any one refuses the open
+FLAGS_ARGUMENT = {"open": 1, "openat": 2}
 SIGNALS_TO_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")  # their first argument: a pid
+UID_BASE = 1 << 20  # above any real user's uid (pid_max is at most 1 << 22)
+PROCESSES = 32  # RLIMIT_NPROC of a worker's own uid: the worker, its children, their threads
 
 
 class Confinement:
@@ -84,6 +166,7 @@ class Confinement:
 
     def __init__(self):
         self.why_not: list[str] = []
+        self.uid: int | None = None  # the worker's own uid, once it has become it
         self._filter = None
         self._landlock = _Landlock()
         if self._landlock.why_not:
@@ -103,6 +186,12 @@ class Confinement:
                 pass
         self._filter.add_rule(refuse, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_THREAD, 0))
         self._filter.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
+        for call, argument in FLAGS_ARGUMENT.items():
+            for flag in WRITING:
+                try:
+                    self._filter.add_rule(refuse, call, pyseccomp.Arg(argument, pyseccomp.MASKED_EQ, flag, flag))
+                except OSError:  # no open(2) on aarch64: openat alone
+                    pass
         self._filter.add_rule(refuse, "prlimit64", pyseccomp.Arg(2, pyseccomp.NE, 0))  # setting, not reading
 
     @property
@@ -111,18 +200,77 @@ class Confinement:
         layers = ["seccomp-bpf"] if self._filter is not None else []
         if self._landlock.abi:
             layers.append(f"Landlock ABI {self._landlock.abi}")
+        if self.uid is not None:
+            layers.append("own uid")
         return " + ".join(layers)
+
+    @property
+    def complete(self) -> bool:
+        """Both kernel layers hold: what grading for credit asks for (the uid is a further wall,
+        where the grader runs as root)."""
+        return self._filter is not None and bool(self._landlock.abi)
+
+    def try_filter(self) -> None:
+        """Load the filter in a throwaway fork, for a process that confines only its forks (the
+        fork backend's server): where it fails to load (a container whose own seccomp profile
+        denies seccomp), `level` must not promise it."""
+        if self._filter is None:
+            return
+        said, told = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(said)
+            try:
+                self._filter.load()
+            except OSError as err:
+                os.write(told, str(err).encode())
+            os._exit(0)
+        os.close(told)
+        with os.fdopen(said, "rb") as reading:
+            failure = reading.read().decode()
+        os.waitpid(pid, 0)
+        if failure:
+            self._filter = None
+            self.why_not.append(f"no seccomp: loading the filter failed ({failure})")
+
+    def drop_privileges(self, libraries: list[str]) -> None:
+        """As root, become a uid of this process's own, with no groups or capabilities and at
+        most PROCESSES processes; do it after reading the submission (the new uid need not read
+        it) and before `apply` (the filter refuses setting rlimits). Elsewhere, nothing to do."""
+        if not hasattr(os, "geteuid") or os.geteuid() != 0:
+            return
+        try:
+            import resource  # now: the new uid may not be able to read it
+        except ImportError:  # a Python without it has no RLIMIT_NPROC to set either
+            return
+
+        closed = next((path for path in libraries if not _open_to_all(path)), None)
+        if closed is not None:
+            self.why_not.append(f"no own uid: {closed} is not readable by other users, and the worker imports from it")
+            return
+        uid = UID_BASE + os.getpid()
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+        except OSError as err:  # a user namespace that maps too few uids, say
+            self.why_not.append(f"no own uid: {err}")
+            return
+        resource.setrlimit(resource.RLIMIT_NPROC, (PROCESSES, PROCESSES))
+        self.uid = uid
 
     def restrict_reading(self, readable: list[str]) -> None:
         """Landlock alone, for a process that must still fork (the fork backend's worker, before
         it reads the submission): its children inherit it, and `apply` does not add it again."""
+        self._landlock.done = True
+        if not self._landlock.abi:  # no Landlock here (nor, on macOS or Windows, a prctl)
+            return
         _libc().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)  # what Landlock asks of an unprivileged process
         try:
             self._landlock.restrict(readable)
         except OSError as err:  # a container that denies the Landlock calls
             self._landlock.abi = 0
             self.why_not.append(f"no Landlock: {err}")
-        self._landlock.done = True
 
     def apply(self, readable: list[str]) -> str:
         """Confine this process (and the threads it starts from now on): reading only beneath
@@ -141,6 +289,21 @@ class Confinement:
                 self._filter = None
                 self.why_not.append(f"no seccomp: loading the filter failed ({err})")
         return self.level
+
+
+def _open_to_all(path: str) -> bool:
+    """Whether any user may read `path` (a folder): it and every folder above it let others in."""
+    path = os.path.realpath(path)
+    try:
+        if os.stat(path).st_mode & (stat.S_IROTH | stat.S_IXOTH) != stat.S_IROTH | stat.S_IXOTH:
+            return False
+        while path != (parent := os.path.dirname(path)):
+            path = parent
+            if not os.stat(path).st_mode & stat.S_IXOTH:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 PR_SET_NO_NEW_PRIVS = 38
@@ -228,3 +391,21 @@ class _Landlock:
                 raise OSError(ctypes.get_errno(), "landlock_restrict_self")
         finally:
             os.close(ruleset)
+
+
+def probe(libraries: list[str]) -> dict:
+    """Confine this process as a worker is confined, and say what held: `course grade` asks
+    this of a throwaway interpreter before it grades anything."""
+    confinement = Confinement()
+    confinement.restrict_reading(libraries)
+    confinement.drop_privileges(libraries)
+    confinement.apply(libraries)
+    return {"level": confinement.level, "complete": confinement.complete, "why_not": confinement.why_not}
+
+
+if __name__ == "__main__":  # confine.py --probe LIBRARY... [--numpy DIR]: a JSON line, what held
+    libraries = sys.argv[sys.argv.index("--probe") + 1 :]
+    if "--numpy" in libraries:  # started without site: pyseccomp lives beside NumPy
+        libraries, numpy = libraries[: libraries.index("--numpy")], libraries[-1]
+        sys.path.append(numpy)
+    print(json.dumps(probe(libraries)))

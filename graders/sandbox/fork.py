@@ -81,6 +81,7 @@ class ForkChannel:
 
     def __init__(self, submission: Path, scratch: Path, limits: Limits):
         self.pid: int | None = None  # the worker's, which leads its own process group
+        self.sandbox = ""
         self._sock = FORK_SERVER.spawn(submission, scratch, limits)
         self._buffer = bytearray()
         self._poll = select.poll()
@@ -88,7 +89,7 @@ class ForkChannel:
 
     def send(self, payload: bytes) -> None:
         if self.pid is None:
-            self.pid = frames.ready_pid(self.read(START_SECONDS))
+            self.pid, self.sandbox = frames.ready(self.read(START_SECONDS))
         self._sock.sendall(frames.frame(payload))
 
     def read(self, seconds: float) -> bytes:

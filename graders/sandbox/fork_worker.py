@@ -36,6 +36,7 @@ def serve_forks(control: socket.socket) -> None:
     worker.warm_up()
     marks = worker.Marks()
     confinement = Confinement()  # built once; each exercise's child loads it
+    confinement.try_filter()
     gc.freeze()  # forks share these objects instead of copying them
     # No PR_SET_PDEATHSIG here: it follows the thread that started the server, which may end
     # long before the grader does. The grader's end closes `control`, and that ends the loop.
@@ -82,12 +83,17 @@ def serve(submission: Path, fd: int, marks: worker.Marks, confinement: Confineme
     fork."""
     readable = worker.readable(submission)
     confinement.restrict_reading(readable)  # before a byte of the submission is read: a link leads nowhere
-    compiled, hook = worker.load_submission(submission, marks)
+    compiled, hook = worker.load_submission(submission)
+    marks.watch(compiled)
+    confinement.drop_privileges(worker.LIBRARIES)
+    _die_with_parent()  # again: a change of uid clears it
     gc.freeze()
-    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid()}))
+    level = confinement.level  # the children load the filter this promises
+    frames.write_frame(fd, frames.control({"ready": True, "pid": os.getpid(), "sandbox": level}))
 
     def exercise_child(requests: int, done: int) -> None:  # in a fresh fork
-        confinement.apply(readable)
+        if confinement.apply(readable) != level:  # the filter failed to load: run nothing unconfined
+            os._exit(worker.UNCONFINED)
         sys.addaudithook(hook)
         runner = worker.Worker(submission, compiled)
         while (frame := frames.read_frame(requests)) is not None:

@@ -14,7 +14,7 @@ import os
 import signal
 import struct
 
-MAX_REPLY_BYTES = 512 * 2**20  # the largest frame the grader accepts
+MAX_REPLY_BYTES = 64 * 2**20  # the largest frame the grader accepts: its memory per submission stays bounded
 
 
 class WorkerDied(Exception):
@@ -48,12 +48,13 @@ def job(submission, scratch, memory_mb: int) -> bytes:
     return control({"submission": str(submission), "scratch": str(scratch), "memory_mb": memory_mb})
 
 
-def ready_pid(payload: bytes) -> int:
-    """The pid in a worker's first word, `{"ready": true, "pid": ...}`; WorkerDied if it is not that."""
+def ready(payload: bytes) -> tuple[int, str]:
+    """The pid and the sandbox in a worker's first word, `{"ready": true, "pid": ..., "sandbox":
+    "seccomp-bpf + ..."}`; WorkerDied if it is not that."""
     try:
         message = json.loads(payload)
-        if message.get("ready") is True and type(message.get("pid")) is int:
-            return message["pid"]
+        if message.get("ready") is True and type(message.get("pid")) is int and type(message.get("sandbox")) is str:
+            return message["pid"], message["sandbox"]
     except (ValueError, AttributeError):
         pass
     raise WorkerDied(f"the worker's first word was not that it is ready ({payload[:60]!r})")

@@ -78,6 +78,7 @@ class Channel(Protocol):
     """A backend's connection to one submission's worker: frames both ways, and a kill."""
 
     pid: int | None  # the process that runs the exercises now, once it said it is ready
+    sandbox: str  # what confines it, as it said when ready ("" where nothing does)
 
     def send(self, payload: bytes) -> None:
         """Send a request (waiting, first, for the worker to be ready: TimeoutError if it is not)."""
@@ -100,6 +101,7 @@ class Sandbox:
         self._answering = False  # a worker is still sending answers to the last request
         self._broken: dict[str, Outcome] = {}  # modules whose import failed, and how
         self._budget = limits.submission_seconds
+        self.level = ""  # what confined the worker, as the last one said: "seccomp-bpf + Landlock ABI 7", say
 
     def __enter__(self) -> Self:
         self.start()
@@ -162,6 +164,7 @@ class Sandbox:
         self.start()
         try:
             self._channel.send(payload)
+            self.level = self._channel.sandbox or "none"
         except TimeoutError:
             self._restart()
             return Outcome("timeout", message=t("sandbox.no-start", seconds=f"{backends.START_SECONDS:g}"))

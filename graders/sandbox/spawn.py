@@ -151,6 +151,7 @@ class SpawnChannel:
         self._worker: _Worker | None = None
         self._owes_end = False  # the worker has yet to say whether it takes another request
         self.pid: int | None = None
+        self.sandbox = ""
         self._begin()
 
     def send(self, payload: bytes) -> None:
@@ -162,7 +163,7 @@ class SpawnChannel:
             ready = self._worker.read(START_SECONDS)
             if ready is None:
                 raise WorkerDied(f"the worker ended before it was ready ({self._worker.exit_code()})")
-            self.pid = frames.ready_pid(ready)
+            self.pid, self.sandbox = frames.ready(ready)
         self._worker.send(payload)
         self._owes_end = True
 

@@ -38,10 +38,14 @@ def main() -> None:
     worker.apply_limits(job["memory_mb"])
     os.chdir(job["scratch"])
     submission = Path(job["submission"])
-    confinement.apply(worker.readable(submission))
-    _die_with_grader()  # confined as it starts; and before the marks note the threads running
-    compiled, hook = worker.load_submission(submission, marks)
-    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid()}))
+    readable = worker.readable(submission)
+    confinement.restrict_reading(readable)  # before a byte of the submission is read: a link leads nowhere
+    compiled, hook = worker.load_submission(submission)
+    confinement.drop_privileges(worker.LIBRARIES)
+    confinement.apply(readable)
+    _die_with_grader()  # confined as it starts (a thread inherits the filter), and before the marks note the threads
+    marks.watch(compiled)
+    frames.write_frame(replies, frames.control({"ready": True, "pid": os.getpid(), "sandbox": confinement.level}))
     sys.addaudithook(hook)
     runner = worker.Worker(submission, compiled)
     while (frame := frames.read_frame(requests)) is not None:

@@ -14,6 +14,8 @@ same `Worker` in a learner's kernel, on any platform.
 """
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import inspect
 import io
 import operator
@@ -56,6 +58,7 @@ REFUSED_EVENTS = {
     "os.rename": "renaming files", "os.truncate": "changing files", "os.chmod": "changing files",
     "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
 }
+UNCONFINED = 70  # the exit status of a process that could not be confined as promised, and ran nothing
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 DEVNULL = os.path.realpath(os.devnull)
 LIBRARIES = [os.path.realpath(os.path.dirname(module.__file__)) for module in (np, os)]  # NumPy's, the stdlib's
@@ -152,7 +155,7 @@ class Worker:
 
     def _import(self, name: str):
         path = self.submission / f"{name}.py"
-        if not path.is_file():
+        if name not in self.compiled and not path.is_file():  # compiled: all its modules, read before confinement
             return {"ok": False, "kind": "missing", "key": "missing.file", "fields": {"file": path.name}}
         module = types.ModuleType(name)
         module.__file__ = str(path)
@@ -353,14 +356,31 @@ def serve_exercise(worker: Worker, request: dict, fd: int) -> None:
 
 
 
-def load_submission(submission: Path, marks: Marks):
+def load_submission(submission: Path):
     """Ready a process to serve this submission, before any of its code runs: its modules on the
-    import path and compiled, the marks' starting state noted, and the audit hook (returned, to
-    install with sys.addaudithook, where the learner's code will run)."""
-    sys.path.insert(0, str(submission))  # the learner's modules may import one another
+    import path and compiled (all of them, now: once the worker is confined, it may no longer
+    read them), and the audit hook (returned, to install with sys.addaudithook, where the
+    learner's code will run). The caller then notes the marks' starting state (Marks.watch)."""
     compiled = compile_modules(submission)
-    marks.watch(compiled)
+    sys.meta_path.insert(0, _Compiled(submission, compiled))  # the learner's modules may import one another
     return compiled, guard(submission, compiled)
+
+
+class _Compiled(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the submission's modules from their code compiled before confinement, not from
+    files the worker may no longer read."""
+
+    def __init__(self, submission: Path, compiled: dict):
+        self.submission, self.compiled = submission, compiled
+
+    def find_spec(self, name, path=None, target=None):
+        if path is None and name in self.compiled:
+            return importlib.util.spec_from_loader(name, self, origin=str(self.submission / f"{name}.py"))
+        return None
+
+    def exec_module(self, module) -> None:
+        module.__file__ = module.__spec__.origin
+        _run_module(self.compiled[module.__name__], module)
 
 
 def apply_limits(memory_mb: int) -> None:
