@@ -142,8 +142,10 @@ def _grade(args, course, console) -> int:
         raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    _weak_sandbox(args)
     secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
     prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
+    _load_graders(course)
     from graders.batch import grade_many
 
     with _gradebook(args.gradebook) as gradebook:
@@ -163,6 +165,48 @@ def _grade(args, course, console) -> int:
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
         return NOT_PASSED
     return OK
+
+
+ONE_CONTAINER = ("gradescope", "classroom")  # one submission per container: a refused grade is a zero
+
+
+def _weak_sandbox(args) -> None:
+    """Say once where the kernel layer is incomplete; then refuse to grade for credit, unless
+    told to, or where a refusal would be the learner's zero."""
+    from graders.sandbox import backends
+
+    layer = backends.kernel_layer()
+    if layer["complete"]:
+        return
+    missing = "; ".join(layer["why_not"])
+    if not args.allow_weak_sandbox and args.format not in ONE_CONTAINER:
+        raise UsageError(
+            f"the sandbox is weak here ({missing}): learner code could reach the grader and other submissions. "
+            "Grade for credit on Linux 5.13 or later with seccomp and Landlock (`course doctor` says what this "
+            "machine has), or pass --allow-weak-sandbox to grade anyway: each record then says which sandbox graded it"
+        )
+    print(f"course grade: a weak sandbox ({layer['level'] or 'no kernel layer'}: {missing}); each record says so",
+          file=sys.stderr)
+
+
+def _load_graders(course) -> None:
+    """Import every module the grader may still need before any learner code runs: where the
+    kernel layer is missing, learner code can write files, and nothing imported after it ran may
+    come from a file it could have touched. (Not the workers' scripts, each a process of its own,
+    nor the plot and watch commands'.)"""
+    import importlib
+    import pkgutil
+
+    import graders
+
+    later = {"graders.__main__", "graders.plots", "graders.watch", "graders.sandbox.fork_worker",
+             "graders.sandbox.spawn_worker"}
+    for module in pkgutil.walk_packages(graders.__path__, "graders."):
+        if module.name not in later:
+            importlib.import_module(module.name)
+    i18n.messages()  # and the texts it words results in
+    for unit in course.units:
+        i18n.mistakes(unit.name)
 
 
 def _gradebook(path: Path | None):

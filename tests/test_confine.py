@@ -4,8 +4,11 @@ which. Each case confines a fresh interpreter, never this one."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +48,98 @@ def test_each_layer_holds_without_the_other(disable, level, seccomp, landlock):
     said, _, refusals = run.stdout.partition(" | ")
     assert said.startswith(level) and ("+" in said) == (seccomp and landlock), said
     assert refusals.split() == [str(seccomp), str(landlock)]
+
+
+# A container whose own seccomp profile denies a layer's system calls (Docker's default denies
+# some, older Dockers more), made real: this filter, loaded before `course` starts, is inherited by
+# the grader, its probe and every worker, as a container's is.
+DENY = """
+import errno, os, sys
+import pyseccomp as s
+deny = s.SyscallFilter(s.ALLOW)
+if sys.argv[1] == "landlock":
+    for name in ("landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self"):
+        deny.add_rule(s.ERRNO(errno.ENOSYS), name)
+else:
+    deny.add_rule(s.ERRNO(errno.EPERM), "seccomp")
+    deny.add_rule(s.ERRNO(errno.EPERM), "prctl", s.Arg(0, s.EQ, 22))  # PR_SET_SECCOMP
+deny.load()
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+COURSE = Path(sys.executable).with_name("course")
+LEFT = {"landlock": ("no Landlock", "seccomp-bpf"), "seccomp": ("no seccomp", "Landlock ABI")}
+
+
+def _grade_denied(tmp_path, denied: str, *extra: str, backend: str = "fork") -> subprocess.CompletedProcess:
+    wrapper = tmp_path / "deny.py"
+    wrapper.write_text(DENY, encoding="utf-8")
+    command = [
+        sys.executable,
+        str(wrapper),
+        denied,
+        str(COURSE),
+        "--root",
+        str(ROOT),
+        "grade",
+        str(ROOT / "solutions"),
+        "--only",
+        "activations",
+        "--device",
+        "cpu",
+        *extra,
+    ]
+    env = {**os.environ, "COURSE_SANDBOX": backend}
+    return subprocess.run(command, capture_output=True, encoding="utf-8", timeout=300, check=False, env=env)
+
+
+@pytest.mark.parametrize("denied", sorted(LEFT))
+def test_course_grade_refuses_to_grade_for_credit_without_a_layer(tmp_path, denied):
+    run = _grade_denied(tmp_path, denied, "--format", "json")
+    assert run.returncode == 2 and run.stdout == "", run.stderr
+    said = " ".join(run.stderr.split())
+    assert LEFT[denied][0] in said and "--allow-weak-sandbox" in said, said
+
+
+@pytest.mark.parametrize("backend", ["fork", "spawn"])
+@pytest.mark.parametrize("denied", sorted(LEFT))
+def test_allowed_a_weak_sandbox_grades_with_what_holds_and_says_so(tmp_path, denied, backend):
+    run = _grade_denied(tmp_path, denied, "--format", "json", "--allow-weak-sandbox", backend=backend)
+    assert run.returncode == 0, run.stderr
+    record = json.loads(run.stdout)
+    assert record["score"] == record["max_score"] > 0  # an honest submission loses nothing to it
+    assert record["sandbox"].startswith(LEFT[denied][1]) and "+" not in record["sandbox"], record["sandbox"]
+    assert run.stderr.count("a weak sandbox") == 1 and LEFT[denied][0] in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize("denied", sorted(LEFT))
+def test_one_container_formats_never_refuse(tmp_path, denied):
+    """Gradescope grades one submission per container: a refusal there is the learner's zero."""
+    run = _grade_denied(tmp_path, denied, "--format", "gradescope")
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert sum(test["score"] for test in results["tests"]) == sum(test["max_score"] for test in results["tests"]) > 0
+    assert LEFT[denied][1] in json.dumps(results), results  # the sandbox that graded it is on record
+
+
+def test_a_full_kernel_layer_is_on_every_record(tmp_path):
+    run = subprocess.run(
+        [
+            str(COURSE),
+            "--root",
+            str(ROOT),
+            "grade",
+            str(ROOT / "solutions"),
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["sandbox"].startswith("seccomp-bpf + Landlock ABI")
