@@ -29,7 +29,7 @@ import pytest
 
 from graders.sandbox import spawn
 from tests.conftest import ROOT
-from tests.test_integrity import assemble, quick_course
+from tests.test_integrity import HOSTILE, assemble, quick_course
 from tests.test_units import WRONG
 
 COURSE = Path(sys.executable).with_name("course")
@@ -118,7 +118,7 @@ def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
         module.write_text(module.read_text(encoding="utf-8") + "\n\n" + source + "\n", encoding="utf-8")
         submissions.append(folder)
     submissions += [
-        assemble(corpus, where) for corpus in sorted((ROOT / "tests" / "corpus").iterdir()) if corpus.is_dir()
+        assemble(corpus, where) for corpus in HOSTILE
     ]
     return root, submissions
 
