@@ -143,3 +143,74 @@ def test_a_full_kernel_layer_is_on_every_record(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["sandbox"].startswith("seccomp-bpf + Landlock ABI")
+
+
+OWN_UID = """
+import os, resource, sys
+sys.path.insert(0, {folder!r})
+from confine import UID_BASE, Confinement
+confinement = Confinement()
+confinement.drop_privileges([os.path.dirname(os.__file__)])
+def refused(call):
+    try:
+        call()
+    except PermissionError:
+        return "refused"
+    return "allowed"
+print(confinement.level, os.getuid() - UID_BASE == os.getpid(), os.getgroups(), resource.getrlimit(resource.RLIMIT_NPROC),
+      refused(lambda: open(f"/proc/{{os.getppid()}}/environ", "rb").read()), refused(lambda: os.kill(os.getppid(), 0)),
+      refused(lambda: open({owned!r}, "a").write("x")), sep=" | ")
+"""
+
+
+def _interpreter_open_to_all() -> str | None:
+    """A Python whose standard library any user may read: this one, or the system's."""
+    from graders.sandbox.confine import _open_to_all
+
+    for python in (sys.executable, "/usr/bin/python3"):
+        stdlib = subprocess.run(
+            [python, "-I", "-c", "import os; print(os.path.dirname(os.__file__))"],
+            capture_output=True,
+            encoding="utf-8",
+            check=False,
+        ).stdout.strip()
+        if stdlib and _open_to_all(stdlib):
+            return python
+    return None
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only a root grader changes uid")
+def test_a_root_worker_becomes_a_uid_of_its_own(tmp_path):
+    python = _interpreter_open_to_all()
+    if python is None:
+        pytest.skip("no Python here whose standard library other users may read")
+    owned = tmp_path / "owned"
+    owned.write_text("mine", encoding="utf-8")  # root's, 0644: any uid but root's reads it and no more
+    tmp_path.chmod(0o755)
+    code = OWN_UID.format(folder=str(ROOT / "graders" / "sandbox"), owned=str(owned))
+    run = subprocess.run([python, "-I", "-c", code], capture_output=True, encoding="utf-8", timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    level, own, groups, nproc, environ, signal, write = run.stdout.strip().split(" | ")
+    assert level.endswith("own uid") and (own, groups, nproc) == ("True", "[]", "(32, 32)"), level
+    assert (environ, signal, write) == ("refused", "refused", "refused")  # the grader is another user now
+    assert owned.read_text(encoding="utf-8") == "mine"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only a root grader changes uid")
+def test_a_root_worker_keeps_its_uid_where_its_libraries_are_closed_to_others(tmp_path):
+    closed = tmp_path / "closed"
+    (closed / "lib").mkdir(parents=True)
+    closed.chmod(0o700)
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'graders' / 'sandbox')!r}); from confine import Confinement\n"
+        f"c = Confinement(); c.drop_privileges([{str(closed / 'lib')!r}]); print(c.level, '|', c.why_not[-1])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, encoding="utf-8", timeout=60, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    level, why = run.stdout.strip().split(" | ")
+    assert (
+        "own uid" not in level
+        and why == f"no own uid: {closed / 'lib'} is not readable by other users, and the worker imports from it"
+    )
