@@ -107,7 +107,7 @@ def test_allowed_a_weak_sandbox_grades_with_what_holds_and_says_so(tmp_path, den
     assert run.returncode == 0, run.stderr
     record = json.loads(run.stdout)
     assert record["score"] == record["max_score"] > 0  # an honest submission loses nothing to it
-    assert record["sandbox"].startswith(LEFT[denied][1]) and "+" not in record["sandbox"], record["sandbox"]
+    assert record["sandbox"].startswith(LEFT[denied][1]) and LEFT[denied][0][3:] not in record["sandbox"].lower()
     assert run.stderr.count("a weak sandbox") == 1 and LEFT[denied][0] in run.stderr, run.stderr
 
 

@@ -731,7 +731,12 @@ def test_landlock_hides_everything_but_the_submission_and_the_libraries(folder, 
 @pytest.mark.parametrize("function", ["use_a_thread", "signal_itself", "list_its_own_folder_and_import_the_standard_library"])
 def test_threads_and_signals_to_itself_stay_allowed(folder, function):
     with Sandbox(folder, LIMITS) as box:
-        assert box.call("kernel", function, ()).value == "allowed"
+        said = box.call("kernel", function, ()).value
+        if function.startswith("list_its_own_folder") and box.level.endswith("own uid"):
+            # a uid of its own may not read the grader's private copy: its modules were compiled before
+            assert said == "refused: Permission denied"
+        else:
+            assert said == "allowed"
 
 
 @pytest.mark.parametrize("frame", [struct.pack(">Q", 2) + b"ab",  # too short for a header

@@ -142,6 +142,7 @@ def _compile(path: Path):
 class Worker:
     def __init__(self, submission: Path, compiled: dict | None = None):
         self.submission = submission
+        self.confined = compiled is not None  # all its modules were compiled before confinement: none is read now
         self.compiled = compiled or {}
         self.modules: dict[str, types.ModuleType | dict] = {}
         self.signatures: dict = {}  # per function: inspect.signature is slow, and a case calls it
@@ -155,7 +156,7 @@ class Worker:
 
     def _import(self, name: str):
         path = self.submission / f"{name}.py"
-        if name not in self.compiled and not path.is_file():  # compiled: all its modules, read before confinement
+        if name not in self.compiled and (self.confined or not path.is_file()):
             return {"ok": False, "kind": "missing", "key": "missing.file", "fields": {"file": path.name}}
         module = types.ModuleType(name)
         module.__file__ = str(path)
