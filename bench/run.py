@@ -12,6 +12,9 @@ with a realistic wrong answer from tests/wrong), through the installed `course` 
   7. backends: the fork and the spawn sandbox side by side (COURSE_SANDBOX), in this same run:
      the warm check of 3., the batch of 1., and `course watch`'s re-check after a save (from the
      file's write to the new progress line on a pseudo-terminal, median of 5 saves).
+  8. kernel layer: the batch of 1. with the kernel layer (seccomp-bpf + Landlock) and without it
+     (bench/kernel_layer_off.py denies its system calls, as a container may; --allow-weak-sandbox),
+     alternating, median of 3 each, in this same run.
 """
 from __future__ import annotations
 
@@ -60,9 +63,11 @@ def make_class(where: Path, n: int, seed: int = 0) -> list[Path]:
     return folders
 
 
-def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local") -> float:
-    return sh(COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--executor", executor, "--device", "cpu",
-              "--format", "json", env=env)
+def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local", *, kernel_layer: bool = True) -> float:
+    without = () if kernel_layer else (sys.executable, ROOT / "bench" / "kernel_layer_off.py")
+    weak = () if kernel_layer else ("--allow-weak-sandbox",)
+    return sh(*without, COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--executor", executor, "--device",
+              "cpu", "--format", "json", *weak, env=env)
 
 
 def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
@@ -206,6 +211,14 @@ def main() -> None:
                      f"warm check fork {warm_f:.2f} s, spawn {warm_s:.2f} s ({warm_s / warm_f:.2f}×); batch fork "
                      f"{batch_f:.1f} s, spawn {batch_s:.1f} s ({batch_s / batch_f:.2f}×); watch fork {watch_f:.3f} s, "
                      f"spawn {watch_s:.3f} s"))
+        layered = {True: [], False: []}
+        for _ in range(3):
+            for kernel_layer in (True, False):
+                layered[kernel_layer].append(batch(folders[:big], env, kernel_layer=kernel_layer))
+        with_layer, without_layer = statistics.median(layered[True]), statistics.median(layered[False])
+        rows.append(("8. kernel layer", (f"{big} full-course submissions, --jobs 2, with the kernel layer and without "
+                                         "it (its calls denied), alternating, median of 3 each"),
+                     f"with {with_layer:.1f} s, without {without_layer:.1f} s ({with_layer / without_layer:.2f}×)"))
     table = "\n".join(["| measure | what | result |", "|---|---|---|",
                        *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
     text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
