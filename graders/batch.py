@@ -3,6 +3,7 @@ recorded in the gradebook the moment it is done."""
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from graders.course import Course, UserError
 from graders.engine import Prepared, grade
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox.handle import Sandbox
-from graders.submissions import SubmissionError, learner_of, open_submission
+from graders.submissions import SubmissionError, learner_of, open_submission, readable
 
 if TYPE_CHECKING:
     from graders.gradebook import Gradebook
@@ -46,7 +47,7 @@ def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs
             if result is None:  # unchanged since it was graded: the gradebook's record stands
                 result = gradebook.results([learner_of(path)], graded)[0]
             elif gradebook is not None:
-                gradebook.record(result, str(path), digest, positions)
+                gradebook.record(result, readable(str(path)), digest, positions)
             results[result.submission] = result
             progress.advance(task)
     return [results[learner] for learner in learners]
@@ -64,7 +65,8 @@ def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: byt
     """(result, digest): result None when the gradebook holds this very submission, graded this
     very way. The digest is of both."""
     learner = learner_of(path)
-    with tempfile.TemporaryDirectory(prefix=f"course-{learner}-") as scratch:
+    # a short ASCII part of the learner's name: theirs may be as long as a file name can be, in any script
+    with tempfile.TemporaryDirectory(prefix=f"course-{re.sub(r'[^A-Za-z0-9_.-]', '_', learner)[:32]}-") as scratch:
         try:
             submission = open_submission(path, course, Path(scratch))
         except SubmissionError as err:

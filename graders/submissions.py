@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from graders.course import Course, UserError
 from graders.nbgrader_course import INSTALL_CELL
+from graders.untrusted import printable
 
 MAX_UNPACKED_BYTES = 20 * 2**20  # a zip may not unpack to more than this
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
@@ -23,6 +25,9 @@ IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain P
 
 class SubmissionError(UserError):
     """A submission that can't be read; the message says why and what to hand in instead."""
+
+    def __init__(self, message: str):
+        super().__init__(readable(message))  # it names the learner's files, and goes into every report
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,25 @@ class Submission:
     digest: str  # of the modules' contents: a changed submission is graded again
 
 
+def readable(text: str) -> str:
+    """`text` as one line fit for every report: a file name's raw bytes (which Python holds as
+    lone surrogates where they are not UTF-8) read as UTF-8, else as CP949, the Korean Windows
+    encoding, else with replacement characters."""
+    raw = text.encode("utf-8", "surrogateescape")
+    for encoding in ("utf-8", "cp949"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "replace")
+    return re.sub(r"\s", " ", printable(text))
+
+
 def learner_of(path: Path) -> str:
     path = Path(path).absolute()  # "." is the folder's own name; a link keeps the name it was given
-    return path.name if path.is_dir() else path.stem
+    return readable(path.name if os.path.isdir(path) else path.stem)
 
 
 def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
