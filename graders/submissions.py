@@ -1,26 +1,37 @@
 """Submissions in the forms learners hand them in, turned into a folder of unit modules.
 
-A folder of modules is graded as it is; a zip is unpacked (safely) and a notebook's code
-cells become its unit's module. The learner's id is the folder or file name.
+A folder of modules is copied, a zip is unpacked (safely) and a notebook's code cells become
+its unit's module, all into a folder of the grader's own: the sandbox never sees the learner's
+files themselves. The learner's id is the folder or file name.
+
+Everything here reads what a learner made, so nothing is trusted: only regular files are read,
+each on its own descriptor (a link is never followed, a FIFO never waited on), and never more
+than a cap; whatever is wrong with a submission is its SubmissionError, never a traceback.
 """
 from __future__ import annotations
 
 import ast
+import contextlib
+import errno
 import hashlib
+import io
 import json
 import os
 import re
-import shutil
+import stat
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from graders.course import Course, UserError
 from graders.nbgrader_course import INSTALL_CELL
 from graders.untrusted import printable
 
-MAX_UNPACKED_BYTES = 20 * 2**20  # a zip may not unpack to more than this
+MAX_UNPACKED_BYTES = 20 * 2**20  # a submission's modules and notebooks together, and a zip's own size
+MAX_FILE_BYTES = 5 * 2**20  # one module or notebook: a notebook's outputs (plots) count
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
 class SubmissionError(UserError):
@@ -34,8 +45,8 @@ class SubmissionError(UserError):
 class Submission:
     learner: str
     source: Path  # what was handed in
-    folder: Path  # the unit modules to grade
-    digest: str  # of the modules' contents: a changed submission is graded again
+    folder: Path  # the unit modules to grade: the grader's copy, inside its scratch folder
+    digest: str  # of every file in `folder`: a changed submission is graded again
 
 
 def readable(text: str) -> str:
@@ -59,109 +70,191 @@ def learner_of(path: Path) -> str:
     return readable(path.name if os.path.isdir(path) else path.stem)
 
 
+def read_regular(path: str | Path, cap: int = MAX_FILE_BYTES, dir_fd: int | None = None, follow: bool = False) -> bytes:
+    """The bytes of the regular file at `path` (a name in the folder `dir_fd`, if given). Checked
+    on the open descriptor, so nothing else passes for one: not a link (unless `follow`, for the
+    path the instructor gave), a FIFO (it would block), a device (/dev/zero never ends)."""
+    name = os.path.basename(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except OSError as err:
+        if err.errno == errno.ELOOP and not follow:
+            raise SubmissionError(f"{name} is a link; hand in the file itself") from None
+        if err.errno == errno.ENXIO:  # a socket
+            raise SubmissionError(f"{name} is not a regular file; hand in the file itself") from None
+        raise
+    with open(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SubmissionError(f"{name} is not a regular file; hand in the file itself")
+        return _capped(name, file.read(cap + 1), cap)
+
+
+def _capped(name: str, data: bytes, cap: int) -> bytes:
+    """`data`, read as at most cap + 1 bytes, if that was all there was."""
+    if len(data) > cap:
+        raise SubmissionError(f"{name} is over the {cap >> 20} MB limit; hand in only your code "
+                              f"(clear a notebook's outputs)")
+    return data
+
+
 def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
-    """The submission at `path` as a folder of unit modules; `scratch` is this submission's own
-    empty folder for unpacked files."""
+    """The submission at `path` as a folder of unit modules inside `scratch`, this submission's
+    own empty folder."""
     path = Path(path)
-    if path.is_dir():
-        inner = _inner_folder(path, course)
-        if inner is None:  # e.g. an upload that holds only the learner's zip
-            return open_submission(only_zip, course, scratch) if (only_zip := _only_zip(path)) else \
-                _no_modules(path, course)
-        folder = inner
-        if any(inner.glob("*.ipynb")):
-            folder = _copy_modules(inner, scratch)
-            _convert_notebooks(inner.glob("*.ipynb"), folder, course)
-    elif path.suffix == ".zip":
-        folder = _unzip(path, scratch)
-        _convert_notebooks(folder.glob("*.ipynb"), folder, course)
-    elif path.suffix == ".ipynb":
-        folder = scratch
-        _convert_notebooks([path], folder, course)
-    elif not path.exists():
-        raise SubmissionError(f"{path} does not exist")
-    else:
-        raise SubmissionError(f"{path.name} is not a folder, a .zip or a .ipynb notebook; hand in one of those")
-    units = {unit.name for unit in course.units}
-    modules = sorted(p for p in folder.glob("*.py") if p.stem in units)
-    if not modules:
-        _no_modules(path, course)
-    digest = hashlib.sha256()
-    for module in modules:
-        digest.update(module.name.encode() + b"\0" + module.read_bytes() + b"\0")
-    return Submission(learner_of(path), path, folder, digest.hexdigest())
-
-
-def _inner_folder(path: Path, course: Course) -> Path | None:
-    """The folder holding the unit modules or notebooks: `path` itself, or the subfolder (two
-    levels down at most) holding the most of them, as when a learner hands in `exercises/`."""
-    names = {f"{unit.name}{suffix}" for unit in course.units for suffix in (".py", ".ipynb")}
-    folders = [path, *(p for p in path.glob("*") if p.is_dir()), *(p for p in path.glob("*/*") if p.is_dir())]
-    counts = {folder: sum((folder / name).is_file() for name in names) for folder in folders
-              if "__MACOSX" not in folder.parts}
-    best = max(counts, key=lambda folder: counts[folder])
-    if counts[best]:
-        return best
-    return path if any(path.glob("*.ipynb")) else None
-
-
-def _only_zip(path: Path) -> Path | None:
-    files = [p for p in path.iterdir() if p.is_file()]
-    return files[0] if len(files) == 1 and files[0].suffix == ".zip" else None
-
-
-def _no_modules(path: Path, course: Course):
-    units = ", ".join(f"{unit.name}.py" for unit in course.units)
-    raise SubmissionError(f"{path.name} holds none of the course's modules ({units}) or their notebooks")
-
-
-def _copy_modules(path: Path, scratch: Path) -> Path:
-    for module in path.glob("*.py"):
-        shutil.copy(module, scratch / module.name)
-    return scratch
-
-
-def _unzip(path: Path, scratch: Path) -> Path:
-    """Unpack only .py and .ipynb files, flattened into `scratch`: no path in the archive can
-    write outside it, and a zip bomb stops at MAX_UNPACKED_BYTES."""
     try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as err:
-        raise SubmissionError(f"{path.name} is not a readable zip file ({err})") from None
-    with archive:
-        members = [m for m in archive.infolist()
-                   if not m.is_dir() and m.filename.endswith((".py", ".ipynb")) and "__MACOSX" not in m.filename]
-        if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-            raise SubmissionError(f"{path.name} unpacks to more than {MAX_UNPACKED_BYTES >> 20} MB")
-        for member in members:
-            name = Path(member.filename).name
-            if (scratch / name).exists():
-                raise SubmissionError(f"{path.name} holds {name} twice; zip one folder of modules")
-            with archive.open(member) as source:
-                data = source.read(MAX_UNPACKED_BYTES + 1)
-            if len(data) > member.file_size:  # the header lied about the size
-                raise SubmissionError(f"{path.name}: {member.filename} is larger than its zip entry says")
+        modules = _modules(_files(path, course), course, path.name)
+        for name, data in modules.items():
             (scratch / name).write_bytes(data)
-    return scratch
+    except OSError as err:  # EACCES, ELOOP at the top, EIO, ...: this submission's, not the batch's
+        raise SubmissionError(f"{path.name} could not be read ({err.strerror or err})") from None
+    digest = hashlib.sha256()
+    for name, data in sorted(modules.items()):
+        digest.update(os.fsencode(name) + b"\0" + data + b"\0")
+    return Submission(learner_of(path), path, scratch, digest.hexdigest())
 
 
-def _convert_notebooks(notebooks, folder: Path, course: Course) -> None:
-    for path in notebooks:
-        notebook = _read_notebook(path)
-        source = notebook_source(notebook)
-        unit = _unit_of(path, notebook.get("metadata", {}), source, course)
-        if not (folder / f"{unit}.py").exists():  # a module beside its notebook wins
-            (folder / f"{unit}.py").write_text(source, encoding="utf-8")
+def _files(path: Path, course: Course) -> dict[str, bytes]:
+    """The modules and notebooks handed in, by file name."""
+    if path.is_dir():
+        return _folder_files(path, course)
+    if path.suffix == ".zip":
+        return _unzip(path.name, read_regular(path, MAX_UNPACKED_BYTES, follow=True))
+    if path.suffix == ".ipynb":
+        return {path.name: read_regular(path, follow=True)}
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    raise SubmissionError(f"{path.name} is not a folder, a .zip or a .ipynb notebook; hand in one of those")
 
 
-def _read_notebook(path: Path) -> dict:
+def _folder_files(path: Path, course: Course) -> dict[str, bytes]:
+    """The modules and notebooks of the folder holding the most unit modules or notebooks: `path`
+    itself, or a subfolder (two levels down at most), as when a learner hands in `exercises/`.
+    Helper modules beside them come too, so imports between them work."""
+    listing = _listing(path)
+    names = {f"{unit.name}{suffix}" for unit in course.units for suffix in (".py", ".ipynb")}
+    counts = {parts: len(names.intersection(files)) for parts, files in listing.items()}
+    best = max(counts, key=lambda parts: counts[parts])  # the first of the most: the submission's own folder
+    top = listing[()]
+    if not counts[best]:
+        if len(top) == 1 and top[0].endswith(".zip"):  # e.g. an upload that holds only the learner's zip
+            with _opened(path, ()) as fd:
+                return _unzip(top[0], read_regular(top[0], MAX_UNPACKED_BYTES, dir_fd=fd))
+        if not any(name.endswith(".ipynb") for name in top):
+            links = [name for name in top if os.path.islink(path / name)]
+            why = f"; {links[0]} is a link, which the grader does not follow: hand in the folder itself" if links else ""
+            _no_modules(path.name, course, why)
+    files = _Files(path.name)
+    with _opened(path, best) as fd:
+        for name in listing[best]:
+            if name.endswith((".py", ".ipynb")):
+                files.add(name, read_regular(name, dir_fd=fd))
+    return files
+
+
+def _listing(path: Path) -> dict[tuple[str, ...], list[str]]:
+    """The folders of a submission two levels deep, its own first, by their path below it; each
+    with the names, sorted, of what it holds that is not a folder. A link is one of those,
+    whatever it points to: nothing below `path` is followed."""
+    listing = {}
+    pending: list[tuple[str, ...]] = [()]
+    while pending:
+        parts = pending.pop(0)
+        with _opened(path, parts) as fd, os.scandir(fd) as entries:
+            folders, names = [], []
+            for entry in entries:
+                (folders if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
+        listing[parts] = sorted(names)
+        if len(parts) < 2:
+            pending += [(*parts, folder) for folder in sorted(folders) if folder != "__MACOSX"]
+    return listing
+
+
+@contextlib.contextmanager
+def _opened(path: Path, parts: tuple[str, ...]) -> Iterator[int]:
+    """A descriptor of the folder `path/parts...`: `path` may be a link (the instructor's), none
+    of `parts` may be."""
+    fd = os.open(path, FOLDER)
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for part in parts:
+            inner = os.open(part, FOLDER | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        yield fd
+    finally:
+        os.close(fd)
+
+
+class _Files(dict):
+    """A submission's files by name, as they are read: no name twice, no more than
+    MAX_UNPACKED_BYTES in all."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+        self.size = 0
+
+    def add(self, name: str, data: bytes) -> None:
+        if name in self:
+            raise SubmissionError(f"{self.source} holds {name} twice; zip one folder of modules")
+        self[name] = data
+        self.size += len(data)
+        if self.size > MAX_UNPACKED_BYTES:
+            raise SubmissionError(f"{self.source} holds more than {MAX_UNPACKED_BYTES >> 20} MB of modules and "
+                                  f"notebooks; hand in only your code (clear a notebook's outputs)")
+
+
+def _no_modules(name: str, course: Course, why: str = ""):
+    units = ", ".join(f"{unit.name}.py" for unit in course.units)
+    raise SubmissionError(f"{name} holds none of the course's modules ({units}) or their notebooks{why}")
+
+
+def _unzip(name: str, data: bytes) -> dict[str, bytes]:
+    """The .py and .ipynb files of the zip `data`, by their own names (a zip's folders are
+    dropped), each read with a cap: a zip bomb stops there."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as err:
+        raise SubmissionError(f"{name} is not a readable zip file ({err})") from None
+    files = _Files(name)
+    with archive:
+        for member in archive.infolist():
+            if not member.is_dir() and member.filename.endswith((".py", ".ipynb")) and "__MACOSX" not in member.filename:
+                with archive.open(member) as stream:
+                    data = _capped(f"{name}: {member.filename}", stream.read(MAX_FILE_BYTES + 1), MAX_FILE_BYTES)
+                files.add(PurePosixPath(member.filename).name, data)
+    return files
+
+
+def _modules(files: dict[str, bytes], course: Course, source: str) -> dict[str, bytes]:
+    """The modules to grade, by file name: the files' own, and each notebook as its unit's
+    module (a module beside its notebook wins)."""
+    modules = {name: data for name, data in files.items() if name.endswith(".py")}
+    for name in sorted(files):
+        if name.endswith(".ipynb"):
+            unit, module = _notebook_module(name, files[name], course)
+            modules.setdefault(f"{unit}.py", module)
+    units = {unit.name for unit in course.units}
+    if not any(name.removesuffix(".py") in units for name in modules):
+        _no_modules(source, course)
+    return modules
+
+
+def _notebook_module(name: str, data: bytes, course: Course) -> tuple[str, bytes]:
+    """A notebook's unit, and its code as that unit's module."""
+    notebook = _read_notebook(name, data)
+    source = notebook_source(notebook)
+    return _unit_of(name, notebook.get("metadata", {}), source, course), source.encode("utf-8")
+
+
+def _read_notebook(name: str, data: bytes) -> dict:
+    try:
+        notebook = json.loads(data.decode("utf-8"))
         if not isinstance(notebook.get("cells"), list):
             raise TypeError("no list of cells")
         return notebook
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError) as err:
-        raise SubmissionError(f"{path.name} is not a readable Jupyter notebook ({err})") from None
+        raise SubmissionError(f"{name} is not a readable Jupyter notebook ({err})") from None
 
 
 def notebook_source(notebook: dict) -> str:
@@ -182,12 +275,12 @@ def _is_ours(cell: dict) -> bool:
     return (bool(meta.get("grade")) and not meta.get("solution")) or str(meta.get("grade_id", "")).endswith(INSTALL_CELL)
 
 
-def _unit_of(path: Path, metadata: dict, source: str, course: Course) -> str:
+def _unit_of(name: str, metadata: dict, source: str, course: Course) -> str:
     """The notebook's unit: named in its metadata, or its file name, or the unit whose
     functions it defines."""
     units = {unit.name: {ex.function for ex in unit.exercises} for unit in course.units}
     named = metadata.get("course", {}).get("unit") if isinstance(metadata.get("course"), dict) else None
-    for candidate in (named, path.stem):
+    for candidate in (named, PurePosixPath(name).stem):
         if candidate in units:
             return candidate
     try:
@@ -196,6 +289,6 @@ def _unit_of(path: Path, metadata: dict, source: str, course: Course) -> str:
         defined = set()
     best = max(units, key=lambda unit: len(units[unit] & defined))
     if not units[best] & defined:
-        raise SubmissionError(f"{path.name}: can't tell which unit this notebook is for; name it after the unit "
+        raise SubmissionError(f"{name}: can't tell which unit this notebook is for; name it after the unit "
                               f"(e.g. activations.ipynb)")
     return best

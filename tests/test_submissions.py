@@ -3,7 +3,10 @@ links, FIFOs, devices, zip and notebook tricks, odd names. Each is that submissi
 in bounded time and memory, and the batch grades the rest."""
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -11,12 +14,14 @@ import pytest
 
 from graders.batch import grade_one
 from graders.submissions import (
+    MAX_FILE_BYTES,
     SubmissionError,
     learner_of,
     open_submission,
+    read_regular,
 )
 from tests.conftest import ROOT
-from tests.test_class import DATA
+from tests.test_class import DATA, solution_folder
 
 MODULE = (ROOT / "solutions" / "activations.py").read_bytes()
 CP949_NAME = "홍길동".encode("cp949")  # as a Korean Windows zip tool names a learner's folder
@@ -51,3 +56,113 @@ def test_a_name_in_any_encoding_or_length_is_a_printable_learner(tmp_path):
     long.write_bytes(b"not a zip")
     result, digest = grade_one(DATA, long, [], b"", None)
     assert result.submission == LONG_NAME and digest == ""
+
+
+# folders: a private copy of regular files, never a link followed
+def with_module(where: Path, name: str, make) -> Path:
+    """A copy of the solutions whose activations.py is what `make(path)` puts there."""
+    folder = solution_folder(where, name)
+    (folder / "activations.py").unlink()
+    make(folder / "activations.py")
+    return folder
+
+
+def bad_folders(where: Path) -> dict[Path, str]:
+    """Folders that must not be graded: each that its error says. `where` sits beside a copy of
+    the solutions and an instructor.toml, which a followed link would reach."""
+    shutil.copytree(ROOT / "solutions", where.parent / "solutions", dirs_exist_ok=True)
+    (where.parent / "instructor.toml").write_text("hidden_seed = 'secret'\n", encoding="utf-8")
+    linked = where / "link_folder"
+    linked.mkdir()
+    (linked / "exercises").symlink_to("../../solutions")
+    helper = solution_folder(where, "link_helper")
+    (helper / "loot.py").symlink_to("../../instructor.toml")
+    return {
+        linked: "exercises is a link, which the grader does not follow",
+        with_module(where, "link_module", lambda p: p.symlink_to("../../solutions/activations.py")):
+            "activations.py is a link; hand in the file itself",
+        with_module(where, "link_dev_zero", lambda p: p.symlink_to("/dev/zero")):
+            "activations.py is a link; hand in the file itself",
+        with_module(where, "fifo", os.mkfifo): "activations.py is not a regular file; hand in the file itself",
+        with_module(where, "huge_module", lambda p: p.write_bytes(MODULE + b"#" * MAX_FILE_BYTES)):
+            "activations.py is over the 5 MB limit",
+        helper: "loot.py is a link; hand in the file itself",
+    }
+
+
+def test_each_hostile_folder_is_its_own_clear_error(tmp_path):
+    where = tmp_path / "class"
+    where.mkdir()
+    for path, says in bad_folders(where).items():
+        assert says in refused(path, tmp_path), path.name
+
+
+def test_the_copy_is_the_graders_own_and_holds_regular_files_only(tmp_path):
+    folder = solution_folder(tmp_path, "ada")
+    (folder / "helpers.py").write_text("SCALE = 2\n", encoding="utf-8")
+    (folder / "notes.txt").symlink_to("/etc/passwd")
+    (folder / "data").mkdir()
+    (folder / "data" / "weights.py").symlink_to("/dev/zero")  # in a folder that is not graded: never opened
+    submission = opened(folder, tmp_path)
+    assert submission.folder.parent == tmp_path and submission.folder.name.startswith("scratch-")
+    copied = sorted(p.name for p in submission.folder.iterdir())
+    assert copied == sorted(p.name for p in folder.glob("*.py"))
+    assert all(p.is_file() and not p.is_symlink() for p in submission.folder.iterdir())
+    assert (submission.folder / "helpers.py").read_text(encoding="utf-8") == "SCALE = 2\n"
+
+
+def test_a_top_level_link_the_instructor_made_is_followed_and_keeps_its_name(tmp_path):
+    folder = solution_folder(tmp_path, "ada")
+    (tmp_path / "alias").symlink_to(folder)
+    submission = opened(tmp_path / "alias", tmp_path)
+    assert submission.learner == learner_of(tmp_path / "alias") == "alias"
+    assert len(list(submission.folder.glob("*.py"))) == len(DATA.units)
+
+
+def test_a_linked_folder_is_not_a_candidate_however_many_modules_it_holds(tmp_path):
+    folder = tmp_path / "ada"
+    shutil.copytree(ROOT / "exercises", folder / "hw", ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "hw" / "losses.py").unlink()  # six of the learner's modules, and all seven solutions a link away
+    (folder / "solutions").symlink_to(ROOT / "solutions")
+    submission = opened(folder, tmp_path)
+    assert {p.name: p.read_bytes() for p in submission.folder.iterdir()} == {
+        p.name: p.read_bytes() for p in (folder / "hw").glob("*.py")}
+
+
+def test_a_socket_is_not_a_regular_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a socket's path may be 108 bytes at most
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind("activations.py")
+        with pytest.raises(SubmissionError, match="activations.py is not a regular file"):
+            read_regular("activations.py")
+
+
+def test_any_os_error_while_opening_is_the_submissions_error(tmp_path, monkeypatch):
+    folder = solution_folder(tmp_path, "ada")
+
+    def denied(*args):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "scandir", denied)
+    with pytest.raises(SubmissionError, match=r"^ada could not be read \(Permission denied\)$"):
+        opened(folder, tmp_path)
+
+
+def test_all_modules_together_are_capped(tmp_path):
+    folder = solution_folder(tmp_path, "ada")
+    for i in range(5):
+        (folder / f"padding{i}.py").write_bytes(b"#" * (MAX_FILE_BYTES - 1))
+    with pytest.raises(SubmissionError, match="ada holds more than 20 MB of modules and notebooks"):
+        opened(folder, tmp_path)
+
+
+def test_the_digest_covers_every_copied_file_helpers_too(tmp_path):
+    folder = solution_folder(tmp_path, "ada")
+    (folder / "helpers.py").write_text("SCALE = 2\n", encoding="utf-8")
+    first = opened(folder, tmp_path).digest
+    assert opened(folder, tmp_path).digest == first  # wherever it is copied to
+    (folder / "helpers.py").write_text("SCALE = 3\n", encoding="utf-8")
+    changed = opened(folder, tmp_path).digest
+    assert changed != first
+    (folder / "helpers2.py").write_text("", encoding="utf-8")
+    assert opened(folder, tmp_path).digest not in (first, changed)
