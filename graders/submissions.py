@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -30,7 +31,14 @@ from graders.untrusted import printable
 
 MAX_UNPACKED_BYTES = 20 * 2**20  # a submission's modules and notebooks together, and a zip's own size
 MAX_FILE_BYTES = 5 * 2**20  # one module or notebook: a notebook's outputs (plots) count
+MAX_ZIP_MEMBERS = 10_000
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
+# names no zip tool writes: absolute, a drive, a `..` part, control characters
+ODD_MEMBER = re.compile(r"^[/\\]|^[A-Za-z]:|(^|[/\\])\.\.([/\\]|$)|[\x00-\x1f\x7f]")
+ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # bzip2's and LZMA's reads are not bounded in size
+# what zipfile raises for an archive that is not what it says: a bad CRC, a truncated stream,
+# an encrypted or unsupported member, a corrupt header or name
+BROKEN_ZIP = (zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, NotImplementedError, ValueError)
 FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
 
 
@@ -211,19 +219,43 @@ def _no_modules(name: str, course: Course, why: str = ""):
 
 def _unzip(name: str, data: bytes) -> dict[str, bytes]:
     """The .py and .ipynb files of the zip `data`, by their own names (a zip's folders are
-    dropped), each read with a cap: a zip bomb stops there."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as err:
-        raise SubmissionError(f"{name} is not a readable zip file ({err})") from None
+    dropped), each streamed with a cap: no header is trusted."""
+    # every entry zipfile parses starts with this signature: counting them bounds the parse before it starts
+    if data.count(b"PK\x01\x02") > MAX_ZIP_MEMBERS:
+        raise SubmissionError(f"{name} holds more than {MAX_ZIP_MEMBERS} files; zip only your modules and notebooks")
     files = _Files(name)
-    with archive:
-        for member in archive.infolist():
-            if not member.is_dir() and member.filename.endswith((".py", ".ipynb")) and "__MACOSX" not in member.filename:
-                with archive.open(member) as stream:
-                    data = _capped(f"{name}: {member.filename}", stream.read(MAX_FILE_BYTES + 1), MAX_FILE_BYTES)
-                files.add(PurePosixPath(member.filename).name, data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                if ODD_MEMBER.search(member.filename):
+                    raise SubmissionError(f"{name} holds a file named {member.filename!r}, which no zip tool "
+                                          f"writes; zip your folder again")
+                path = PurePosixPath(member.filename.replace("\\", "/"))  # older Windows tools write backslashes
+                if member.is_dir() or path.suffix not in (".py", ".ipynb") or "__MACOSX" in path.parts:
+                    continue
+                files.add(path.name, _unzipped(name, archive, member))
+    except BROKEN_ZIP as err:
+        raise SubmissionError(f"{name} is not a readable zip file ({_reason(err)}); zip your folder again") from None
     return files
+
+
+def _unzipped(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    if member.flag_bits & 0x1:
+        raise SubmissionError(f"{name}: {member.filename} is encrypted; zip it without a password")
+    if stat.S_ISLNK(member.external_attr >> 16):  # its bytes are where it points
+        raise SubmissionError(f"{name}: {member.filename} is a link; zip the file itself")
+    if member.compress_type not in ZIP_METHODS:
+        raise SubmissionError(f"{name}: {member.filename} is compressed with method {member.compress_type}; zip it "
+                              f"with the usual Deflate method")
+    with archive.open(member) as stream:
+        data = _capped(f"{name}: {member.filename}", stream.read(MAX_FILE_BYTES + 1), MAX_FILE_BYTES)
+    if len(data) != member.file_size:
+        raise SubmissionError(f"{name}: {member.filename} is not the size its zip entry says; zip your folder again")
+    return data
+
+
+def _reason(err: Exception) -> str:
+    return str(err) or type(err).__name__  # EOFError and MemoryError come without a message
 
 
 def _modules(files: dict[str, bytes], course: Course, source: str) -> dict[str, bytes]:

@@ -4,10 +4,15 @@ in bounded time and memory, and the batch grades the rest."""
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import socket
+import stat
+import struct
 import time
+import warnings
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +20,7 @@ import pytest
 from graders.batch import grade_one
 from graders.submissions import (
     MAX_FILE_BYTES,
+    MAX_ZIP_MEMBERS,
     SubmissionError,
     learner_of,
     open_submission,
@@ -166,3 +172,90 @@ def test_the_digest_covers_every_copied_file_helpers_too(tmp_path):
     assert changed != first
     (folder / "helpers2.py").write_text("", encoding="utf-8")
     assert opened(folder, tmp_path).digest not in (first, changed)
+
+
+# zips: every way a zip can be broken is its own error, read in bounded memory
+# where each field of a zip entry lies in its local header and in its central directory record
+HEADERS = {b"PK\x03\x04": {"flags": 6, "method": 8, "csize": 18, "usize": 22},
+           b"PK\x01\x02": {"flags": 8, "method": 10, "csize": 20, "usize": 24}}
+
+
+def zip_of(*members: tuple[str, bytes], method: int = zipfile.ZIP_STORED) -> bytes:
+    packed = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(packed, "w", method) as archive:
+        warnings.simplefilter("ignore")  # "Duplicate name": one of the zips is meant to hold one
+        for name, data in members:
+            archive.writestr(name, data)
+    return packed.getvalue()
+
+
+def patched(data: bytes, **fields: int) -> bytes:
+    """The zip `data` with these fields set in every entry's local header and central record,
+    as a hand-made or damaged zip would have them."""
+    out = bytearray(data)
+    for signature, offsets in HEADERS.items():
+        at = out.find(signature)
+        while at >= 0:
+            for field, value in fields.items():
+                struct.pack_into("<H" if field in ("flags", "method") else "<I", out, at + offsets[field], value)
+            at = out.find(signature, at + 4)
+    return bytes(out)
+
+
+def corrupt_deflate() -> bytes:
+    data = bytearray(zip_of(("activations.py", MODULE), method=zipfile.ZIP_DEFLATED))
+    start = 30 + len("activations.py")  # the first entry's compressed bytes
+    data[start:start + 16] = b"\xff" * 16  # a block of the reserved type
+    return bytes(data)
+
+
+def zip_bomb() -> bytes:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive, archive.open("activations.py", "w") as member:
+        for _ in range(64):
+            member.write(bytes(2**20))
+    return packed.getvalue()
+
+
+def zip_link() -> bytes:
+    link = zipfile.ZipInfo("activations.py")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16  # as `zip --symlinks` stores one
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr(link, "../../solutions/activations.py")
+    return packed.getvalue()
+
+
+# file name: (its bytes, what the submission's error says)
+BAD_ZIPS = {
+    "zip_encrypted.zip": (patched(zip_of(("activations.py", MODULE)), flags=1), "activations.py is encrypted"),
+    "zip_bad_crc.zip": (zip_of(("activations.py", MODULE)).replace(b"def ", b"deF ", 1), "Bad CRC-32"),
+    "zip_lying_size.zip": (patched(zip_of(("activations.py", MODULE)), usize=len(MODULE) + 1000),
+                           "activations.py is not the size its zip entry says"),
+    "zip_past_the_end.zip": (patched(zip_of(("activations.py", MODULE)), csize=10**6, usize=10**6), "(EOFError)"),
+    "zip_deflate64.zip": (patched(zip_of(("activations.py", MODULE)), method=9), "compressed with method 9"),
+    "zip_bzip2.zip": (zip_of(("activations.py", MODULE), method=zipfile.ZIP_BZIP2), "compressed with method 12"),
+    "zip_truncated.zip": (zip_of(("activations.py", MODULE))[:len(MODULE) // 2], "is not a readable zip file"),
+    "zip_bad_deflate.zip": (corrupt_deflate(), "(Error -3 while decompressing data: invalid block type)"),
+    "zip_dotdot.zip": (zip_of(("activations.py", MODULE), ("../../escape.py", b"x = 1\n")), "'../../escape.py'"),
+    "zip_absolute.zip": (zip_of(("/etc/activations.py", MODULE)), "'/etc/activations.py'"),
+    "zip_drive.zip": (zip_of(("C:\\activations.py", MODULE)), "which no zip tool writes"),
+    "zip_control.zip": (zip_of(("activations.py", MODULE), ("act\x1bivations.py", b"")), "which no zip tool writes"),
+    "zip_duplicate.zip": (zip_of(("activations.py", MODULE), ("activations.py", b"")), "holds activations.py twice"),
+    "zip_many.zip": (zip_of(*((f"f{i}.txt", b"") for i in range(MAX_ZIP_MEMBERS + 1))), "holds more than 10000 files"),
+    "zip_bomb.zip": (zip_bomb(), "activations.py is over the 5 MB limit"),
+    "zip_link.zip": (zip_link(), "activations.py is a link; zip the file itself"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ZIPS))
+def test_each_broken_zip_is_its_own_clear_error(name, tmp_path):
+    data, says = BAD_ZIPS[name]
+    (tmp_path / name).write_bytes(data)
+    assert says in refused(tmp_path / name, tmp_path)
+
+
+def test_zip_names_with_backslashes_are_folders(tmp_path):
+    path = tmp_path / "ada.zip"
+    path.write_bytes(zip_of(("ada\\activations.py", MODULE)))
+    assert (opened(path, tmp_path).folder / "activations.py").read_bytes() == MODULE
