@@ -10,7 +10,6 @@ than a cap; whatever is wrong with a submission is its SubmissionError, never a 
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import errno
 import hashlib
@@ -33,6 +32,7 @@ MAX_UNPACKED_BYTES = 20 * 2**20  # a submission's modules and notebooks together
 MAX_FILE_BYTES = 5 * 2**20  # one module or notebook: a notebook's outputs (plots) count
 MAX_ZIP_MEMBERS = 10_000
 IPYTHON_ONLY = re.compile(r"^\s*[%!?]")  # magics and shell lines, which plain Python can't run
+DEFINED = re.compile(r"^def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)  # a notebook's top-level functions
 # names no zip tool writes: absolute, a drive, a `..` part, control characters
 ODD_MEMBER = re.compile(r"^[/\\]|^[A-Za-z]:|(^|[/\\])\.\.([/\\]|$)|[\x00-\x1f\x7f]")
 ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # bzip2's and LZMA's reads are not bounded in size
@@ -274,29 +274,44 @@ def _modules(files: dict[str, bytes], course: Course, source: str) -> dict[str, 
 
 def _notebook_module(name: str, data: bytes, course: Course) -> tuple[str, bytes]:
     """A notebook's unit, and its code as that unit's module."""
-    notebook = _read_notebook(name, data)
-    source = notebook_source(notebook)
-    return _unit_of(name, notebook.get("metadata", {}), source, course), source.encode("utf-8")
-
-
-def _read_notebook(name: str, data: bytes) -> dict:
     try:
-        notebook = json.loads(data.decode("utf-8"))
-        if not isinstance(notebook.get("cells"), list):
-            raise TypeError("no list of cells")
-        return notebook
-    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, TypeError) as err:
-        raise SubmissionError(f"{name} is not a readable Jupyter notebook ({err})") from None
+        notebook = _checked(json.loads(data.decode("utf-8-sig")))
+        source = notebook_source(notebook)
+        module = source.encode("utf-8")  # a lone surrogate ("\ud800" in the JSON) is not text
+    except (ValueError, TypeError, RecursionError, MemoryError) as err:  # not UTF-8 or JSON, too deep, not a notebook
+        raise SubmissionError(f"{name} is not a readable Jupyter notebook ({_reason(err)}); save it again from "
+                              f"Jupyter") from None
+    return _unit_of(name, notebook.get("metadata", {}), source, course), module
+
+
+def _checked(notebook: object) -> dict:
+    """`notebook`, if it has a notebook's shape where the grader reads it; else TypeError."""
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("nbformat"), int):
+        raise TypeError("no nbformat version")
+    if not isinstance(notebook.get("metadata", {}), dict):
+        raise TypeError("its metadata is not a mapping")
+    if not isinstance(notebook.get("cells"), list):
+        raise TypeError("no list of cells")
+    for number, cell in enumerate(notebook["cells"], 1):
+        if not (isinstance(cell, dict) and isinstance(cell.get("metadata", {}), dict)
+                and isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict)):
+            raise TypeError(f"cell {number} is not a notebook cell")
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(line, str) for line in source)):
+            raise TypeError(f"the source of cell {number} is not text")
+    return notebook
 
 
 def notebook_source(notebook: dict) -> str:
-    """The code cells of a notebook as one module, IPython-only lines commented out, and the
-    cells that are the course's own left out: nbgrader's test cells and the install cell."""
-    cells = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code" and not _is_ours(c)]
+    """The code cells of a notebook (one that _checked passes) as one module, IPython-only lines
+    commented out, and the cells that are the course's own left out: nbgrader's test cells and
+    the install cell."""
     parts = []
-    for cell in cells:
-        text = "".join(cell.get("source", [])) if isinstance(cell.get("source"), list) else cell.get("source", "")
-        parts.append("\n".join(f"# {line}" if IPYTHON_ONLY.match(line) else line for line in text.splitlines()))
+    for cell in notebook["cells"]:
+        if cell.get("cell_type") == "code" and not _is_ours(cell):
+            source = cell.get("source", "")
+            text = source if isinstance(source, str) else "".join(source)
+            parts.append("\n".join(f"# {line}" if IPYTHON_ONLY.match(line) else line for line in text.splitlines()))
     return "\n\n".join(parts) + "\n"
 
 
@@ -304,21 +319,21 @@ def _is_ours(cell: dict) -> bool:
     """nbgrader's autograded test cells call the grader, which is ours to run, not the learner's;
     the install cell installs the grader, which a submission's worker must not try."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
-    return (bool(meta.get("grade")) and not meta.get("solution")) or str(meta.get("grade_id", "")).endswith(INSTALL_CELL)
+    grade_id = meta.get("grade_id")
+    return (bool(meta.get("grade")) and not meta.get("solution")) or (isinstance(grade_id, str)
+                                                                      and grade_id.endswith(INSTALL_CELL))
 
 
 def _unit_of(name: str, metadata: dict, source: str, course: Course) -> str:
-    """The notebook's unit: named in its metadata, or its file name, or the unit whose
-    functions it defines."""
+    """The notebook's unit: named in its metadata, or its file name, or the unit whose functions
+    it defines. Those are found by a pattern, not by parsing: learner code is parsed only in the
+    sandbox (a small notebook can make Python's parser take gigabytes)."""
     units = {unit.name: {ex.function for ex in unit.exercises} for unit in course.units}
     named = metadata.get("course", {}).get("unit") if isinstance(metadata.get("course"), dict) else None
     for candidate in (named, PurePosixPath(name).stem):
-        if candidate in units:
+        if isinstance(candidate, str) and candidate in units:
             return candidate
-    try:
-        defined = {n.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)}
-    except SyntaxError:
-        defined = set()
+    defined = set(DEFINED.findall(source))
     best = max(units, key=lambda unit: len(units[unit] & defined))
     if not units[best] & defined:
         raise SubmissionError(f"{name}: can't tell which unit this notebook is for; name it after the unit "

@@ -3,8 +3,10 @@ links, FIFOs, devices, zip and notebook tricks, odd names. Each is that submissi
 in bounded time and memory, and the batch grades the rest."""
 from __future__ import annotations
 
+import ast
 import errno
 import io
+import json
 import os
 import shutil
 import socket
@@ -27,7 +29,7 @@ from graders.submissions import (
     read_regular,
 )
 from tests.conftest import ROOT
-from tests.test_class import DATA, solution_folder
+from tests.test_class import DATA, notebook, solution_folder
 
 MODULE = (ROOT / "solutions" / "activations.py").read_bytes()
 CP949_NAME = "홍길동".encode("cp949")  # as a Korean Windows zip tool names a learner's folder
@@ -259,3 +261,57 @@ def test_zip_names_with_backslashes_are_folders(tmp_path):
     path = tmp_path / "ada.zip"
     path.write_bytes(zip_of(("ada\\activations.py", MODULE)))
     assert (opened(path, tmp_path).folder / "activations.py").read_bytes() == MODULE
+
+
+# notebooks: any malformed one is its own error, and learner code is never parsed here
+def nb(**fields) -> bytes:
+    """A notebook that defines relu, with these top-level fields replaced (None: left out)."""
+    cell = {"cell_type": "code", "metadata": {}, "source": ["def relu(x):\n", "    return x\n"], "outputs": []}
+    content = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5} | fields
+    return json.dumps({key: value for key, value in content.items() if value is not None}).encode()
+
+
+def code_cell(source) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": []}
+
+
+# file name: (its bytes, what its error says), as for zips
+BAD_NOTEBOOKS = {
+    "nb_deep.ipynb": (b"[" * 100_000 + b"]" * 100_000, "maximum recursion depth exceeded"),
+    "nb_metadata_list.ipynb": (nb(metadata=[]), "its metadata is not a mapping"),
+    "nb_source_dict.ipynb": (nb(cells=[code_cell({"a": 1})]), "the source of cell 1 is not text"),
+    "nb_source_numbers.ipynb": (nb(cells=[code_cell(["x = 1\n", 2])]), "the source of cell 1 is not text"),
+    "nb_cell_not_dict.ipynb": (nb(cells=[code_cell("x = 1"), [1]]), "cell 2 is not a notebook cell"),
+    "nb_no_nbformat.ipynb": (nb(nbformat=None), "no nbformat version"),
+    "nb_no_cells.ipynb": (nb(cells=None), "no list of cells"),
+    "nb_not_utf8.ipynb": (nb().replace(b"relu", b"r\xe9lu"), "'utf-8' codec can't decode byte 0xe9"),
+    "nb_surrogate.ipynb": (nb(cells=[code_cell("x = '\ud800'")]), "surrogates not allowed"),
+    "nb_unit_unhashable.ipynb": (nb(metadata={"course": {"unit": []}}, cells=[code_cell("x = 1")]),
+                                 "can't tell which unit this notebook is for"),
+    "nb_parser_bomb.ipynb": (nb(cells=[code_cell("x = " + "-" * 200_000 + "1")]),
+                             "can't tell which unit this notebook is for"),
+    "nb_huge.ipynb": (nb(cells=[code_cell("def relu(x):\n    return x\n" + "#" * MAX_FILE_BYTES)]),
+                      "nb_huge.ipynb is over the 5 MB limit"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_NOTEBOOKS))
+def test_each_malformed_notebook_is_its_own_clear_error(name, tmp_path):
+    data, says = BAD_NOTEBOOKS[name]
+    (tmp_path / name).write_bytes(data)
+    assert says in refused(tmp_path / name, tmp_path)
+
+
+def test_a_notebooks_unit_is_found_without_parsing_its_code(tmp_path, monkeypatch):
+    mark = "learner" + "_mark"  # in the notebook, not in this file (which pytest may parse)
+    path = tmp_path / "my_homework.ipynb"
+    path.write_text(notebook(MODULE.decode() + f"\n{mark} = 1\n"), encoding="utf-8")
+    parse = ast.parse
+
+    def no_learner_code(source, *args, **kwargs):
+        assert mark not in source, "learner code parsed in the grader's parent"
+        return parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", no_learner_code)
+    submission = opened(path, tmp_path)
+    assert [p.name for p in submission.folder.iterdir()] == ["activations.py"]
