@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from graders.untrusted import printable
+
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "not-implemented")
 MARK = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "missing": "?", "not-implemented": "·"}  # in every display
 
@@ -19,6 +21,11 @@ class ExerciseResult:
     mistake: str | None = None  # the known mistake the answer matched, if any
     seconds: float = 0.0
 
+    def __setattr__(self, name, value):
+        if name == "message":  # it quotes the learner's output and exceptions: a lone surrogate
+            value = printable(value)  # would stop every report (none is UTF-8), a control character break some
+        super().__setattr__(name, value)
+
     @property
     def passed(self) -> bool:
         return self.status == "passed"
@@ -29,6 +36,11 @@ class SubmissionResult:
     submission: str
     exercises: list[ExerciseResult]
     sandbox: str = ""  # what confined the learner's code, e.g. "seccomp-bpf + Landlock ABI 7"; "" if unknown
+
+    def __setattr__(self, name, value):
+        if name == "submission":  # a folder's name, as a file system gave it
+            value = printable(value)
+        super().__setattr__(name, value)
 
     @property
     def score(self) -> int:

@@ -245,3 +245,45 @@ def test_course_grade_and_export_replace_a_symlink_at_out(tmp_path):
     assert outside.read_text(encoding="utf-8") == "the instructor's file\n"
     assert not results.is_symlink() and json.loads(results.read_text(encoding="utf-8"))["tests"]
     assert not table.is_symlink() and table.read_text(encoding="utf-8").startswith("learner,")
+
+
+@given(ANY_TEXT, ANY_TEXT)
+def test_the_json_records_are_utf8_whatever_the_learner_wrote(name, message):
+    """A record holds the learner's text, however it got there (a later change of the message
+    too), as text every report can write."""
+    record = submission(name, message)
+    record.exercises[1].message = message + "\udcff"
+    text = json.dumps(record.to_dict(), ensure_ascii=False)
+    text.encode("utf-8")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", json.loads(text)["exercises"][1]["message"])
+
+
+def test_course_grade_reports_a_learners_lone_surrogate_and_escape_as_json(tmp_path):
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    (learner / "activations.py").write_text(
+        'def sigmoid(x):\n    print("bad \\udcff \\x1b[31m")\n    raise ValueError("\\udcfe")\n', encoding="utf-8"
+    )
+    run = subprocess.run(
+        [
+            str(sys.executable),
+            "-m",
+            "graders",
+            "--root",
+            str(ROOT),
+            "grade",
+            str(learner),
+            "--only",
+            "activations.sigmoid",
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    message = json.loads(run.stdout.decode("utf-8"))["exercises"][0]["message"]
+    assert "bad \ufffd \ufffd[31m" in message, message
