@@ -3,9 +3,9 @@
 `local` grades on this machine, a few submissions at a time (threads; each submission in its
 own sandbox process). `dask` hands each submission to Dask's scheduler as a task: a
 LocalCluster started here, or a running scheduler reached by address. The references are
-prepared once, here, and scattered to every Dask worker once; a submission travels as bytes,
-so a worker needs the installed course and nothing of this machine's files. On the worker the
-task grades inside the same sandbox as `local` does.
+prepared once, here, and scattered to every Dask worker once; a submission is opened here and
+its modules travel as bytes, so a worker needs the installed course and nothing of this
+machine's files. On the worker the task grades inside the same sandbox as `local` does.
 
 Either way `run` yields (path, (result or None, digest)) as submissions finish, in the order
 they finish; the caller records each at once.
@@ -15,11 +15,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
 import logging
+import os
 import tempfile
 import uuid
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import as_completed as finished_locally
 from dataclasses import dataclass
@@ -57,9 +56,17 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
             def run(work):
                 from distributed import as_completed
 
-                futures = {client.submit(grade_shipped, shared, ship(path), known,
-                                         key=f"grade-{Path(path).name}-{uuid.uuid4().hex}"): path
-                           for path, known in work}
+                from graders.submissions import SubmissionError, learner_of
+
+                futures = {}
+                for path, known in work:
+                    try:
+                        shipped = ship(path, course)
+                    except SubmissionError:  # nothing to ship: grade_one says why, here, without a sandbox
+                        yield path, grade_one(course, path, prepared, grading, known)
+                        continue
+                    futures[client.submit(grade_shipped, shared, shipped, known,
+                                          key=f"grade-{learner_of(path)}-{uuid.uuid4().hex}")] = path
                 for future in as_completed(futures):
                     yield futures[future], future.result()
             yield run
@@ -91,35 +98,31 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
 
 @dataclass(frozen=True)
 class Shipped:
-    """A submission as bytes: a file as it is, a folder zipped. Its name keeps the learner's id."""
+    """A submission's modules as bytes, by file name, as open_submission made them here. Its name
+    keeps the learner's id."""
 
     name: str
-    data: bytes
-    folder: bool
+    modules: dict[str, bytes]
 
     def unpack(self, where: Path) -> Path:
         path = where / self.name
-        if self.folder:
-            path.mkdir()
-            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-                archive.extractall(path)  # made by ship() on the instructor's side; extractall keeps it inside
-        else:
-            path.write_bytes(self.data)
+        path.mkdir()
+        for name, data in self.modules.items():
+            (path / name).write_bytes(data)  # a name from a folder listing here: one part, never `..`
         return path
 
 
-def ship(path: Path) -> Shipped:
-    """What open_submission reads of `path`: a file whole; of a folder, its own files and the
-    modules and notebooks two levels down."""
+def ship(path: Path, course: Course) -> Shipped:
+    """The submission at `path`, opened here: the regular files it holds, never what a link
+    points to. SubmissionError where it can't be opened."""
+    from graders.submissions import open_submission, read_regular
+
     path = Path(path).absolute()
-    if not path.is_dir():
-        return Shipped(path.name, path.read_bytes(), folder=False)
-    packed = io.BytesIO()
-    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file in sorted(path.glob("*")) + sorted(path.glob("*/*.py*")) + sorted(path.glob("*/*/*.py*")):
-            if file.is_file() and (file.parent == path or file.suffix in (".py", ".ipynb")):
-                archive.write(file, file.relative_to(path).as_posix())
-    return Shipped(path.name, packed.getvalue(), folder=True)
+    with tempfile.TemporaryDirectory(prefix="course-ship-") as scratch:
+        folder = open_submission(path, course, Path(scratch)).folder
+        modules = {name: read_regular(folder / name) for name in sorted(os.listdir(folder))}
+    # the worker's copy is named as learner_of names this one (a file's stem; its raw bytes, whatever the script)
+    return Shipped(path.name if os.path.isdir(path) else path.stem, modules)
 
 
 def grade_shipped(shared: tuple, shipped: Shipped, graded_digest: str | None):

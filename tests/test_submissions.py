@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from graders import executors
 from graders.batch import grade_one
 from graders.submissions import (
     MAX_FILE_BYTES,
@@ -315,3 +316,28 @@ def test_a_notebooks_unit_is_found_without_parsing_its_code(tmp_path, monkeypatc
     monkeypatch.setattr(ast, "parse", no_learner_code)
     submission = opened(path, tmp_path)
     assert [p.name for p in submission.folder.iterdir()] == ["activations.py"]
+
+
+# the Dask shipper
+def test_the_dask_shipper_ships_regular_files_only(tmp_path):
+    folder = solution_folder(tmp_path, "ada")
+    (folder / "notes.txt").symlink_to("/etc/passwd")
+    (folder / "solutions").symlink_to(ROOT / "solutions")
+    shipped = executors.ship(folder, DATA)
+    assert shipped.name == "ada"
+    assert shipped.modules == {p.name: p.read_bytes() for p in folder.glob("*.py")}
+    (tmp_path / "worker").mkdir()
+    unpacked = shipped.unpack(tmp_path / "worker")
+    assert opened(unpacked, tmp_path).digest == opened(folder, tmp_path).digest
+    (folder / "helpers.py").symlink_to(ROOT / "solutions" / "activations.py")
+    with pytest.raises(SubmissionError, match="helpers.py is a link"):
+        executors.ship(folder, DATA)
+
+
+def test_a_shipped_file_keeps_its_learners_name(tmp_path):
+    path = tmp_path / f"{os.fsdecode(CP949_NAME)}.ipynb"
+    path.write_text(notebook(MODULE.decode(), "activations"), encoding="utf-8")
+    shipped = executors.ship(path, DATA)
+    assert list(shipped.modules) == ["activations.py"]
+    (tmp_path / "worker").mkdir()
+    assert learner_of(shipped.unpack(tmp_path / "worker")) == learner_of(path) == "홍길동"
