@@ -49,7 +49,7 @@ EXPECTED = {
     "write_files": {"losses.mse": ("error", "writing files is not allowed in an exercise")},
     "object_array": {"activations.relu": ("failed", "returned an array of dtype object")},
     "lying_subclass": {"activations.leaky_relu_grad": ("failed", "got      0 (float64")},
-    "huge_array": {"activations.relu": ("failed", "returned an array of 74.5 GB, over the 256 MB limit")},
+    "huge_array": {"activations.relu": ("failed", "returned an array of 74.5 GB, over the 32 MB limit")},
     "generator": {"activations.relu": ("failed", "returned a generator")},
     "none": {"activations.relu": ("failed", "got None (did you forget `return`?)")},
     "syntax_error": {"perceptron": ("error", "SyntaxError: invalid syntax (perceptron.py line ")},

@@ -742,8 +742,9 @@ def test_threads_and_signals_to_itself_stay_allowed(folder, function):
 @pytest.mark.parametrize("frame", [struct.pack(">Q", 2) + b"ab",  # too short for a header
                                    struct.pack(">Q", 12) + struct.pack(">I", 8) + b"[1, 2, 3",  # JSON cut short
                                    struct.pack(">Q", 9) + struct.pack(">I", 5) + b"[1,2]",  # a list, not a reply
-                                   struct.pack(">Q", 2**20) + b"x" * 64],  # a length the rest never fills
-                         ids=["short", "truncated", "not-a-reply", "overlong"])
+                                   struct.pack(">Q", 2**20) + b"x" * 64,  # a length the rest never fills
+                                   struct.pack(">Q", 2**40) + b"x" * 64],  # a length the parent would run out of memory on
+                         ids=["short", "truncated", "not-a-reply", "overlong", "oversized"])
 def test_a_forged_reply_costs_only_that_exercise(folder, frame):
     with Sandbox(folder, QUICK) as box:
         out = box.call("m", "forge", (list(frame),))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_ARRAY_BYTES = 256 * 2**20  # an answer larger than this is refused, not copied
+MAX_ARRAY_BYTES = 32 * 2**20  # an answer larger than this is refused, not copied (a reply frame holds 64 MB)
 PLAIN_KINDS = "biufc"  # bool, integers, floats, complex: raw bytes, nothing to unpickle
 OUTPUT_LIMIT = 2000  # characters of a call's printed output kept for the learner
 
