@@ -10,10 +10,13 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import stat
 import struct
+import subprocess
 import time
 import warnings
+import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
@@ -30,7 +33,7 @@ from graders.submissions import (
     read_regular,
 )
 from tests.conftest import ROOT
-from tests.test_class import DATA, notebook, solution_folder
+from tests.test_class import COURSE, DATA, UNIT_POINTS, notebook, solution_folder
 
 MODULE = (ROOT / "solutions" / "activations.py").read_bytes()
 CP949_NAME = "홍길동".encode("cp949")  # as a Korean Windows zip tool names a learner's folder
@@ -341,3 +344,83 @@ def test_a_shipped_file_keeps_its_learners_name(tmp_path):
     assert list(shipped.modules) == ["activations.py"]
     (tmp_path / "worker").mkdir()
     assert learner_of(shipped.unpack(tmp_path / "worker")) == learner_of(path) == "홍길동"
+
+
+# a whole class in one batch
+def hostile_class(where: Path) -> dict[Path, str]:
+    """Every bad submission, and what its error says."""
+    expected = bad_folders(where)
+    for name, (data, says) in (BAD_ZIPS | BAD_NOTEBOOKS).items():
+        (where / name).write_bytes(data)
+        expected[where / name] = says
+    return expected
+
+
+def honest_class(where: Path) -> dict[Path, str]:
+    """Submissions that must be graded in full, by learner name: a copy of the solutions, one in
+    a folder named in CP949, one zipped under a 240-byte name, one with a helper module."""
+    honest = solution_folder(where, "honest")
+    korean = where / os.fsdecode(CP949_NAME)
+    shutil.copytree(honest, korean)
+    long_zip = where / f"{LONG_NAME}.zip"
+    long_zip.write_bytes(zip_of(*((p.name, p.read_bytes()) for p in sorted(honest.glob("*.py")))))
+    helper = solution_folder(where, "helper")
+    (helper / "activations.py").rename(helper / "my_activations.py")
+    (helper / "activations.py").write_text("from my_activations import *  # noqa: F403\n", encoding="utf-8")
+    return {honest: "honest", korean: "홍길동", long_zip: LONG_NAME, helper: "helper"}
+
+
+def grade(*args, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COURSE), "--root", str(ROOT), "grade", *map(str, args), "--only", "activations",
+                           "--device", "cpu"], check=False, capture_output=True, timeout=timeout, encoding="utf-8")
+
+
+def test_one_batch_grades_the_honest_and_refuses_every_hostile_submission(tmp_path):
+    where = tmp_path / "class"
+    where.mkdir()
+    hostile, honest = hostile_class(where), honest_class(where)
+    gradebook = tmp_path / "gradebook.sqlite"
+    started = time.monotonic()
+    done = grade(*hostile, *honest, "--jobs", "2", "--gradebook", gradebook, "--format", "json")
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    records = {r["submission"]: r for r in json.loads(done.stdout)}
+    assert len(records) == len(hostile) + len(honest)
+    full = UNIT_POINTS["activations"]
+    for learner in honest.values():
+        assert (records[learner]["score"], records[learner]["max_score"]) == (full, full), learner
+    for path, says in hostile.items():
+        record = records[learner_of(path)]
+        assert record["score"] == 0, path.name
+        assert {ex["status"] for ex in record["exercises"]} == {"error"}, path.name
+        message = record["exercises"][0]["message"]
+        assert message.startswith("the submission could not be read: ") and says in message, path.name
+        assert "\n" not in message, path.name
+    assert took < 40  # a FIFO waited on would stall its worker for a minute
+    with sqlite3.connect(gradebook) as db:
+        stored = dict(db.execute("SELECT learner, source FROM submissions"))
+    assert stored["홍길동"] == str(where / "홍길동") and LONG_NAME in stored
+    again = grade(*honest, "--gradebook", gradebook, "--format", "junit")  # from the gradebook: nothing changed
+    assert again.returncode == 0, again.stderr
+    suites = {suite.get("name") for suite in ET.fromstring(again.stdout.encode()).iter("testsuite")}
+    assert suites == set(honest.values())
+
+
+def test_dask_ships_what_local_grades(tmp_path):
+    pytest.importorskip("distributed")
+    where = tmp_path / "class"
+    where.mkdir()
+    honest = honest_class(where)
+    link = bad_folders(where)
+    some = [*honest, *link, where / "nb_deep.ipynb"]
+    (where / "nb_deep.ipynb").write_bytes(BAD_NOTEBOOKS["nb_deep.ipynb"][0])
+    graded = {}
+    for executor in ("local", "dask"):
+        done = grade(*some, "--executor", executor, "--jobs", "1", "--format", "json", timeout=600)
+        assert done.returncode == 0, done.stderr
+        graded[executor] = json.loads(done.stdout)
+        for record in graded[executor]:
+            for exercise in record["exercises"]:
+                exercise.pop("seconds")
+    assert graded["dask"] == graded["local"]
+    assert [r["submission"] for r in graded["dask"]] == [learner_of(p) for p in some]
