@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
 
-from graders import release
+from graders import files, release
 from graders.course import Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
 from graders.untrusted import markdown, printable
@@ -222,7 +222,7 @@ def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
     """A Gradescope autograder zip: setup.sh and run_autograder at its root, beside the learner's
     copy of the course (Gradescope unpacks the zip's root into /autograder/source, the --root)."""
     scripts = {"setup.sh": _SETUP_SH.replace("{torch}", torch_pin(course_root)), "run_autograder": _RUN_AUTOGRADER}
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+    with files.replacing(out, binary=True) as file, zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in scripts.items():
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = 0o100755 << 16  # a regular file, executable

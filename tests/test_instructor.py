@@ -53,6 +53,17 @@ def test_gradescope_command_builds_the_autograder(tmp_path):
     assert not any(n.startswith(("solutions/", "tests/")) or n == "instructor.toml" for n in names)
 
 
+def test_the_autograder_zip_replaces_a_link_at_out_and_never_writes_through_it(tmp_path):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("not yours", encoding="utf-8")
+    (tmp_path / "autograder.zip").symlink_to(target)
+    run = course("gradescope", "--out", tmp_path / "autograder.zip")
+    assert run.returncode == 0, run.stderr
+    assert target.read_text(encoding="utf-8") == "not yours"
+    assert not (tmp_path / "autograder.zip").is_symlink() and zipfile.is_zipfile(tmp_path / "autograder.zip")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["autograder.zip", "elsewhere.txt"]  # no temporary left
+
+
 def test_the_learners_copy_has_no_solutions_and_refuses_verify(tmp_path):
     out = tmp_path / "release"
     run = course("release", out)
