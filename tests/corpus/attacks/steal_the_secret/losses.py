@@ -28,6 +28,7 @@ _said += [_unhook.attempt(what, lambda path=path: _read(path))
          for what, path in (("cmdline", f"/proc/{_GRADER}/cmdline"), ("environ", f"/proc/{_GRADER}/environ"),
                             ("instructor.toml", _os.path.join(_unhook.grader_root() or "/", "instructor.toml")))]
 _said.append(_unhook.attempt("memory", _grader_memory))
+_said.append(_unhook.attempt("own environment", lambda: sorted(_os.environ.items())))  # the worker's: no secret in it
 _said.append(_unhook.attempt("every process", lambda: [_read(f"/proc/{pid}/environ") for pid in _os.listdir("/proc")
                                                         if pid.isdigit()]))
 raise ImportError(" | ".join(_said))
