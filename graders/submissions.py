@@ -110,16 +110,20 @@ def open_submission(path: Path, course: Course, scratch: Path) -> Submission:
     """The submission at `path` as a folder of unit modules inside `scratch`, this submission's
     own empty folder."""
     path = Path(path)
+    learner = learner_of(path)
+    # named as the learner is, the same wherever it is graded: messages name a module by its folder
+    folder = scratch / (learner.encode()[:255].decode("utf-8", "ignore").strip(".") or "submission")
     try:
         modules = _modules(_files(path, course), course, path.name)
+        folder.mkdir()
         for name, data in modules.items():
-            (scratch / name).write_bytes(data)
+            (folder / name).write_bytes(data)
     except OSError as err:  # EACCES, ELOOP at the top, EIO, ...: this submission's, not the batch's
         raise SubmissionError(f"{path.name} could not be read ({err.strerror or err})") from None
     digest = hashlib.sha256()
     for name, data in sorted(modules.items()):
         digest.update(os.fsencode(name) + b"\0" + data + b"\0")
-    return Submission(learner_of(path), path, scratch, digest.hexdigest())
+    return Submission(learner, path, folder, digest.hexdigest())
 
 
 def _files(path: Path, course: Course) -> dict[str, bytes]:

@@ -70,6 +70,12 @@ def test_a_name_in_any_encoding_or_length_is_a_printable_learner(tmp_path):
     assert result.submission == LONG_NAME and digest == ""
 
 
+def test_the_copy_is_named_as_the_learner_whatever_the_name(tmp_path):
+    longest = solution_folder(tmp_path, os.fsdecode("가".encode("cp949") * 127))  # 381 bytes in UTF-8
+    assert opened(longest, tmp_path).folder.name == "가" * 85
+    assert opened(longest / "..", tmp_path).folder.name == "submission"
+
+
 # folders: a private copy of regular files, never a link followed
 def with_module(where: Path, name: str, make) -> Path:
     """A copy of the solutions whose activations.py is what `make(path)` puts there."""
@@ -116,7 +122,8 @@ def test_the_copy_is_the_graders_own_and_holds_regular_files_only(tmp_path):
     (folder / "data").mkdir()
     (folder / "data" / "weights.py").symlink_to("/dev/zero")  # in a folder that is not graded: never opened
     submission = opened(folder, tmp_path)
-    assert submission.folder.parent == tmp_path and submission.folder.name.startswith("scratch-")
+    assert submission.folder.parent.parent == tmp_path and submission.folder.parent.name.startswith("scratch-")
+    assert submission.folder.name == "ada"  # the grader's messages name a module by its folder: ada/losses.py
     copied = sorted(p.name for p in submission.folder.iterdir())
     assert copied == sorted(p.name for p in folder.glob("*.py"))
     assert all(p.is_file() and not p.is_symlink() for p in submission.folder.iterdir())
