@@ -61,7 +61,10 @@ def readable(text: str) -> str:
     """`text` as one line fit for every report: a file name's raw bytes (which Python holds as
     lone surrogates where they are not UTF-8) read as UTF-8, else as CP949, the Korean Windows
     encoding, else with replacement characters."""
-    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte, as an NTFS name may hold
+        raw = text.encode("utf-8", "replace")
     for encoding in ("utf-8", "cp949"):
         try:
             text = raw.decode(encoding)

@@ -64,6 +64,7 @@ def test_a_name_in_any_encoding_or_length_is_a_printable_learner(tmp_path):
     assert learner_of(tmp_path / os.fsdecode("홍길동".encode())) == "홍길동"
     assert learner_of(tmp_path / os.fsdecode(b"\xff\xfeab.zip")) == "\ufffd\ufffdab"
     assert learner_of(tmp_path / "a\nb\x1bc.ipynb") == "a b\ufffdc"
+    assert learner_of(tmp_path / "\ud800.zip") == "?"
     long = tmp_path / f"{LONG_NAME}.zip"
     long.write_bytes(b"not a zip")
     result, digest = grade_one(DATA, long, [], b"", None)
