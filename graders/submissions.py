@@ -10,7 +10,6 @@ than a cap; whatever is wrong with a submission is its SubmissionError, never a 
 """
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import io
@@ -20,7 +19,6 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -39,7 +37,10 @@ ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}  # bzip2's and LZMA's r
 # what zipfile raises for an archive that is not what it says: a bad CRC, a truncated stream,
 # an encrypted or unsupported member, a corrupt header or name
 BROKEN_ZIP = (zipfile.BadZipFile, EOFError, zlib.error, RuntimeError, NotImplementedError, ValueError)
-FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+# a regular file's bytes, checked on its descriptor: what the OS offers of these (Windows has no
+# O_NOFOLLOW, FIFOs or O_NONBLOCK, and reads text without O_BINARY)
+READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 class SubmissionError(UserError):
@@ -81,14 +82,13 @@ def learner_of(path: Path) -> str:
     return readable(path.name if os.path.isdir(path) else path.stem)
 
 
-def read_regular(path: str | Path, cap: int = MAX_FILE_BYTES, dir_fd: int | None = None, follow: bool = False) -> bytes:
-    """The bytes of the regular file at `path` (a name in the folder `dir_fd`, if given). Checked
-    on the open descriptor, so nothing else passes for one: not a link (unless `follow`, for the
-    path the instructor gave), a FIFO (it would block), a device (/dev/zero never ends)."""
+def read_regular(path: Path, cap: int = MAX_FILE_BYTES, follow: bool = False) -> bytes:
+    """The bytes of the regular file at `path`, checked on the open descriptor so that nothing
+    else passes for one: not a link (unless `follow`, for the path the instructor gave), a FIFO
+    (it would block), a device (/dev/zero never ends)."""
     name = os.path.basename(path)
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, flags, dir_fd=dir_fd)
+        fd = os.open(path, READ | (0 if follow else NOFOLLOW))
     except OSError as err:
         if err.errno == errno.ELOOP and not follow:
             raise SubmissionError(f"{name} is a link; hand in the file itself") from None
@@ -153,29 +153,27 @@ def _folder_files(path: Path, course: Course) -> dict[str, bytes]:
     top = listing[()]
     if not counts[best]:
         if len(top) == 1 and top[0].endswith(".zip"):  # e.g. an upload that holds only the learner's zip
-            with _opened(path, ()) as fd:
-                return _unzip(top[0], read_regular(top[0], MAX_UNPACKED_BYTES, dir_fd=fd))
+            return _unzip(top[0], read_regular(path / top[0], MAX_UNPACKED_BYTES))
         if not any(name.endswith(".ipynb") for name in top):
             links = [name for name in top if os.path.islink(path / name)]
             why = f"; {links[0]} is a link, which the grader does not follow: hand in the folder itself" if links else ""
             _no_modules(path.name, course, why)
     files = _Files(path.name)
-    with _opened(path, best) as fd:
-        for name in listing[best]:
-            if name.endswith((".py", ".ipynb")):
-                files.add(name, read_regular(name, dir_fd=fd))
+    for name in listing[best]:
+        if name.endswith((".py", ".ipynb")):
+            files.add(name, read_regular(path.joinpath(*best, name)))
     return files
 
 
 def _listing(path: Path) -> dict[tuple[str, ...], list[str]]:
     """The folders of a submission two levels deep, its own first, by their path below it; each
     with the names, sorted, of what it holds that is not a folder. A link is one of those,
-    whatever it points to: nothing below `path` is followed."""
+    whatever it points to: `path` may be a link (the instructor's), nothing below it is followed."""
     listing = {}
     pending: list[tuple[str, ...]] = [()]
     while pending:
         parts = pending.pop(0)
-        with _opened(path, parts) as fd, os.scandir(fd) as entries:
+        with os.scandir(path.joinpath(*parts)) as entries:
             folders, names = [], []
             for entry in entries:
                 (folders if entry.is_dir(follow_symlinks=False) else names).append(entry.name)
@@ -183,21 +181,6 @@ def _listing(path: Path) -> dict[tuple[str, ...], list[str]]:
         if len(parts) < 2:
             pending += [(*parts, folder) for folder in sorted(folders) if folder != "__MACOSX"]
     return listing
-
-
-@contextlib.contextmanager
-def _opened(path: Path, parts: tuple[str, ...]) -> Iterator[int]:
-    """A descriptor of the folder `path/parts...`: `path` may be a link (the instructor's), none
-    of `parts` may be."""
-    fd = os.open(path, FOLDER)
-    try:
-        for part in parts:
-            inner = os.open(part, FOLDER | os.O_NOFOLLOW, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-        yield fd
-    finally:
-        os.close(fd)
 
 
 class _Files(dict):

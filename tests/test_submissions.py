@@ -154,7 +154,7 @@ def test_a_socket_is_not_a_regular_file(tmp_path, monkeypatch):
     with socket.socket(socket.AF_UNIX) as server:
         server.bind("activations.py")
         with pytest.raises(SubmissionError, match="activations.py is not a regular file"):
-            read_regular("activations.py")
+            read_regular(Path("activations.py"))
 
 
 def test_any_os_error_while_opening_is_the_submissions_error(tmp_path, monkeypatch):
