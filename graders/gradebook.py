@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 
 from graders.course import UserError
 from graders.results import ExerciseResult, SubmissionResult
+from graders.untrusted import printable
 
 APPLICATION_ID = 0x444C4742  # "DLGB"
 VERSION = 1
@@ -62,7 +64,9 @@ class Gradebook:
         try:
             version = self._open(read_only)
         except sqlite3.OperationalError as err:
-            if _primary(err) == sqlite3.SQLITE_READONLY:
+            unwritable = not (os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK))
+            if _primary(err) == sqlite3.SQLITE_READONLY or (_primary(err) == sqlite3.SQLITE_CANTOPEN and unwritable):
+                # CANTOPEN: its WAL files cannot be made beside it (a read-only folder or file system)
                 raise GradebookError(f"{path} is read-only, and grading records each result in it: make it and its "
                                      f"folder writable, or give --gradebook another path") from None
             raise GradebookError(f"{path} cannot be used as a gradebook ({err}); "
@@ -135,7 +139,7 @@ class Gradebook:
             self.db.execute(f"PRAGMA user_version = {VERSION}")
 
     def digest(self, learner: str) -> str | None:
-        row = self.db.execute("SELECT digest FROM submissions WHERE learner = ?", (_storable(learner),)).fetchone()
+        row = self.db.execute("SELECT digest FROM submissions WHERE learner = ?", (printable(learner),)).fetchone()
         return row[0] if row else None
 
     def record(self, result: SubmissionResult, source: str, digest: str, positions: dict[str, int]) -> None:
@@ -143,18 +147,18 @@ class Gradebook:
         of exercises not graded this time (another unit's) stay. `positions`: each exercise's
         place in course.toml, the order reports list them in."""
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        learner = _storable(result.submission)
+        learner = result.submission  # printable, as every text of a record is
         with self._transaction():
             self.db.execute("INSERT INTO submissions (learner, source, digest, score, max_score, graded_at, sandbox) "
                             "VALUES (?, ?, ?, 0, 0, ?, ?) ON CONFLICT (learner) DO UPDATE SET "
                             "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at, "
                             "sandbox = excluded.sandbox",
-                            (learner, _storable(source), digest, now, _storable(result.sandbox)))
+                            (learner, _storable(source), digest, now, result.sandbox))
             self.db.executemany("DELETE FROM results WHERE learner = ? AND exercise = ?",
                                 [(learner, r.id) for r in result.exercises])
             self.db.executemany(
                 "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, _storable(r.message),
+                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, r.message,
                   r.mistake, json.dumps(r.devices), r.seconds) for r in result.exercises])
             self.db.execute("UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
                             "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
@@ -174,8 +178,9 @@ class Gradebook:
             by_learner.setdefault(learner, []).append(
                 ExerciseResult(exercise, status, score, max_score, message, json.loads(devices), mistake, seconds))
         chosen = learners if learners is not None else sorted(by_learner)
-        return [SubmissionResult(learner, by_learner[_storable(learner)], sandboxes[_storable(learner)])
-                for learner in chosen if _storable(learner) in by_learner]
+        chosen = [printable(learner) for learner in chosen]  # as the records name them
+        return [SubmissionResult(learner, by_learner[learner], sandboxes[learner]) for learner in chosen
+                if learner in by_learner]
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -189,8 +194,9 @@ class Gradebook:
 
 
 def _storable(text: str) -> str:
-    """`text` as SQLite can hold it: a name that was not UTF-8 on disk (a lone surrogate here)
-    keeps its bytes as `\\udcff`, distinct and readable, where storing it would fail."""
+    """A path as SQLite can hold it: a name that was not UTF-8 on disk (a lone surrogate here)
+    keeps its bytes as `\\udcff`, distinct and readable, where storing it would fail. (A record's
+    texts are printable already: graders.results.)"""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 

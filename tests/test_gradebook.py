@@ -187,22 +187,26 @@ def test_text_sqlite_would_refuse_is_stored(tmp_path):
         assert gradebook.digest(learner) == "d1"
         (asked,) = gradebook.results([learner])
         (listed,) = gradebook.results()
-    assert asked.submission == learner and listed.submission == "caf\\udce9"
-    assert asked.exercises[1].message == listed.exercises[1].message == "printed a\0b from caf\\udce9/activations.py"
+        (source,) = gradebook.db.execute("SELECT source FROM submissions").fetchone()
+    assert asked.submission == listed.submission == "caf\ufffd"  # every text of a record is printable
+    assert asked.exercises[1].message == listed.exercises[1].message == "printed a\ufffdb from caf\ufffd/activations.py"
+    assert source == "class/caf\\udce9"  # the path as handed in, its byte kept
 
 
-def as_a_user(*command: str) -> subprocess.CompletedProcess:
-    """`command` as a user who may not write what root made read-only (root may write anything)."""
+def read_only(target: Path, *command: str) -> subprocess.CompletedProcess:
+    """`command` where `target` (a file or a folder) cannot be written: by its mode, or for root,
+    who may write whatever a mode says, by a read-only bind mount in a mount namespace of its own."""
     if os.geteuid() == 0:
-        if not shutil.which("setpriv"):
-            pytest.skip("no setpriv to drop root's rights")
-        command = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command)
+        if not shutil.which("unshare"):
+            pytest.skip("no unshare to make a read-only mount")
+        script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+        command = ("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(target), *command)
     return subprocess.run(command, check=False, capture_output=True, encoding="utf-8", timeout=120,
                           cwd=tempfile.gettempdir())
 
 
-@pytest.mark.parametrize("read_only", ["file", "folder"])
-def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(read_only):
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
     where = Path(tempfile.mkdtemp(prefix="gradebook-"))  # not under pytest's, which only its owner may enter
     try:
         where.chmod(0o777)  # a reader may make SQLite's -shm file here, as the gradebook's owner could
@@ -210,14 +214,16 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(read_only):
         with Gradebook(path) as gradebook:
             gradebook.record(result(), "class/ada", "d1", POSITIONS)
         path.chmod(0o444)
-        if read_only == "folder":
+        if kind == "folder":
             where.chmod(0o555)
+        target = where if kind == "folder" else path
         with untouched(path, sidecars=True):
-            export = as_a_user(str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", "csv")
+            export = read_only(target, str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path),
+                               "--format", "csv")
             assert export.returncode == 0, export.stderr
             assert export.stdout.splitlines()[1].startswith("ada,")
             opened = "import sys, pathlib, graders.gradebook as g; g.Gradebook(pathlib.Path(sys.argv[1]))"
-            grade = as_a_user(sys.executable, "-c", opened, str(path))
+            grade = read_only(target, sys.executable, "-c", opened, str(path))
             assert grade.returncode == 1 and "GradebookError" in grade.stderr
             assert "class.sqlite is read-only, and grading records each result in it" in grade.stderr
     finally:
