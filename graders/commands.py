@@ -136,7 +136,7 @@ def _grade(args, course, console) -> int:
     if args.format in ("gradescope", "classroom") and len(args.submissions) > 1:
         raise UsageError(f"--format {args.format} reports one submission; grade them one at a time")
     for path in args.submissions:
-        if not path.exists():
+        if not os.path.lexists(path):  # a link that leads nowhere is its learner's error record, not the batch's end
             raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")

@@ -361,6 +361,8 @@ def hostile_class(where: Path) -> dict[Path, str]:
     for name, (data, says) in (BAD_ZIPS | BAD_NOTEBOOKS).items():
         (where / name).write_bytes(data)
         expected[where / name] = says
+    (where / "dangling").symlink_to(where / "gone")  # a link the class's glob finds, to nothing
+    expected[where / "dangling"] = "dangling does not exist"
     return expected
 
 
