@@ -74,6 +74,12 @@ def guard(submission: Path, own_modules):
     """The audit hook that refuses what an exercise has no business doing (made once, in the
     zygote; each child installs it with sys.addaudithook before any learner code runs)."""
     roots = readable(submission)
+    scratch = os.path.dirname(roots[0])  # the grader's own folder around the submission's copy: its name is random
+
+    def shown(path: str) -> str:
+        """The path as the learner wrote it, relative to their submission, where it lies in the
+        grader's own folder: so a message is the same from run to run."""
+        return os.path.relpath(path, roots[0]) if path.startswith(scratch + os.sep) else path
     own_modules = set(own_modules)
 
     def refuse(what: str, detail: str = ""):
@@ -94,9 +100,9 @@ def guard(submission: Path, own_modules):
             if ("w" in str(mode or "") or "a" in str(mode or "") or "+" in str(mode or "")
                     or (isinstance(flags, int) and flags & WRITE_FLAGS)):
                 if path != DEVNULL:
-                    refuse("writing files", path)
+                    refuse("writing files", shown(path))
             elif path != DEVNULL and not any(path == root or path.startswith(root + os.sep) for root in roots):
-                refuse("reading files outside your submission", path)
+                refuse("reading files outside your submission", shown(path))
         elif event.startswith("ctypes."):
             refuse("ctypes")
         elif event in REFUSED_EVENTS:
