@@ -70,26 +70,19 @@ COURSE = Path(sys.executable).with_name("course")
 LEFT = {"landlock": ("no Landlock", "seccomp-bpf"), "seccomp": ("no seccomp", "Landlock ABI")}
 
 
+GRADE_ACTIVATIONS = (str(COURSE), "--root", str(ROOT), "grade", str(ROOT / "solutions"), "--only", "activations")
+
+
+def _grade(*prefix: str, extra: tuple[str, ...], backend: str = "fork") -> subprocess.CompletedProcess:
+    command = [*prefix, *GRADE_ACTIVATIONS, "--device", "cpu", *extra]
+    env = {**os.environ, "COURSE_SANDBOX": backend}
+    return subprocess.run(command, capture_output=True, encoding="utf-8", timeout=300, check=False, env=env)
+
+
 def _grade_denied(tmp_path, denied: str, *extra: str, backend: str = "fork") -> subprocess.CompletedProcess:
     wrapper = tmp_path / "deny.py"
     wrapper.write_text(DENY, encoding="utf-8")
-    command = [
-        sys.executable,
-        str(wrapper),
-        denied,
-        str(COURSE),
-        "--root",
-        str(ROOT),
-        "grade",
-        str(ROOT / "solutions"),
-        "--only",
-        "activations",
-        "--device",
-        "cpu",
-        *extra,
-    ]
-    env = {**os.environ, "COURSE_SANDBOX": backend}
-    return subprocess.run(command, capture_output=True, encoding="utf-8", timeout=300, check=False, env=env)
+    return _grade(sys.executable, str(wrapper), denied, extra=extra, backend=backend)
 
 
 @pytest.mark.parametrize("denied", sorted(LEFT))
@@ -121,26 +114,8 @@ def test_one_container_formats_never_refuse(tmp_path, denied):
     assert LEFT[denied][1] in json.dumps(results), results  # the sandbox that graded it is on record
 
 
-def test_a_full_kernel_layer_is_on_every_record(tmp_path):
-    run = subprocess.run(
-        [
-            str(COURSE),
-            "--root",
-            str(ROOT),
-            "grade",
-            str(ROOT / "solutions"),
-            "--only",
-            "activations",
-            "--device",
-            "cpu",
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
+def test_a_full_kernel_layer_is_on_every_record():
+    run = _grade(extra=("--format", "json"))
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["sandbox"].startswith("seccomp-bpf + Landlock ABI")
 
