@@ -144,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="grade your exercises/ (all, one unit, or one exercise), or a notebook")
     p.add_argument("target", nargs="?",
-                   help="a unit (activations), an exercise id (activations.sigmoid), or a notebook (activations.ipynb)")
+                   help="a unit (activations) or its file (exercises/activations.py), an exercise id "
+                        "(activations.sigmoid), or a notebook (activations.ipynb)")
     device_option(p)
     p.set_defaults(run="check")
 

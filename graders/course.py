@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import os
 import re
 import sys
@@ -66,13 +67,26 @@ class Course:
         """All exercises, one unit's (`losses`), or one exercise (`losses.mse`)."""
         if target is None:
             return self.exercises
+        found = self.resolve(target)
+        return found.exercises if isinstance(found, Unit) else (found,)
+
+    def resolve(self, target: str) -> Unit | Exercise:
+        """The unit or exercise a command line names: `losses`, `losses.mse`, or the unit's file
+        as a shell completes it (`exercises/losses.py`, `./exercises/losses.py`, `losses.py`).
+        Every command that takes an id comes here, so a typo is told the same way everywhere."""
+        name = re.split(r"[\\/]", target)[-1].removesuffix(".py")  # Windows' shells complete with \
         for unit in self.units:
-            if unit.name == target:
-                return unit.exercises
-        if any(ex.id == target for ex in self.exercises):
-            return (self.exercise(target),)
+            if unit.name == name:
+                return unit
+            for ex in unit.exercises:
+                if ex.id == name:
+                    return ex
         from graders.i18n import t
 
+        ids = [u.name for u in self.units] + [ex.id for ex in self.exercises]
+        if close := difflib.get_close_matches(name, ids, n=1):
+            raise CourseError(t("did-you-mean.exercise", target=target, match=close[0]) if "." in name
+                              else t("did-you-mean.unit", target=target, match=close[0]))
         raise CourseError(t("unknown-target", target=target, units=", ".join(u.name for u in self.units)))
 
 

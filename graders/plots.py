@@ -23,6 +23,7 @@ from graders import engine
 from graders.compare import compare
 from graders.course import Course, Unit, UserError
 from graders.devices import select_devices
+from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.sandbox.handle import Outcome, Sandbox
 from graders.spec import Case, Raises
@@ -50,7 +51,8 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     """Grade `unit` in `folder`, then write its PNGs into `out`: the unit's own figure (where it
     has one) and `<exercise id>.expected-vs-got.png` for each exercise that fails on an array
     answer. Returns the paths written, in that order."""
-    exercises = _unit(course, unit).exercises
+    chosen = _unit(course, unit)
+    unit, exercises = chosen.name, chosen.exercises
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise PlotError(f"{folder} is not a folder of unit modules; run `course plot` inside your copy of the course")
@@ -76,13 +78,11 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     return written
 
 
-def _unit(course: Course, name: str) -> Unit:
-    for unit in course.units:
-        if unit.name == name:
-            return unit
-    names = ", ".join(u.name for u in course.units)
-    tip = f"; `course plot` draws a whole unit: try `course plot {name.partition('.')[0]}`" if "." in name else ""
-    raise PlotError(f"no unit {name!r}; units are: {names}{tip}")
+def _unit(course: Course, target: str) -> Unit:
+    found = course.resolve(target)
+    if isinstance(found, Unit):
+        return found
+    raise PlotError(t("plot.whole-unit", unit=found.unit))
 
 
 @dataclass

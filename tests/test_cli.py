@@ -214,6 +214,28 @@ def test_check_of_an_unknown_target_is_a_usage_error():
     assert "'nosuchunit' is neither a unit nor an exercise id" in message
 
 
+@pytest.mark.parametrize("path", ["exercises/activations.py", "./exercises/activations.py", "activations.py",
+                                  "exercises\\activations.py", str(ROOT / "exercises" / "activations.py")])
+def test_a_units_file_means_the_unit(path):
+    assert COURSE_DATA.select(path) == COURSE_DATA.select("activations")
+
+
+def test_check_of_a_tab_completed_file_checks_its_unit(solved_sigmoid):
+    run = course("check", "./exercises/activations.py", cwd=solved_sigmoid)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "activations.softmax_backward" in run.stdout and "tensors.vector" not in run.stdout
+
+
+@pytest.mark.parametrize("command", [["check"], ["reset"], ["plot"],
+                                     ["grade", "solutions", "--allow-weak-sandbox", "--only"]])
+def test_every_command_that_takes_an_id_says_which_one_was_meant(command, stub_course):
+    for typed, said in (("activation.sigmod", "no exercise activation.sigmod; did you mean activations.sigmoid?"),
+                        ("exercises/activaton.py", "no unit exercises/activaton.py; did you mean activations?")):
+        run = course(*command, typed, cwd=stub_course)
+        assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
+        assert run.stderr.strip().splitlines()[-1] == f"error: {said}"  # after grade's note on a weak sandbox
+
+
 def test_check_names_the_naive_sigmoid_overflow(stub_course):
     append(stub_course / "exercises" / "activations.py",
            "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n")

@@ -103,9 +103,9 @@ def test_expected_vs_got_draws_lines_or_heatmaps(tmp_path, expected, got, images
 
 def test_unknown_unit_is_a_user_error():
     course = load(ROOT)
-    with pytest.raises(UserError, match="no unit 'nope'; units are: tensors, perceptron"):
+    with pytest.raises(UserError, match="'nope' is neither a unit nor an exercise id; units are: tensors, perceptron"):
         plot_unit(course, "nope", ROOT / "exercises", ROOT / "never-written")
-    with pytest.raises(UserError, match="try `course plot activations`"):
+    with pytest.raises(UserError, match="run `course plot activations`"):
         plot_unit(course, "activations.relu", ROOT / "exercises", ROOT / "never-written")
     assert not (ROOT / "never-written").exists()
 
@@ -124,4 +124,4 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
 
     run = subprocess.run([str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60,
                          check=False)
-    assert run.returncode == 2 and run.stderr.startswith("error: no unit 'nope'"), run.stderr
+    assert run.returncode == 2 and run.stderr.startswith("error: 'nope' is neither a unit"), run.stderr
