@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         i18n.set_language(args.lang or i18n.default_language())
-        if args.command in RUN_LEARNER_CODE:
+        if args.command in RUN_LEARNER_CODE or (args.command == "hint" and args.target is None):
             backends.current().warm()  # a worker loads NumPy while the engine loads here
         if args.command == "doctor":
             return _doctor(args)
@@ -157,8 +157,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="an exercise id (activations.sigmoid) or a unit (activations)")
     p.set_defaults(run="reset")
 
-    p = commands.add_parser("hint", help="the hints of one exercise")
-    p.add_argument("id", help="an exercise id, e.g. activations.sigmoid")
+    p = commands.add_parser("hint", help="an exercise's hints, a unit's first hints, or (no argument) the hints of the "
+                                         "first exercise you have not passed")
+    p.add_argument("target", nargs="?",
+                   help="an exercise id (activations.sigmoid), or a unit (activations) or its file "
+                        "(exercises/activations.py)")
+    device_option(p)
     p.set_defaults(run="hint")
 
     p = commands.add_parser("plot", help="draw a unit's functions, yours beside the reference, as PNGs")

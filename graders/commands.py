@@ -19,6 +19,7 @@ from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
 from graders.files import write_atomically
+from graders.i18n import t
 from graders.results import to_json
 from graders.sandbox.handle import Sandbox
 from graders.submissions import open_submission
@@ -68,11 +69,30 @@ def _check_notebook(path: Path, args, course, console) -> int:
 
 
 def _hint(args, course, console) -> int:
-    exercise = course.exercise(args.id)
+    """An exercise's hints; a unit's exercises, each with its first hint; with no target, the
+    hints of the first exercise not passed, graded as `course check` grades."""
+    from rich.markup import escape  # a hint's code, x[x < 0] or grads[name], is no markup
+
+    if args.target is None:
+        result = grade_folder(course, course.root / "exercises", None, args.device, args.use_cache)
+        todo = next((r for r in result.exercises if not r.passed), None)
+        if todo is None:
+            console.print(t("hint.all-passed"))
+            return OK
+        console.print(t("hint.first-unpassed", id=todo.id, status=t(f"status.{todo.status}")))
+        found = course.resolve(todo.id)
+    else:
+        found = course.resolve(args.target)
+    if isinstance(found, course_data.Unit):
+        for exercise in found.exercises:
+            first = f"\n   {escape(i18n.pick(exercise.hints[0]))}" if exercise.hints else ""
+            console.print(f"[bold]{exercise.id}[/] — {escape(i18n.pick(exercise.title))}{first}")
+        console.print(t("hint.more", id=found.exercises[0].id), style="dim")
+        return OK
     other = "en" if i18n.language() == "ko" else "ko"
-    console.print(f"[bold]{exercise.id}[/] — {i18n.pick(exercise.title)} · {exercise.title[other]}")
-    for number, hint in enumerate(exercise.hints, 1):  # the other language dimmed below: the notes are Korean
-        console.print(f"{number}. {i18n.pick(hint)}\n   [dim]{hint[other]}[/]")
+    console.print(f"[bold]{found.id}[/] — {escape(i18n.pick(found.title))} · {escape(found.title[other])}")
+    for number, hint in enumerate(found.hints, 1):  # the other language dimmed below: the notes are Korean
+        console.print(f"{number}. {escape(i18n.pick(hint))}\n   [dim]{escape(hint[other])}[/]")
     return OK
 
 

@@ -226,7 +226,7 @@ def test_check_of_a_tab_completed_file_checks_its_unit(solved_sigmoid):
     assert "activations.softmax_backward" in run.stdout and "tensors.vector" not in run.stdout
 
 
-@pytest.mark.parametrize("command", [["check"], ["reset"], ["plot"],
+@pytest.mark.parametrize("command", [["check"], ["hint"], ["reset"], ["plot"],
                                      ["grade", "solutions", "--allow-weak-sandbox", "--only"]])
 def test_every_command_that_takes_an_id_says_which_one_was_meant(command, stub_course):
     for typed, said in (("activation.sigmod", "no exercise activation.sigmod; did you mean activations.sigmoid?"),
@@ -266,6 +266,33 @@ def test_hint_prints_english_and_korean(tmp_path):
         assert f"{number}. {flat(hint['en'])}" in out
         assert flat(hint["ko"]) in out
     assert sigmoid.title["ko"] in out
+
+
+def test_hint_of_a_unit_lists_its_exercises_with_their_first_hints(tmp_path):
+    run = course("--root", ROOT, "hint", "exercises/gradient_descent.py", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    out = flat(run.stdout)
+    unit = COURSE_DATA.select("gradient_descent")
+    for exercise in unit:  # sgd's "X[i:i+1]" among them, printed as it is: a hint is no markup
+        assert f"{exercise.id} — {exercise.title['en']} {flat(exercise.hints[0]['en'])}" in out
+        assert not any(flat(hint["en"]) in out for hint in exercise.hints[1:])
+    assert out.endswith(f"Every hint of one exercise, in English and Korean: course hint {unit[0].id}")
+
+
+def test_a_bare_hint_hints_the_first_exercise_not_passed(stub_course):
+    shutil.copy(stub_course / "solutions" / "tensors.py", stub_course / "exercises" / "tensors.py")
+    run = course("hint", "--device", "cpu", cwd=stub_course)
+    assert run.returncode == 0, run.stderr
+    step = COURSE_DATA.exercise("perceptron.step")
+    out = flat(run.stdout)
+    assert out.startswith("perceptron.step is the first exercise not passed yet (not implemented). Its hints:")
+    assert all(f"{number}. {flat(hint['en'])}" in out for number, hint in enumerate(step.hints, 1))
+
+    shutil.rmtree(stub_course / "exercises")
+    shutil.copytree(stub_course / "solutions", stub_course / "exercises")
+    run = course("hint", "--device", "cpu", cwd=stub_course)
+    assert (run.returncode, flat(run.stdout)) == (
+        0, "Every exercise passes: no hint needed. `course list` shows your progress."), run.stderr
 
 
 def test_python_m_graders_help():
