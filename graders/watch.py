@@ -80,7 +80,7 @@ class Watch:
             hints = self.current.hints
             self.console.print(Text(t("hints.title"), style="bold"))
             for number, hint in enumerate(hints, 1):
-                self.console.print(f"{number}. {pick(hint)}")
+                self.console.print(Text(f"{number}. {pick(hint)}"))  # x[x < 0] in a hint is no markup
         elif action == "list":
             everything = SubmissionResult(self.folder.name, list(self.results.values()))
             for table in report.unit_tables(self.course, everything):
