@@ -1,9 +1,10 @@
 """`course watch`: re-check on every save, rustlings-style.
 
 The references are prepared once; each save of exercises/<unit>.py re-grades that unit in a
-fresh sandbox, and the screen shows the progress, the exercise being worked on with its
-message, and what to do next. Keys: h hint, l list, n next, s solution, q quit. Progress is
-computed from these results only: there is no state file to break.
+fresh sandbox, and the screen follows the learner: the progress, the first exercise of the file
+just saved that does not pass, with its message (a syntax error is that message), and what to
+do next. Keys: h hint, l list, n next, s solution, q quit. Progress is computed from these
+results only: there is no state file to break.
 """
 from __future__ import annotations
 
@@ -62,14 +63,24 @@ class Watch:
         return 0
 
     def check(self, units: list[str]) -> None:
-        """Grade these units' exercises again; move on when the current one passes."""
-        was = self.current
-        chosen = [self.prepared[ex.id] for ex in self.course.exercises if ex.unit in units]
+        """Grade these units' exercises again and put in focus the first of them that does not
+        pass, wherever the focus was: the learner is working on the file they saved. The one in
+        focus stays there while it is that file's and fails (`n` chose it); once the file
+        passes, the focus moves to the first exercise not passed anywhere."""
+        saved = [ex for ex in self.course.exercises if ex.unit in units]
+        before = {ex.id: self.results.get(ex.id) for ex in saved}
         with Sandbox(self.folder, self.course.limits) as sandbox:
-            for result in grade(chosen, sandbox, self.folder.name).exercises:
+            for result in grade([self.prepared[ex.id] for ex in saved], sandbox, self.folder.name).exercises:
                 self.results[result.id] = result
-        if was is None or self.results[was.id].passed:
-            self.just_passed = was if was is not None and self.results[was.id].passed else None
+        if any(_told(before[ex.id]) != _told(self.results[ex.id]) for ex in saved):
+            # the screen tells what this save changed: an earlier "passed!" would now mislead
+            newly = [ex for ex in saved if before[ex.id] is not None and not before[ex.id].passed
+                     and self.results[ex.id].passed]
+            self.just_passed = self.current if self.current in newly else next(iter(newly), None)
+        failing = [ex for ex in saved if not self.results[ex.id].passed]
+        if failing and self.current not in failing:
+            self.current = failing[0]
+        elif not failing and (self.current is None or self.results[self.current.id].passed):
             self.current = self._first_unpassed(after=None)
 
     def act(self, action: str) -> None:
@@ -128,6 +139,11 @@ class Watch:
         lines = source.splitlines()[span[0]:span[1]]
         return Text.assemble((t("watch.solution-of", id=exercise.id, path=f"solutions/{exercise.unit}.py") + "\n", "bold"),
                              "\n".join(lines))
+
+
+def _told(result: ExerciseResult | None) -> tuple[str, str] | None:
+    """What the screen says of a result: a save that leaves this alike changed nothing."""
+    return None if result is None else (result.status, result.message)
 
 
 def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> None:

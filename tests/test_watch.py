@@ -53,6 +53,12 @@ class Screen:
                 self.text += ANSI.sub("", chunk.decode("utf-8", "replace")).replace("\r", "")
         return time.monotonic() - started
 
+    def after(self, mark: int, seconds: float = 10) -> str:
+        """The last whole screen written after `mark`, whitespace-insensitive."""
+        self.wait_for(r"Keys: h hint", seconds, since=mark)
+        text = self.text[mark:]
+        return flat(text[text.rfind("course watch:"):])
+
     def press(self, key: str) -> int:
         mark = len(self.text)
         os.write(self.master, key.encode())
@@ -63,6 +69,10 @@ class Screen:
             self.proc.kill()
         self.proc.wait()
         os.close(self.master)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
 
 
 @pytest.fixture
@@ -112,6 +122,39 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
         screen.wait_for(r"Stopped watching", 5, since=mark)
         assert screen.proc.wait(timeout=10) == 0
         assert termios.tcgetattr(screen.master)[3] & termios.ICANON  # the terminal is given back as it was
+    finally:
+        screen.close()
+
+
+def test_watch_follows_the_file_saved_and_tells_only_the_latest_change(learner_course, submit):
+    wrong = "def sigmoid(x):\n    return np.tanh(x)\n"
+    (sigmoid,) = submit("activations", wrong, ids=["activations.sigmoid"], base="exercises").values()
+    screen = Screen([str(COURSE), "--lang", "en", "watch", "--device", "cpu"], learner_course)
+    try:
+        screen.wait_for(r"Keys: h hint", 180)
+        folder = learner_course / "exercises"
+        mark = len(screen.text)
+        (folder / "tensors.py").write_text((ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8"),
+                                           encoding="utf-8")
+        assert "✓ tensors.vector passed!" in screen.after(mark)
+
+        mark = len(screen.text)  # perceptron.step is in focus; the learner works on activations.py
+        stub = (folder / "activations.py").read_text(encoding="utf-8")
+        (folder / "activations.py").write_text(stub + "\n\n" + wrong, encoding="utf-8")
+        shown = screen.after(mark)
+        assert sigmoid.status == "failed" and "activations.sigmoid — Sigmoid" in shown
+        assert flat(sigmoid.message) in shown
+        assert "passed!" not in shown  # tensors.vector's, a save ago
+
+        mark = len(screen.text)
+        stub = (folder / "losses.py").read_text(encoding="utf-8")
+        (folder / "losses.py").write_text(stub + "\n\ndef mse(y_pred, y_true)\n    return 0\n", encoding="utf-8")
+        took = screen.wait_for(r"SyntaxError", 10, since=mark)
+        shown = screen.after(mark)
+        assert "losses.mse — " in shown and f"(losses.py line {stub.count(chr(10)) + 3})" in shown
+        assert took < 1.0, f"the syntax error showed {took:.2f} s after the save"
+        screen.press("q")
+        assert screen.proc.wait(timeout=10) == 0
     finally:
         screen.close()
 
