@@ -26,6 +26,14 @@ from graders.sandbox import backends
 USAGE = 2
 FORMATS = ("table", "json", "junit", "gradescope", "classroom")
 RUN_LEARNER_CODE = ("check", "list", "grade", "verify", "watch", "plot")
+# `course watch`'s keys and what each does: graders.watch acts on these, --help lists them
+WATCH_KEYS = {
+    "h": ("hint", "the hints of the exercise on screen"),
+    "l": ("list", "every unit's exercises with their status"),
+    "n": ("next", "skip to the next exercise not passed yet"),
+    "s": ("solution", "the reference solution of the exercise just passed, to read (your file stays as it is)"),
+    "q": ("quit", "stop watching (Ctrl-C too)"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +122,10 @@ def _utf8_output() -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="course", description="Auto-graded deep-learning exercises (NumPy, checked against PyTorch).")
+    keys = "keys in `course watch`:\n" + "\n".join(f"  {key}  {action:<9} {what}"
+                                                    for key, (action, what) in WATCH_KEYS.items())
+    parser = argparse.ArgumentParser(prog="course", epilog=keys, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     description="Auto-graded deep-learning exercises (NumPy, checked against PyTorch).")
     parser.add_argument("--root", type=Path, help="the course folder (default: the nearest folder above with course.toml)")
     parser.add_argument("--lang", choices=i18n.LANGUAGES,
                         help="the language of titles, hints and messages (default: ko where the locale is Korean, else en)")
@@ -149,7 +160,11 @@ def _parser() -> argparse.ArgumentParser:
     device_option(p)
     p.set_defaults(run="check")
 
-    p = commands.add_parser("watch", help="re-check each time you save a file in exercises/ (keys: hint, list, next, quit)")
+    p = commands.add_parser("watch", help="re-check each time you save a file in exercises/ (keys: "
+                            + ", ".join(f"{key} {action}" for key, (action, _) in WATCH_KEYS.items()) + ")",
+                            description="Re-check each time you save a file in exercises/, and show the first "
+                                        "exercise of that file not passed yet, with its message.",
+                            epilog=keys, formatter_class=argparse.RawDescriptionHelpFormatter)
     device_option(p)
     p.set_defaults(run="watch")
 

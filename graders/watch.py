@@ -3,8 +3,8 @@
 The references are prepared once; each save of exercises/<unit>.py re-grades that unit in a
 fresh sandbox, and the screen follows the learner: the progress, the first exercise of the file
 just saved that does not pass, with its message (a syntax error is that message), and what to
-do next. Keys: h hint, l list, n next, s solution, q quit. Progress is computed from these
-results only: there is no state file to break.
+do next. Keys: graders.cli.WATCH_KEYS. Progress is computed from these results only: there is
+no state file to break.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from graders import report
+from graders.cli import WATCH_KEYS
 from graders.course import Course, Exercise
 from graders.devices import select_devices
 from graders.engine import grade, prepare
@@ -27,7 +28,7 @@ from graders.reset import function_span
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox.handle import Sandbox
 
-KEYS = {"h": "hint", "l": "list", "n": "next", "s": "solution", "q": "quit"}
+KEYS = {key: action for key, (action, _) in WATCH_KEYS.items()}
 
 
 class Watch:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -293,6 +294,18 @@ def test_a_bare_hint_hints_the_first_exercise_not_passed(stub_course):
     run = course("hint", "--device", "cpu", cwd=stub_course)
     assert (run.returncode, flat(run.stdout)) == (
         0, "Every exercise passes: no hint needed. `course list` shows your progress."), run.stderr
+
+
+def test_help_lists_every_watch_key_with_what_it_does():
+    from graders.watch import KEYS
+
+    for args in (["--help"], ["watch", "--help"]):
+        run = course(*args)
+        assert run.returncode == 0, run.stderr
+        for key, action in KEYS.items():
+            assert re.search(rf"^  {key}  {action} +\w", run.stdout, re.MULTILINE), (key, run.stdout)
+    listed = ", ".join(f"{key} {action}" for key, action in KEYS.items())
+    assert f"(keys: {listed})" in flat(course("--help").stdout)
 
 
 def test_python_m_graders_help():
