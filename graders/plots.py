@@ -72,7 +72,8 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
             # `accept` graders (many right answers) have no single expected array to draw
             found = _first_difference(sandbox, p) if graded.status == "failed" and p.grader.accept is None else None
             if found:
-                written.append(_save(_expected_vs_got(p.exercise.id, *found), path))
+                advice = next((m.explain for m in p.grader.mistakes if m.name == graded.mistake), "")
+                written.append(_save(_expected_vs_got(p.exercise.id, *found, advice), path))
             else:
                 path.unlink(missing_ok=True)  # last run's picture of a mistake since fixed would mislead
     return written
@@ -150,10 +151,10 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _say(ax, text: str, color: str = "#b00020") -> None:
+def _say(ax, text: str, color: str = "#b00020", width: int = 26, most: int = 120) -> None:
     """A label in the middle of a panel, in place of a curve that could not be drawn."""
-    text = textwrap.shorten(text, 120).replace("$", r"\$")  # "$" would start mathtext
-    ax.text(0.5, 0.5, textwrap.fill(text, 26), transform=ax.transAxes, ha="center", va="center", color=color,
+    text = textwrap.shorten(text, most).replace("$", r"\$")  # "$" would start mathtext
+    ax.text(0.5, 0.5, textwrap.fill(text, width), transform=ax.transAxes, ha="center", va="center", color=color,
             fontsize="medium", zorder=10, bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
 
 
@@ -345,18 +346,32 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path and not name.startswith("[") else f"{path}{name}"
 
 
-def _expected_vs_got(exercise_id: str, case: Case, part: str, expected: np.ndarray, got: np.ndarray) -> Figure:
+def _expected_vs_got(exercise_id: str, case: Case, part: str, expected: np.ndarray, got: np.ndarray,
+                     advice: str = "") -> Figure:
+    """`advice`: what the grader's known mistake says to do, for a panel with nothing to draw."""
     what = f"{exercise_id}" + (f", part {part}" if part else "")
     title = f"{what}: expected vs got, on the case {case.label!r}".replace("$", r"\$")
     expected = expected.astype(np.float64)
+    blank = _nothing_to_draw(exercise_id, part, got, advice)
     if expected.ndim == 2 and got.ndim == 2:
-        return _heatmaps(title, expected, got)
-    return _lines(title, expected, got)
+        return _heatmaps(title, expected, got, blank)
+    return _lines(title, expected, got, blank)
 
 
-def _lines(title: str, expected: np.ndarray, got: np.ndarray) -> Figure:
-    """Both answers flattened, as lines over the element index; their difference below."""
-    same = expected.shape == got.shape
+def _nothing_to_draw(exercise_id: str, part: str, got: np.ndarray, advice: str) -> str:
+    """What the learner's panel says where their answer has no finite value; "" where it has one.
+    An empty panel would look like a drawing bug, not like their NaN."""
+    if np.isfinite(got).any():
+        return ""
+    what = "NaN" if np.isnan(got).all() else "inf" if np.isinf(got).all() else "NaN and inf"
+    function = exercise_id.partition(".")[2] + (f" (part {part})" if part else "")
+    return f"your {function} returned only {what}: {advice or f'`course hint {exercise_id}` says what to try'}"
+
+
+def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Figure:
+    """Both answers flattened, as lines over the element index; their difference below, or
+    `blank` over them where the learner's answer has nothing to draw."""
+    same = expected.shape == got.shape and not blank
     fig, axes = _figure(2 if same else 1, 1, title)
     e, g = expected.ravel(), got.ravel()
     small = max(e.size, g.size) <= 60  # few elements: mark each one
@@ -370,6 +385,8 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray) -> Figure:
     ax.set_ylabel("value")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
+    if blank:
+        _say(ax, blank, width=48, most=300)
     if same:
         with np.errstate(all="ignore"):
             difference = g - e
@@ -383,9 +400,10 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray) -> Figure:
     return fig
 
 
-def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray) -> Figure:
-    """2-D answers side by side on one colour scale; their difference beside them."""
-    same = expected.shape == got.shape
+def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Figure:
+    """2-D answers side by side on one colour scale; their difference beside them, or `blank`
+    in the learner's panel where their answer has nothing to draw."""
+    same = expected.shape == got.shape and not blank
     fig, axes = _figure(1, 3 if same else 2, title)
     both = np.concatenate([expected.ravel(), got.ravel()])
     finite = both[np.isfinite(both)]
@@ -409,6 +427,8 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray) -> Figure:
             for (row, column), value in np.ndenumerate(values):
                 ax.text(column, row, f"{value:.3g}", ha="center", va="center", fontsize="small",
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
+    if blank:
+        _say(axes[0, 1], blank, width=30, most=300)
     return fig
 
 

@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graders import plots
 from graders.course import UserError, load
 from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
 from graders.spec import Case
+from graders.units import grader_for
 from tests.conftest import ROOT
 
 COURSE = Path(sys.executable).with_name("course")
@@ -99,6 +101,28 @@ def test_expected_vs_got_draws_lines_or_heatmaps(tmp_path, expected, got, images
     assert sum(len(ax.images) for ax in fig.axes) == images
     fig.savefig(tmp_path / "figure.png", dpi=fig.dpi)
     assert png_size(tmp_path / "figure.png") == (WIDTH, HEIGHT)
+
+
+def test_an_all_nan_answer_says_so_and_what_to_do_instead_of_an_empty_panel(tmp_path, monkeypatch):
+    naive = "def softmax(x, axis=-1):\n    e = np.exp(np.asarray(x))\n    return e / e.sum(axis=axis, keepdims=True)\n"
+    root = learner_copy(tmp_path / "course", {"activations": naive})
+    drawn, save = {}, plots._save
+
+    def keep(fig, path):
+        drawn[path.name] = fig
+        return save(fig, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    course, out = load(root), tmp_path / "plots"
+    path = out / "activations.softmax.expected-vs-got.png"  # softmax_backward, built on it, fails too
+    assert path in plot_unit(course, "activations", root / "exercises", out)
+    assert png_size(path) == (WIDTH, HEIGHT)
+    fig = drawn[path.name]
+    assert len(fig.axes) == 1  # no difference panel: there is no difference to draw
+    said = " ".join(" ".join(text.get_text().split()) for ax in fig.axes for text in ax.texts)
+    # np.exp(1000) is inf, inf/inf is nan: the grader's known mistake says what to do
+    advice = [" ".join(m.explain.split()) for m in grader_for(course.exercise("activations.softmax")).mistakes]
+    assert any(f"your softmax returned only NaN: {text}" in said for text in advice), said
 
 
 def test_unknown_unit_is_a_user_error():
