@@ -35,13 +35,16 @@ class Mismatch:
 
 
 def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str, ...] = (),
-            path: str = "") -> Mismatch | None:
+            histories: tuple[str, ...] = (), path: str = "") -> Mismatch | None:
     """None when `got` matches `expected`; else the first Mismatch, worst element included.
 
     `dtype` picks the tolerance (the inputs' dtype). Arrays must keep the expected dtype when
     `check_dtype` is on; a scalar (0-d) answer may be a Python number or any NumPy scalar, as
-    the contract allows, and is compared by value.
+    the contract allows, and is compared by value. The parts named in `histories` (a training
+    history: losses, errors) may be any 1-D sequence of numbers, compared by value alone.
     """
+    if path and path in histories:
+        return _compare_history(np.asarray(expected), got, dtype, path)
     if _is_shape(expected):
         return _compare_shape(expected, got, path)
     if isinstance(expected, tuple):
@@ -51,7 +54,7 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
             return Mismatch("length", path, expected, got)
         names = parts or tuple(f"[{i}]" for i in range(len(expected)))
         for name, e, g in zip(names, expected, got):
-            if found := compare(e, g, dtype, check_dtype=check_dtype, path=_join(path, name)):
+            if found := compare(e, g, dtype, check_dtype=check_dtype, histories=histories, path=_join(path, name)):
                 return found
         return None
     if isinstance(expected, dict):
@@ -60,7 +63,8 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
         if set(got) != set(expected):
             return Mismatch("keys", path, sorted(expected), sorted(got))
         for key in expected:
-            if found := compare(expected[key], got[key], dtype, check_dtype=check_dtype, path=_join(path, key)):
+            if found := compare(expected[key], got[key], dtype, check_dtype=check_dtype, histories=histories,
+                                path=_join(path, key)):
                 return found
         return None
     return _compare_array(np.asarray(expected), got, dtype, check_dtype, path)
@@ -79,6 +83,24 @@ def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: st
         g = got_arr.astype(np.float64)
     except (TypeError, ValueError):
         return Mismatch("dtype", path, expected, got_arr)
+    return _compare_values(expected, got_arr, g, dtype, path)
+
+
+def _compare_history(expected: np.ndarray, got, dtype, path: str) -> Mismatch | None:
+    """A list, tuple or 1-D array of Python or NumPy numbers: a history is its values, whatever holds them."""
+    if isinstance(got, (str, bytes, dict)) or np.ndim(got) == 0:
+        return Mismatch("type", path, expected, got)
+    try:
+        g = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return Mismatch("type", path, expected, got)
+    if g.shape != expected.shape:
+        return Mismatch("shape", path, expected, g)
+    return _compare_values(expected, g, g, dtype, path)
+
+
+def _compare_values(expected: np.ndarray, got_arr: np.ndarray, g: np.ndarray, dtype, path: str) -> Mismatch | None:
+    """`g` (the answer `got_arr`, in float64) against `expected`, element by element."""
     e = expected.astype(np.float64)
     rtol, atol = tolerance(dtype)
     with np.errstate(invalid="ignore", over="ignore"):
@@ -92,6 +114,27 @@ def _compare_array(expected: np.ndarray, got, dtype, check_dtype: bool, path: st
     index = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
     return Mismatch("value", path, expected, got_arr, index=tuple(int(i) for i in index),
                     worst_expected=float(e[index]), worst_got=float(g[index]))
+
+
+def only_form(expected, got, dtype, **strict) -> bool:
+    """`got` fails the `strict` comparison yet holds the expected numbers in the same order:
+    wrong only in its type, dtype, shape or container (a list for an array, float64 for float32,
+    (1, 4) for (4,))."""
+    return compare(expected, got, dtype, **strict) is not None and _same_numbers(expected, got, dtype)
+
+
+def _same_numbers(expected, got, dtype) -> bool:
+    if isinstance(expected, (tuple, dict)) and not _is_shape(expected):
+        if isinstance(expected, dict):
+            return isinstance(got, dict) and set(got) == set(expected) and all(
+                _same_numbers(expected[k], got[k], dtype) for k in expected)
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(_same_numbers(e, g, dtype) for e, g in zip(expected, got)))
+    try:
+        e, g = np.asarray(expected, dtype=np.float64).ravel(), np.asarray(got, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        return False
+    return e.shape == g.shape and _compare_values(e, g, g, dtype, "") is None
 
 
 def _is_shape(value) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 
 from graders import cache, feedback
 from graders.sandbox import wire
-from graders.compare import compare
+from graders.compare import compare, only_form
 from graders.course import Course, Exercise
 from graders.devices import select_devices
 from graders.i18n import t
@@ -203,11 +203,21 @@ def _judge(p: Prepared, case: Case, expected: dict[str, Any], outcome: Outcome):
 
 
 def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome) -> tuple[str, str | None]:
-    """The message, and the name of the first known mistake the answer (or its error) matches."""
+    """The message, and the name of the first known mistake the answer (or its error) fits.
+
+    None where the case asks for an exception: every mistake models a wrong value, and an answer
+    to an invalid input fits none of them. An answer whose only fault is its form (the right
+    numbers as a list, in float64, in another shape) may only fit a mistake about that form."""
+    if isinstance(expected, Raises):
+        return text, None
+    g = p.grader
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
     error = f"{outcome.type}: {outcome.message}" if outcome.kind == "exception" else ""
-    attempt = Attempt(case, outcome.value, expected, runtime, tuple(outcome.mutated), error)
-    mistake = next((m for m in p.grader.mistakes if _safely(m.test, attempt)), None)
+    attempt = Attempt(case, outcome.value, expected, runtime, tuple(outcome.mutated), error, g.parts, g.histories)
+    form = (outcome.kind == "ok" and g.accept is None and not runtime and not outcome.mutated
+            and only_form(expected, outcome.value, case.dtype, check_dtype=g.check_dtype, parts=g.parts,
+                          histories=g.histories))
+    mistake = next((m for m in g.mistakes if m.form in (form, None) and _safely(m.test, attempt)), None)
     if mistake is None:
         return text, None
     return f"{text}\n{feedback.likely(p.exercise.unit, p.exercise.function, mistake)}", mistake.name
@@ -218,7 +228,8 @@ def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) ->
     `accept` finds wrong with it."""
     for device, answer in expected.items():
         if grader.accept is None:
-            mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts)
+            mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
+                               histories=grader.histories)
             wrong = feedback.mismatch(mismatch) if mismatch else None
         else:
             try:

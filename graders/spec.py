@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from graders.compare import compare
+from graders.compare import compare, tolerance
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,32 @@ class Attempt:
     warnings: tuple[str, ...]
     mutated: tuple[int, ...]
     error: str = ""  # "ZeroDivisionError: division by zero" when the call raised instead
+    parts: tuple[str, ...] = ()  # the grader's, so that an answer is read as the grader reads it
+    histories: tuple[str, ...] = ()
+
+    def holds(self, value) -> bool:
+        """The answer holds `value`'s numbers, in the form the grader accepts, whatever the dtype."""
+        return compare(value, self.got, self.case.dtype, check_dtype=False, parts=self.parts,
+                       histories=self.histories) is None
+
+    def is_right(self, value) -> bool:
+        """`value` (a model's answer) is the right answer to this case."""
+        return compare(self.expected, value, self.case.dtype, check_dtype=False, parts=self.parts,
+                       histories=self.histories) is None
 
 
 @dataclass(frozen=True)
 class Mistake:
+    """A known mistake. The engine names it only where the expected outcome is a value, and
+    then only as its kind says: a `form` mistake (a list for an array, float64 for float32,
+    (1, 4) for (4,)) only when the answer holds the right numbers in the wrong form, any other
+    only when the numbers differ, and its `test` holds, comparing the answer with its model.
+    `form` None: either way (a transposed (n, 1) column holds its numbers, a (2, 3) matrix not)."""
+
     name: str  # short, shown as "Likely mistake: <name>"
     explain: str  # why it is wrong and what to do instead
     test: Callable[[Attempt], bool]
+    form: bool | None = False
 
 
 @dataclass(frozen=True)
@@ -72,23 +91,49 @@ class Grader:
     mistakes: tuple[Mistake, ...] = ()
     check_dtype: bool = True
     parts: tuple[str, ...] = ()  # names of a tuple answer's parts, for messages
+    histories: tuple[str, ...] = ()  # the parts that are a training history: any 1-D sequence of numbers
     accept: Callable[..., str | None] | None = None  # (Ref, Case, answer) -> what is wrong
 
 
 # --- tests for known mistakes ---------------------------------------------------------------
 
+def _rerun(model: Callable, a: Attempt) -> tuple[Any, Exception | None]:
+    """The model's answer to this case, or what it raised (a wrong model may refuse an input)."""
+    try:
+        with np.errstate(all="ignore"):
+            value = model(*a.case.args)
+    except Exception as err:
+        return None, err
+    return (tuple(value) if isinstance(value, (tuple, list)) else np.asarray(value)), None
+
+
 def same_as(wrong: Callable) -> Callable[[Attempt], bool]:
     """The answer equals what the wrong implementation gives on this case, and that is wrong."""
 
     def test(a: Attempt) -> bool:
-        try:
-            with np.errstate(all="ignore"):
-                value = wrong(*a.case.args)
-        except Exception:
-            return False
-        value = tuple(value) if isinstance(value, (tuple, list)) else np.asarray(value)
-        return (compare(a.expected, value, a.case.dtype, check_dtype=False) is not None
-                and compare(value, a.got, a.case.dtype, check_dtype=False) is None)
+        value, error = _rerun(wrong, a)
+        return error is None and not a.is_right(value) and a.holds(value)
+
+    return test
+
+
+def behaves_as(model: Callable, *signs: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
+    """The answer equals the model's, and shows one of its signs: a mistake that may give the
+    right numbers on some cases, but warns (an overflow) while doing it."""
+
+    def test(a: Attempt) -> bool:
+        value, error = _rerun(model, a)
+        return error is None and any(sign(a) for sign in signs) and a.holds(value)
+
+    return test
+
+
+def raises_as(model: Callable) -> Callable[[Attempt], bool]:
+    """The call raised exactly what the model raises on this case (a re-run of the model)."""
+
+    def test(a: Attempt) -> bool:
+        error = _rerun(model, a)[1]
+        return error is not None and a.error == f"{type(error).__name__}: {error}"
 
     return test
 
@@ -96,6 +141,24 @@ def same_as(wrong: Callable) -> Callable[[Attempt], bool]:
 def raised(error: str) -> Callable[[Attempt], bool]:
     """The call raised this exception class, e.g. raised("ZeroDivisionError")."""
     return lambda a: a.error.startswith(f"{error}:")
+
+
+def transposed(a: Attempt) -> bool:
+    """A matrix in the answer is the right one transposed."""
+
+    def pairs(expected, got):
+        if isinstance(expected, dict) and isinstance(got, dict):
+            return [pair for k in expected.keys() & got.keys() for pair in pairs(expected[k], got[k])]
+        if isinstance(expected, tuple) and isinstance(got, (tuple, list)):
+            return [pair for e, g in zip(expected, got) for pair in pairs(e, g)]
+        return [(expected, got)] if isinstance(expected, np.ndarray) and isinstance(got, np.ndarray) else []
+
+    rtol, atol = tolerance(a.case.dtype)
+
+    def close(g, e):
+        return g.shape == e.shape and np.allclose(g.astype(np.float64), e, rtol, atol)
+
+    return any(e.ndim == 2 and close(g, e.T) and not close(g, e) for e, g in pairs(a.expected, a.got))
 
 
 def warned(text: str) -> Callable[[Attempt], bool]:

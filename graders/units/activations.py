@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.spec import (FLOATS, Case, Grader, Mistake, elementwise_cases, mutated_input,
+from graders.spec import (FLOATS, Case, Grader, Mistake, behaves_as, elementwise_cases, mutated_input,
                           random_array, same_as, stable_sigmoid, warned)
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
@@ -22,6 +22,14 @@ IN_PLACE = Mistake(
     mutated_input,
 )
 EXP_OVERFLOW = "overflow encountered in exp"
+
+
+def _naive_sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _exp_tanh(x):
+    return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
 
 
 def _wrong_axis(a) -> bool:
@@ -75,7 +83,7 @@ GRADERS = {
             Mistake("naive sigmoid overflow",
                     "1 / (1 + np.exp(-x)) overflows for large negative x (exp(1000) is inf). "
                     "Use e = np.exp(-np.abs(x)): 1/(1+e) where x >= 0, e/(1+e) where x < 0.",
-                    warned(EXP_OVERFLOW)),
+                    behaves_as(lambda x: _naive_sigmoid(np.asarray(x)), warned(EXP_OVERFLOW))),
             Mistake("sign flipped", "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
                     same_as(lambda x: stable_sigmoid(-np.asarray(x, dtype=float)))),
         ),
@@ -87,7 +95,7 @@ GRADERS = {
             Mistake("tanh from exponentials overflows",
                     "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710 in float64 (≳ 89 in float32). Use np.tanh, "
                     "or 2σ(2x) − 1 with a stable σ.",
-                    warned(EXP_OVERFLOW)),
+                    behaves_as(lambda x: _exp_tanh(np.asarray(x)), warned(EXP_OVERFLOW))),
             Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
                     same_as(stable_sigmoid)),
         ),
@@ -125,7 +133,8 @@ GRADERS = {
             Mistake("softmax without the max shift",
                     "np.exp(1000) overflows to inf and inf/inf is nan. Subtract x.max(axis=axis, keepdims=True) "
                     "first: softmax(x − c) = softmax(x).",
-                    warned(EXP_OVERFLOW)),
+                    behaves_as(lambda x, axis=-1: np.exp(np.asarray(x)) / np.exp(np.asarray(x)).sum(axis=axis, keepdims=True),
+                               warned(EXP_OVERFLOW))),
             Mistake("softmax over the wrong axis",
                     "the sums run along another axis than `axis`; pass axis=axis and keepdims=True to max and sum.",
                     _wrong_axis),
@@ -142,7 +151,8 @@ GRADERS = {
                     "σ'(x) = σ(x)(1 − σ(x)); x·(1 − x) is that only when x is already σ(x). Compute s = σ(x) first.",
                     same_as(lambda x: np.asarray(x) * (1 - np.asarray(x)))),
             Mistake("naive sigmoid overflow", "the σ inside overflows for large negative x; use a stable σ.",
-                    warned(EXP_OVERFLOW)),
+                    behaves_as(lambda x: _naive_sigmoid(np.asarray(x)) * (1 - _naive_sigmoid(np.asarray(x))),
+                               warned(EXP_OVERFLOW))),
             Mistake("returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).",
                     same_as(stable_sigmoid)),
         ),
@@ -165,7 +175,7 @@ GRADERS = {
             Mistake("slope 1 at x = 0", "PyTorch takes ReLU's slope at exactly 0 to be 0: use x > 0, not x >= 0.",
                     same_as(lambda x: (np.asarray(x) >= 0).astype(float))),
             Mistake("a boolean mask", "x > 0 gives True/False; turn it into numbers of x's dtype: (x > 0).astype(x.dtype).",
-                    lambda a: np.asarray(a.got).dtype == bool),
+                    lambda a: np.asarray(a.got).dtype == bool, form=True),
             Mistake("returned ReLU itself", "the derivative is 1 where x > 0 and 0 elsewhere, not max(x, 0).",
                     same_as(lambda x: np.maximum(x, 0))),
         ),

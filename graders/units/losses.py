@@ -3,27 +3,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.spec import FLOATS, Case, Grader, Mistake, random_array, same_as, warned
+from graders.spec import FLOATS, Case, Grader, Mistake, any_of, behaves_as, random_array, same_as, warned
 
 SEED_Y = [1.0, 0.0, 1.0, 1.0]
 SEED_P = [0.9, 0.2, 0.8, 0.95]
 NOTES_TOTAL = -0.067  # "0.105 + 0 − 0.223 + 0.051 = −0.067": the third term subtracted
 
 LOG_OF_ZERO = "divide by zero encountered in log"
-MISSING_CLAMP = Mistake(
-    "missing log clamp",
-    "log(0) is −inf, and 0·(−inf) is nan. Clamp every log below at −100 as PyTorch does: "
-    "np.maximum(np.log(p), -100) inside np.errstate(divide='ignore').",
-    warned(LOG_OF_ZERO),
-)
+
+
+def _missing_clamp(loss) -> Mistake:
+    """log(0) unclamped, where the answer is what `loss` gives with each log unclamped (`log`)."""
+    return Mistake(
+        "missing log clamp",
+        "log(0) is −inf, and 0·(−inf) is nan. Clamp every log below at −100 as PyTorch does: "
+        "np.maximum(np.log(p), -100) inside np.errstate(divide='ignore').",
+        behaves_as(lambda y, p: loss(y, p, log=np.log), warned(LOG_OF_ZERO)),
+    )
 
 
 def _log(p):
     return np.maximum(np.log(np.asarray(p, dtype=float)), -100)
 
 
-def _terms(y, p):
-    return -np.asarray(y, dtype=float) * _log(p)
+def _terms(y, p, log=_log):
+    return -np.asarray(y, dtype=float) * log(np.asarray(p, dtype=float))
+
+
+def _cross_entropy(y, p, log=_log):
+    return _terms(y, p, log).sum(axis=-1).mean()
+
+
+def _binary_cross_entropy(y, p, log=_log):
+    y, p = np.asarray(y, dtype=float), np.asarray(p, dtype=float)
+    return (_terms(y, p, log) + _terms(1 - y, 1 - p, log)).mean()
 
 
 def _labels(rng, dtype, shape) -> np.ndarray:
@@ -100,6 +113,17 @@ def _softmax_cross_entropy_cases(rng):
     return cases
 
 
+def _naive_softmax(z):
+    e = np.exp(np.asarray(z, dtype=float))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax(z):
+    z = np.asarray(z, dtype=float)
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
 def _seed_reference(R):
     terms = -(R.t(SEED_Y) * R.torch.log(R.t(SEED_P)).clamp(min=-100))
     return terms, terms.sum()
@@ -129,7 +153,7 @@ GRADERS = {
         cases=_label_cases,
         reference=lambda R, y, p: -(R.t(y) * R.torch.log(R.t(p)).clamp(min=-100)),
         mistakes=(
-            MISSING_CLAMP,
+            _missing_clamp(_terms),
             Mistake("negative loss terms", "a loss term is never negative: log p ≤ 0 for p ≤ 1, so −y·log p ≥ 0. Keep the minus sign.",
                     same_as(lambda y, p: -_terms(y, p))),
             Mistake("log10 instead of ln", "cross-entropy uses the natural log: np.log, not np.log10.",
@@ -159,7 +183,7 @@ GRADERS = {
         reference=lambda R, y_onehot, probs: R.F.nll_loss(R.torch.log(R.t(probs)).clamp(min=-100), R.t(y_onehot).argmax(-1)),
         check_dtype=False,
         mistakes=(
-            MISSING_CLAMP,
+            _missing_clamp(_cross_entropy),
             Mistake("summed over rows", "sum −y·log p over the classes of a row, then take the mean over rows.",
                     same_as(lambda y, p: _terms(y, p).sum())),
             Mistake("mean over all elements", "np.mean over the whole array also divides by the number of classes; "
@@ -172,7 +196,7 @@ GRADERS = {
         reference=lambda R, y, p: R.F.binary_cross_entropy(R.t(p), R.t(y)),
         check_dtype=False,
         mistakes=(
-            MISSING_CLAMP,
+            _missing_clamp(_binary_cross_entropy),
             Mistake("forgot the (1 − y) term", "BCE is −[y·log p + (1 − y)·log(1 − p)]: the samples with y = 0 count too.",
                     same_as(lambda y, p: _terms(y, p).mean())),
             Mistake("summed instead of averaged", "F.binary_cross_entropy takes the mean over all elements.",
@@ -186,15 +210,12 @@ GRADERS = {
         mistakes=(
             Mistake("softmax then log, unstable", "exp of large logits overflows, and log of an underflowed 0 is −inf. "
                     "Use log-sum-exp: log softmax(z) = z − m − log Σ e^(z − m) with m = max(z).",
-                    lambda a: any(LOG_OF_ZERO in w or "overflow" in w for w in a.warnings)),
+                    any_of(*(behaves_as(lambda y, z, softmax=softmax: _cross_entropy(y, softmax(z), log=np.log),
+                                        lambda a: any(LOG_OF_ZERO in w or "overflow" in w for w in a.warnings))
+                             for softmax in (_naive_softmax, lambda z: np.exp(_log_softmax(z)))))),
             Mistake("summed over rows", "take the mean over rows of −Σ y·log softmax(z).",
                     same_as(lambda y, z: -(np.asarray(y) * _log_softmax(z)).sum())),
         ),
     ),
 }
 
-
-def _log_softmax(z):
-    z = np.asarray(z, dtype=float)
-    z = z - z.max(axis=-1, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))

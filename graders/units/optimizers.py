@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.compare import compare, tolerance
-from graders.spec import FLOATS, Case, Grader, Mistake, any_of, mutated_input, raised, random_array, same_as, warned
+from graders.compare import tolerance
+from graders.spec import (FLOATS, Case, Grader, Mistake, any_of, behaves_as, mutated_input, raised, random_array, same_as,
+                          warned)
 from graders.sandbox.wire import Rng
 
 
@@ -178,7 +179,8 @@ ADAM_MISTAKES = (
             same_as(lambda *args: _adam(*args, square=False))),
     Mistake("forgot eps",
             "where v̂ is 0 (a zero gradient on the first step) m̂ / √v̂ is 0/0 = nan. Divide by √v̂ + eps.",
-            any_of(warned("invalid value encountered in divide"), warned("divide by zero encountered in divide"))),
+            behaves_as(lambda w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8: _adam(w, grad, m, v, t, lr, betas, 0.0),
+                       warned("invalid value encountered in divide"), warned("divide by zero encountered in divide"))),
 )
 
 
@@ -211,7 +213,7 @@ def _dropout(x, p, rng, training=True, *, keep=lambda u, p: u >= p, scale=lambda
 def _another_mask(a) -> bool:
     """Every element is 0 or x / (1 − p), as inverted dropout gives, but not with rng's mask."""
     x, p, _, training = (*a.case.args, True)[:4]
-    if not training or not 0 < p < 1 or compare(a.expected, a.got, a.case.dtype, check_dtype=False) is None:
+    if not training or not 0 < p < 1 or a.is_right(a.got):
         return False
     (x,) = _floats(x)
     got = np.asarray(a.got, dtype=float)
@@ -271,7 +273,9 @@ DROPOUT_MISTAKES = (
     Mistake("divided by zero at p = 1",
             "with p = 1 the factor 1 / (1 − p) is a division by zero (and 0 · inf is nan). Every element is dropped: "
             "return zeros of x's shape and dtype when p == 1.",
-            any_of(warned("divide by zero encountered"), warned("invalid value encountered"), raised("ZeroDivisionError"))),
+            any_of(behaves_as(lambda x, p, rng, training=True: _floats(x)[0] * (_uniform(x, rng) >= p) / (1 - p),
+                              warned("divide by zero encountered"), warned("invalid value encountered")),
+                   raised("ZeroDivisionError"))),
 )
 
 GRADERS = {

@@ -20,17 +20,17 @@ def _notes_array(values, what: str) -> Grader:
     mistakes = [Mistake("a Python list, not an array",
                         "a list has no shape; wrap it: np.array([...]) turns the nested list into an array "
                         "whose shape NumPy reads off the brackets.",
-                        lambda a: isinstance(a.got, list))]
+                        lambda a: isinstance(a.got, list), form=True)]
     if np.ndim(values) == 1:
         mistakes += [
             Mistake("a (1, 4) row matrix",
                     "[[1, 2, 3, 4]] has two pairs of brackets, so two axes: a matrix with one row. The notes' "
                     "\"(, 4)\" is the 1-D shape NumPy and PyTorch write (4,): np.array([1, 2, 3, 4]).",
-                    lambda a: np.shape(a.got) == (1, 4)),
+                    lambda a: np.shape(a.got) == (1, 4), form=True),
             Mistake("a (4, 1) column matrix",
                     "reshape(4, 1) makes a matrix with one column (2 axes). A vector has one axis: shape (4,), "
                     "the notes' \"(, 4)\".",
-                    lambda a: np.shape(a.got) == (4, 1)),
+                    lambda a: np.shape(a.got) == (4, 1), form=True),
         ]
     if np.ndim(values) == 2:
         mistakes.append(Mistake("transposed matrix",
@@ -47,7 +47,7 @@ def _notes_array(values, what: str) -> Grader:
     mistakes.append(Mistake("same numbers, another shape",
                             f"the numbers are right but the shape is not {np.shape(values)}: count the brackets, one "
                             f"pair per axis, as the notes' {what} has them.",
-                            lambda a: _same_numbers_other_shape(np.array(values), a.got)))
+                            lambda a: _same_numbers_other_shape(np.array(values), a.got), form=True))
     return Grader(cases=lambda rng: [Case({}, f"the notes' {what}")],
                   reference=lambda R: R.torch.tensor(values, device=R.device),
                   check_dtype=False, mistakes=tuple(mistakes))

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.compare import compare
 from graders.i18n import t
 from graders.reference import to_numpy
-from graders.spec import FLOATS, Case, Grader, Mistake, Raises, same_as, stable_sigmoid, warned
+from graders.spec import (FLOATS, Case, Grader, Mistake, Raises, behaves_as, same_as, stable_sigmoid, transposed,
+                          warned)
 
 SEED_W1 = np.array([[-2.0, 2.0], [-2.0, 2.0]])
 SEED_B1 = np.array([3.0, -1.0])
@@ -25,18 +25,23 @@ XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 SEED_SIGMOID_OUT = "0.555, 0.614, 0.614, 0.555"
 EXP_OVERFLOW = "overflow encountered in exp"
 
-NAIVE_SIGMOID = Mistake(
-    "naive sigmoid overflow",
-    "1 / (1 + np.exp(-z)) overflows when a weighted sum is a large negative number. "
-    "Use e = np.exp(-np.abs(z)): 1/(1+e) where z >= 0, e/(1+e) where z < 0.",
-    warned(EXP_OVERFLOW),
-)
+
+
+def _naive_sigmoid(model) -> Mistake:
+    """The overflow, where the answer is what `model` (the network with 1 / (1 + exp(−z))) gives."""
+    return Mistake(
+        "naive sigmoid overflow",
+        "1 / (1 + np.exp(-z)) overflows when a weighted sum is a large negative number. "
+        "Use e = np.exp(-np.abs(z)): 1/(1+e) where z >= 0, e/(1+e) where z < 0.",
+        behaves_as(model, warned(EXP_OVERFLOW)),
+    )
 
 
 # --- NumPy versions of the network, right and wrong, for naming mistakes ----------------------
 
 ACTS = {"step": lambda z: (z > 0).astype(float), "sigmoid": stable_sigmoid,
-        "step(0) = 1": lambda z: (z >= 0).astype(float), "linear": lambda z: z}
+        "step(0) = 1": lambda z: (z >= 0).astype(float), "linear": lambda z: z,
+        "naive sigmoid": lambda z: 1 / (1 + np.exp(-z))}
 
 
 def _forward(X, W1, b1, W2, b2, activation="step", *, out_act=None, layer=lambda X, W: X @ W):
@@ -49,16 +54,19 @@ def _forward(X, W1, b1, W2, b2, activation="step", *, out_act=None, layer=lambda
 def _backprop(X, y, W1, b1, W2, b2, slip=None):
     """loss_and_grads in NumPy; `slip` names one known mistake to make on purpose."""
     X, y, W1, b1, W2, b2 = (np.asarray(a, dtype=float) for a in (X, y, W1, b1, W2, b2))
+    sigmoid = ACTS["naive sigmoid"] if slip == "naive sigmoid" else stable_sigmoid
     z1 = X @ W1 + b1
-    hidden = stable_sigmoid(z1)
+    hidden = sigmoid(z1)
     z2 = hidden @ W2 + b2
-    out = stable_sigmoid(z2)
+    out = sigmoid(z2)
     loss = ((out - y) ** 2).sum() if slip == "summed" else ((out - y) ** 2).mean()
     d_out = {"no 2": (out - y) / y.size, "no 1/n": 2 * (out - y), "summed": 2 * (out - y),
              "tutorial": out - y}.get(slip, 2 * (out - y) / y.size)
     d_sig = (lambda z, s: z * (1 - z)) if slip == "dsig(z)" else (lambda z, s: s * (1 - s))
     d_z2 = d_out * d_sig(z2, out)
     d_z1 = (d_z2 @ W2.T) * d_sig(z1, hidden)
+    if slip == "unsummed":
+        return loss, {"W1": X.T @ d_z1, "b1": d_z1, "W2": hidden.T @ d_z2, "b2": d_z2}
     return loss, {"W1": X.T @ d_z1, "b1": d_z1.sum(0), "W2": hidden.T @ d_z2, "b2": d_z2.sum(0)}
 
 
@@ -81,6 +89,8 @@ def _train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0, slip=None):
         loss, grads = _backprop(X, y, **params)
         params = {k: p - lr * grads[k] for k, p in params.items()}
         losses.append(_backprop(X, y, **params)[0] if slip == "loss after" else loss)
+    if slip == "one loss too many":
+        losses.append(_backprop(X, y, **params)[0])
     return params, np.array(losses)
 
 
@@ -292,21 +302,9 @@ def _xor_with_step_only(a) -> bool:
     return not isinstance(params, str) and np.array_equal(_forward(XOR_X, *params, "step")[1], XOR_Y)
 
 
-def _unsummed_bias(a) -> bool:
-    """A bias gradient left with one row per sample: (n, h) where the bias is (h,)."""
-    n = np.shape(a.case.inputs["X"])[0]
-    return any(np.shape(a.got[1][name]) == (n, *np.shape(a.case.inputs[name])) != np.shape(a.case.inputs[name])
-               for name in ("b1", "b2"))
-
-
-def _transposed(a) -> bool:
-    expected, got = a.expected[1], a.got[1]
-    return any(compare(expected[k].T, got[k], a.case.dtype, check_dtype=False) is None
-               and compare(expected[k], got[k], a.case.dtype, check_dtype=False) is not None for k in ("W1", "W2"))
-
-
-def _losses_one_too_many(a) -> bool:
-    return np.shape(a.got[1]) == (a.case.inputs.get("epochs", 2000) + 1,)
+def _seed_table(activation: str):
+    """The notes' table with this activation (an ACTS key, "step(0) = 1" too) in both layers."""
+    return np.hstack([XOR_X, *_forward(XOR_X, *SEED, activation)])
 
 
 GRADERS = {
@@ -315,7 +313,8 @@ GRADERS = {
         reference=_forward_ref,
         parts=("hidden", "out"),
         mistakes=(
-            NAIVE_SIGMOID,
+            _naive_sigmoid(lambda X, W1, b1, W2, b2, activation="step":
+                           _forward(X, W1, b1, W2, b2, "naive sigmoid" if activation == "sigmoid" else activation)),
             Mistake("step(0) = 1",
                     "the step function is 1 only where z > 0, so step(0) = 0 (torch.heaviside(z, 0)). It matters: with "
                     "the notes' weights the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly, "
@@ -339,7 +338,7 @@ GRADERS = {
                     "activation='sigmoid' asks for σ(z) in both layers; your answer is the step network's.",
                     same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, "step"))),
             Mistake("a boolean step", "z > 0 gives True/False; turn it into numbers of the inputs' dtype: (z > 0).astype(z.dtype).",
-                    lambda a: any(np.asarray(g).dtype == bool for g in a.got)),
+                    lambda a: any(np.asarray(g).dtype == bool for g in a.got), form=True),
         ),
     ),
     "seed_table": Grader(
@@ -349,23 +348,23 @@ GRADERS = {
         mistakes=(
             Mistake("missing the input columns",
                     "the notes' table starts with the inputs: columns x1, x2, n1, n2, y_out, so 5 columns.",
-                    lambda a: np.shape(a.got) == (4, 3)),
+                    same_as(lambda activation="step": np.hstack(_forward(XOR_X, *SEED, activation)))),
             Mistake("step(0) = 1",
                     "y_out is 1 on every row: the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly "
                     "(the output bias −1 puts them on the boundary), and step(0) must be 0. The notes' table is XOR only "
                     "with step(0) = 0.",
-                    lambda a: np.allclose(np.asarray(a.got)[:, 4], 1.0)),
+                    same_as(lambda activation="step": _seed_table("step(0) = 1" if activation == "step" else activation))),
             Mistake("copied the notes' ≈ 0 / ≈ 1",
                     f"the notes write σ(…) ≈ 1 or ≈ 0, but a sigmoid never gives 0 or 1: with sigmoid the outputs are "
                     f"{SEED_SIGMOID_OUT}, all above 0.5, since σ(0) = 0.5 and the output bias −1 leaves the XOR-0 rows on "
                     f"the boundary. Compute the table with forward(..., activation).",
-                    lambda a: a.case.inputs.get("activation") == "sigmoid"
-                    and np.allclose(np.asarray(a.got), np.hstack([XOR_X, *_forward(XOR_X, *SEED, "step")]))),
+                    same_as(lambda activation="step": _seed_table("step"))),
             Mistake("rounded the hidden layer first",
                     "the notes plug the rounded n1, n2 (1 or 0) into y_out; the network passes σ's actual values "
                     "(0.953, 0.269, …) on to the output layer.",
-                    lambda a: a.case.inputs.get("activation") == "sigmoid"
-                    and np.allclose(np.asarray(a.got)[:, 4:], stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2))),
+                    same_as(lambda activation="step": _seed_table(activation) if activation != "sigmoid" else np.hstack(
+                        [XOR_X, _forward(XOR_X, *SEED, "sigmoid")[0],
+                         stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2)]))),
         ),
     ),
     "robust_xor_params": Grader(
@@ -395,11 +394,11 @@ GRADERS = {
         reference=_loss_and_grads_ref,
         parts=("loss", "grads"),
         mistakes=(
-            NAIVE_SIGMOID,
+            _naive_sigmoid(lambda *args: _backprop(*args, slip="naive sigmoid")),
             Mistake("bias gradient not summed over the batch",
                     "a bias is added to every row of the batch, so its gradient is summed over the batch: d_z.sum(axis=0). "
                     "Every gradient has its parameter's shape.",
-                    _unsummed_bias),
+                    same_as(lambda *args: _backprop(*args, slip="unsummed"))),
             Mistake("loss summed, not averaged",
                     "the MSE is the mean over all elements of (out − y)²: divide the loss, and so its derivative "
                     "2(out − y), by y.size.",
@@ -421,13 +420,14 @@ GRADERS = {
             Mistake("a gradient transposed",
                     "a weight's gradient is input.T @ delta: X.T @ d_z1 for W1 (2, h) and hidden.T @ d_z2 for W2 (h, 1). "
                     "d_z.T @ input gives the transpose.",
-                    _transposed),
+                    transposed, form=None),
         ),
     ),
     "train": Grader(
         cases=_train_cases,
         reference=_train_ref,
         parts=("params", "losses"),
+        histories=("losses",),
         mistakes=(
             Mistake("W2 drawn before W1",
                     "the start depends on the order of the draws from one generator: W1 = rng.normal(0, 1, (2, hidden)) "
@@ -446,7 +446,7 @@ GRADERS = {
                     same_as(lambda *args: _train(*args, slip="loss after"))),
             Mistake("one loss too many",
                     "losses has exactly epochs entries, the loss before each update; don't add the loss after the last one.",
-                    _losses_one_too_many),
+                    same_as(lambda *args: _train(*args, slip="one loss too many"))),
         ),
     ),
 }

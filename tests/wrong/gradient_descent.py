@@ -46,10 +46,11 @@ WRONG = [
      "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n        grad_w, grad_b = mse_gradient(X, y, w, b)\n"
      "        w = w - lr * grad_w\n        b = b - lr * grad_b\n    return w, b, np.array(losses)",
      "losses missing the last value"),
-    ("gradient_descent.batch_gd", "def batch_gd(X, y, w, b, lr, epochs):\n    X, y = np.asarray(X), np.asarray(y)\n"
-     "    losses = [float(np.mean((X @ w + b - y) ** 2))]\n    for _ in range(epochs):\n"
-     "        grad_w, grad_b = mse_gradient(X, y, w, b)\n        w = w - lr * grad_w\n        b = float(b - lr * grad_b)\n"
-     "        losses.append(float(np.mean((X @ w + b - y) ** 2)))\n    return w, b, np.array(losses)",
+    ("gradient_descent.batch_gd", "def batch_gd(X, y, w, b, lr, epochs):\n"
+     "    X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))\n"
+     "    losses = [np.mean((X @ w + b - y) ** 2)]\n    for _ in range(epochs):\n"
+     "        grad_w, grad_b = mse_gradient(X, y, w, b)\n        w = w - lr * grad_w\n        b = b - lr * grad_b\n"
+     "        losses.append(np.mean((X @ w + b - y) ** 2))\n    return w, b, np.array(losses)",
      "float64 answer for float32 inputs"),
 
     ("gradient_descent.sgd", "def sgd(X, y, w, b, lr, epochs, seed):\n    X, y = np.asarray(X), np.asarray(y)\n"
