@@ -243,7 +243,7 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
 def test_only_names_what_it_cannot_find(tmp_path):
     done = course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu")
     assert done.returncode == 2
-    assert "'activation' is neither a unit nor an exercise id" in done.stderr
+    assert "no unit activation; did you mean activations?" in done.stderr
 
 
 def test_a_batch_shows_its_progress_on_a_terminal_and_nowhere_else(tmp_path):

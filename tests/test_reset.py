@@ -115,4 +115,4 @@ def test_without_git_history_it_says_where_to_get_the_original(tmp_path):
 
 def test_an_unknown_exercise_is_named(cloned):
     done = course("--lang", "en", "reset", "activations.sigmod", cwd=cloned)
-    assert done.returncode == 2 and "'activations.sigmod' is neither a unit nor an exercise id" in done.stderr
+    assert done.returncode == 2 and "no exercise activations.sigmod; did you mean activations.sigmoid?" in done.stderr
