@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.spec import (FLOATS, Case, Grader, Mistake, behaves_as, elementwise_cases, mutated_input,
-                          random_array, same_as, stable_sigmoid, warned)
+                          raises_as, random_array, same_as, stable_sigmoid, warned)
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
 
@@ -30,6 +30,15 @@ def _naive_sigmoid(x):
 
 def _exp_tanh(x):
     return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+
+
+def _list_as_array(model) -> Mistake:
+    """A Python list x met by arithmetic (−x) that only an array does element by element; `model`
+    is the formula as a learner writes it, on x itself, and must raise what the answer raised."""
+    return Mistake("a Python list used as an array",
+                   "x may be a Python list, and −x, x * 2 or x ** 2 do not work element by element on a list "
+                   "(−[1.0] is a TypeError, [1.0] * 2 repeats it). Turn x into an array first: x = np.asarray(x).",
+                   raises_as(model))
 
 
 def _wrong_axis(a) -> bool:
@@ -86,6 +95,7 @@ GRADERS = {
                     behaves_as(lambda x: _naive_sigmoid(np.asarray(x)), warned(EXP_OVERFLOW))),
             Mistake("sign flipped", "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
                     same_as(lambda x: stable_sigmoid(-np.asarray(x, dtype=float)))),
+            _list_as_array(_naive_sigmoid),
         ),
     ),
     "tanh": Grader(
@@ -98,6 +108,7 @@ GRADERS = {
                     behaves_as(lambda x: _exp_tanh(np.asarray(x)), warned(EXP_OVERFLOW))),
             Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
                     same_as(stable_sigmoid)),
+            _list_as_array(_exp_tanh),
         ),
     ),
     "relu": Grader(
@@ -155,6 +166,7 @@ GRADERS = {
                                warned(EXP_OVERFLOW))),
             Mistake("returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).",
                     same_as(stable_sigmoid)),
+            _list_as_array(lambda x: _naive_sigmoid(x) * (1 - _naive_sigmoid(x))),
         ),
     ),
     "tanh_grad": Grader(

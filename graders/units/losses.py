@@ -22,6 +22,15 @@ def _missing_clamp(loss) -> Mistake:
     )
 
 
+def _missing_minus(loss) -> Mistake:
+    return Mistake(
+        "missing minus sign",
+        "log p ≤ 0 for p ≤ 1, so Σ y·log p is ≤ 0: the cross-entropy is its negative, −Σ y·log p. "
+        "A loss is never negative; keep the minus in front.",
+        same_as(lambda y, p: -loss(y, p)),
+    )
+
+
 def _log(p):
     return np.maximum(np.log(np.asarray(p, dtype=float)), -100)
 
@@ -176,6 +185,10 @@ GRADERS = {
             Mistake("binary cross-entropy", "you also counted (1 − y)·log(1 − p) for the y = 0 sample; "
                     "the notes' CEE is only −y·log p, so that term is 0.",
                     lambda a: abs(_total(a) - 0.6029) < 1e-3),
+            Mistake("missing minus sign",
+                    "your terms and total are negative: y·log p without the minus. Each term is −y·log p ≥ 0, "
+                    "so the total is 0.3798.",
+                    same_as(lambda: (-_terms(SEED_Y, SEED_P), -_terms(SEED_Y, SEED_P).sum()))),
         ),
     ),
     "cross_entropy": Grader(
@@ -184,6 +197,7 @@ GRADERS = {
         check_dtype=False,
         mistakes=(
             _missing_clamp(_cross_entropy),
+            _missing_minus(_cross_entropy),
             Mistake("summed over rows", "sum −y·log p over the classes of a row, then take the mean over rows.",
                     same_as(lambda y, p: _terms(y, p).sum())),
             Mistake("mean over all elements", "np.mean over the whole array also divides by the number of classes; "
@@ -197,6 +211,7 @@ GRADERS = {
         check_dtype=False,
         mistakes=(
             _missing_clamp(_binary_cross_entropy),
+            _missing_minus(_binary_cross_entropy),
             Mistake("forgot the (1 − y) term", "BCE is −[y·log p + (1 − y)·log(1 − p)]: the samples with y = 0 count too.",
                     same_as(lambda y, p: _terms(y, p).mean())),
             Mistake("summed instead of averaged", "F.binary_cross_entropy takes the mean over all elements.",
@@ -215,6 +230,7 @@ GRADERS = {
                              for softmax in (_naive_softmax, lambda z: np.exp(_log_softmax(z)))))),
             Mistake("summed over rows", "take the mean over rows of −Σ y·log softmax(z).",
                     same_as(lambda y, z: -(np.asarray(y) * _log_softmax(z)).sum())),
+            _missing_minus(lambda y, z: -(np.asarray(y) * _log_softmax(z)).sum(axis=-1).mean()),
         ),
     ),
 }

@@ -302,6 +302,17 @@ def _xor_with_step_only(a) -> bool:
     return not isinstance(params, str) and np.array_equal(_forward(XOR_X, *params, "step")[1], XOR_Y)
 
 
+def _w2_a_row(a) -> bool:
+    """W2 given as a row (1, h), and the network with it as the column (h, 1) is XOR."""
+    if not (isinstance(a.got, (tuple, list)) and len(a.got) == 4 and np.shape(a.got[2]) == (1, 2)):
+        return False
+    params = _as_params((a.got[0], a.got[1], np.asarray(a.got[2]).T, a.got[3]))
+    if isinstance(params, str):
+        return False
+    out = _forward(XOR_X, *params, "sigmoid")[1]
+    return bool(np.all(np.where(XOR_Y == 1, out > 0.9, out < 0.1)))
+
+
 def _seed_table(activation: str):
     """The notes' table with this activation (an ACTS key, "step(0) = 1" too) in both layers."""
     return np.hstack([XOR_X, *_forward(XOR_X, *SEED, activation)])
@@ -339,6 +350,10 @@ GRADERS = {
                     same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, "step"))),
             Mistake("a boolean step", "z > 0 gives True/False; turn it into numbers of the inputs' dtype: (z > 0).astype(z.dtype).",
                     lambda a: any(np.asarray(g).dtype == bool for g in a.got), form=True),
+            Mistake("a transposed result",
+                    "rows are samples: hidden is (n, h) and out is (n, 1). W1.T @ X.T gives the transpose (h, n); "
+                    "write X @ W1 + b1, then hidden @ W2 + b2.",
+                    transposed, form=None),
         ),
     ),
     "seed_table": Grader(
@@ -365,6 +380,10 @@ GRADERS = {
                     same_as(lambda activation="step": _seed_table(activation) if activation != "sigmoid" else np.hstack(
                         [XOR_X, _forward(XOR_X, *SEED, "sigmoid")[0],
                          stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2)]))),
+            Mistake("transposed table",
+                    "the table has one row per input, (4, 5): np.vstack of the columns x1, x2, n1, n2, y_out gives its "
+                    "transpose (5, 4). Stack them side by side with np.column_stack, or np.hstack of (4, 1) columns.",
+                    transposed, form=None),
         ),
     ),
     "robust_xor_params": Grader(
@@ -387,6 +406,10 @@ GRADERS = {
                     "Multiply every weight and bias by about 10, so every weighted sum is far from 0 (σ(±5) is within "
                     "0.007 of 0 or 1).",
                     _xor_with_step_only),
+            Mistake("W2 as a row",
+                    "W2 joins the h hidden nodes to the one output, so it is a column (h, 1) = (2, 1): "
+                    "np.array([[a], [b]]), not [[a, b]]. With your W2 as a column the network is XOR.",
+                    _w2_a_row),
         ),
     ),
     "loss_and_grads": Grader(

@@ -7,6 +7,7 @@ WRONG = [
     ("activations.sigmoid", "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))", "naive sigmoid overflow"),
     ("activations.sigmoid", "def sigmoid(x):\n    x = np.asarray(x)\n    e = np.exp(-np.abs(x))\n"
      "    return np.where(x < 0, 1 / (1 + e), e / (1 + e))", "sign flipped"),
+    ("activations.sigmoid", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))", "a Python list used as an array"),
     ("activations.tanh", "def tanh(x):\n    x = np.asarray(x)\n    return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))",
      "tanh from exponentials overflows"),
     ("activations.tanh", "def tanh(x):\n    return sigmoid(x)", "sigmoid instead of tanh"),
