@@ -3,20 +3,27 @@
 What is shipped is listed, not what is kept back: anything else in the course folder stays out
 however it came there, such as exercises/.backup/ (the instructor's own answers once `course
 reset` ran in the instructor's copy), an editor's or a shell's dotfile, or a link into solutions/.
+The copy's README is the learners' own, rendered from templates/README.learners.md: the course's
+README is the instructor's, with sections on grading, CI and benchmarks a learner has no use for.
 """
 from __future__ import annotations
 
 import shutil
+import string
 from pathlib import Path
 
-from graders.course import Course, UserError
+from graders.course import Course, UserError, torch_pin
+from graders.i18n import messages
 
 # What `course` needs to run and pip to install it: the packaged files of pyproject.toml's
 # [tool.setuptools] (the modules, and package-data's templates and locale), and the stubs.
 PROGRAM = ("course.toml", "pyproject.toml", "README.md", "exercises/*.py", "graders/**/*.py", "graders/templates/*",
            "graders/locale/**/*.toml")
 SHIPPED = (*PROGRAM, "docs/img/*.png")  # and the README's images
-WORKFLOW = Path(__file__).with_name("templates") / "classroom.yml"
+README = Path("README.md")  # in the copy, the learners' own; the Gradescope zip keeps the course's, which pip reads
+TEMPLATES = Path(__file__).with_name("templates")
+WORKFLOW = TEMPLATES / "classroom.yml"
+LEARNERS_README = TEMPLATES / "README.learners.md"
 
 
 class ReleaseError(UserError):
@@ -46,10 +53,27 @@ def release(course: Course, out: Path) -> list[str]:
         raise ReleaseError(f"{out} is inside the course itself; pass a folder outside {course.root}")
     out.mkdir(parents=True, exist_ok=True)
     for relative in files(course.root):
-        (out / relative).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(course.root / relative, out / relative)
+        if relative != README:
+            (out / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(course.root / relative, out / relative)
+    (out / README).write_text(learners_readme(course), encoding="utf-8")
     workflow = out / ".github" / "workflows" / "classroom.yml"
     workflow.parent.mkdir(parents=True)
     shutil.copy2(WORKFLOW, workflow)
     (out / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\nplots/\nexercises/.backup/\n", encoding="utf-8")
     return sorted(p.name for p in out.iterdir())
+
+
+def learners_readme(course: Course) -> str:
+    """The copy's README.md: set-up per platform, the learner's commands and the rules, in English
+    and Korean, with this course's torch build, limits and units, and watch's keys as it shows them."""
+    limits = course.limits
+    keys = messages()["watch.keys"]
+    units = "\n".join(f"| {number} | `{unit.name}` | {unit.title['en']} · {unit.title['ko']} | {len(unit.exercises)} | "
+                      f"{sum(ex.points for ex in unit.exercises)} |" for number, unit in enumerate(course.units, 1))
+    return string.Template(LEARNERS_README.read_text(encoding="utf-8")).substitute(
+        title_en=course.title["en"], title_ko=course.title["ko"], torch=torch_pin(course.root),
+        keys_en=keys["en"], keys_ko=keys["ko"], units=units,
+        exercises=len(course.exercises), points=sum(ex.points for ex in course.exercises),
+        call_seconds=f"{limits.call_seconds:g}", submission_seconds=f"{limits.submission_seconds:g}",
+        memory_mb=limits.memory_mb)
