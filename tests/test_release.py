@@ -3,6 +3,7 @@ they list, and nothing planted beside them (answers, dotfiles, links into soluti
 README is the learners' own: what it names is in the copy, and its commands run there."""
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shlex
@@ -200,3 +201,26 @@ def test_every_course_command_the_readme_shows_runs_in_the_copy(learners_copy):
             assert ran.returncode == (1 if command == "check" else 0), (args, ran.stdout, ran.stderr)
             assert "Traceback" not in ran.stdout + ran.stderr
 
+
+def test_the_readmes_linux_setup_installs_the_copy_in_a_fresh_venv(tmp_path):
+    """SLOW: 75 s on this project's idle 2-core machine (venv 7 s, torch 36 s, the course 22 s,
+    the first check 8 s), 3 minutes when it is busy. The README's Linux block, step by step, in a
+    fresh copy: a new venv, the pinned CPU torch, the course, the first check; then `course list`
+    with that venv. PyTorch's index is out of this project's machines' reach, so pip takes the
+    same CPU wheel from the machine's own (pip.conf's find-links), as .ci/run does; PIP_RETRIES=0,
+    as there, since each retry would wait seconds."""
+    out = tmp_path / "course"
+    release.release(load(ROOT), out)
+    env = {"PIP_RETRIES": "0", "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}  # python3: this one, 3.11+
+    *install, check = setup_blocks((out / "README.md").read_text(encoding="utf-8"))["Linux"]
+    for step in install:
+        ran = run(["bash", "-c", step], out, timeout=170, **env)
+        assert ran.returncode == 0, (step, ran.stdout[-3000:], ran.stderr[-3000:])
+    ran = run(["bash", "-c", check], out, timeout=120, **env)
+    assert ran.returncode == 1 and "not implemented" in ran.stdout, (ran.stdout[-3000:], ran.stderr[-3000:])
+    ran = run([str(out / ".venv" / "bin" / "course"), "list"], out, timeout=120, **env)
+    assert ran.returncode == 0 and "activations.sigmoid" in ran.stdout, (ran.stdout[-3000:], ran.stderr[-3000:])
+    installed = {dist.metadata["Name"].lower(): dist.version
+                 for dist in importlib.metadata.distributions(path=[str(next((out / ".venv" / "lib").glob("python3*/site-packages")))])}
+    assert installed["torch"].split("+")[0] == torch_pin(ROOT).removeprefix("torch==")
+    assert not [name for name in installed if name.startswith("nvidia")]  # the CPU build: no CUDA libraries pulled
