@@ -2,10 +2,13 @@
 recorded in the gradebook the moment it is done."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,13 +27,22 @@ class BatchError(UserError):
     pass
 
 
+class Interrupted(Exception):
+    """Ctrl-C ended the batch: `graded` submissions were done (and recorded), `left` were not."""
+
+    def __init__(self, graded: int, left: int):
+        super().__init__(f"interrupted: {graded} graded, {left} left")
+        self.graded, self.left = graded, left
+
+
 def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs: int,
                gradebook: Gradebook | None = None, regrade: bool = False, executor: str = "local",
                scheduler: str | None = None) -> list[SubmissionResult]:
     """Every submission's result, in the order given. With a gradebook, a submission it already
     holds unchanged is not graded again (unless `regrade`), and each new result is committed
     as soon as it is ready, so an interrupted batch resumes where it stopped. `executor` says
-    where the grading runs (graders.executors): here, or on Dask."""
+    where the grading runs (graders.executors): here, or on Dask. Ctrl-C raises Interrupted,
+    once what had finished is recorded and the workers of the rest are ended."""
     learners = [learner_of(path) for path in paths]
     if len(set(learners)) < len(learners):
         twice = sorted({name for name in learners if learners.count(name) > 1})
@@ -39,18 +51,85 @@ def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs
     graded = {p.exercise.id for p in prepared}
     positions = {exercise.id: i for i, exercise in enumerate(course.exercises)}
     grading = _fingerprint(prepared)
-    results: dict[str, SubmissionResult] = {}
-    with _progress(len(paths)) as progress, executors.executor(executor, jobs, scheduler, course, prepared, grading,
-                                                               grade_one) as run:
+    stop = Stop()
+    results: dict[int, SubmissionResult] = {}  # by the submission's place in `paths`
+    with _ctrl_c(stop.asked), _progress(len(paths)) as progress, \
+            executors.executor(executor, jobs, scheduler, course, prepared, grading, grade_one, stop) as run:
         task = progress.add_task("grading", total=len(paths))
-        for path, (result, digest) in run([(path, known.get(learner)) for path, learner in zip(paths, learners)]):
+        for i, (result, digest) in run([(path, known.get(learner)) for path, learner in zip(paths, learners)]):
             if result is None:  # unchanged since it was graded: the gradebook's record stands
-                result = gradebook.results([learner_of(path)], graded)[0]
+                result = gradebook.results([learners[i]], graded)[0]
             elif gradebook is not None:
-                gradebook.record(result, readable(str(path)), digest, positions)
-            results[result.submission] = result
+                gradebook.record(result, readable(str(paths[i])), digest, positions)
+            results[i] = result
             progress.advance(task)
-    return [results[learner] for learner in learners]
+    if len(results) < len(paths):
+        raise Interrupted(len(results), len(paths) - len(results))
+    return [results[i] for i in range(len(paths))]
+
+
+@contextlib.contextmanager
+def _ctrl_c(asked: threading.Event):
+    """Ctrl-C sets `asked`, and the batch stops at its next look: a KeyboardInterrupt could
+    land anywhere, in a gradebook's transaction too. (A signal handler is the main thread's.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: asked.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Stopped(Exception):
+    """The batch is stopping: a submission still being graded ends unfinished."""
+
+
+class Stop:
+    """A batch's stop: `asked` once Ctrl-C is pressed; then end() kills the workers of the
+    submissions still being graded here, and no worker starts after it (a submission in the
+    middle of its exercises would start one for the next)."""
+
+    def __init__(self):
+        self.asked = threading.Event()
+        self._lock = threading.RLock()  # end() closes each sandbox, and a close takes it again
+        self._open: set[Sandbox] = set()
+        self._ended = False
+
+    def sandbox(self, folder: Path, limits) -> Sandbox:
+        return _StoppableSandbox(folder, limits, self)
+
+    def end(self) -> None:
+        with self._lock:
+            self._ended = True
+            for sandbox in list(self._open):
+                sandbox.close()
+
+    def _start(self, sandbox: Sandbox, start) -> None:
+        with self._lock:
+            if self._ended:
+                sandbox.close()  # its scratch folder too: a `with` whose __enter__ fails never calls __exit__
+                raise Stopped
+            self._open.add(sandbox)
+            start()
+
+    def _close(self, sandbox: Sandbox, close) -> None:
+        with self._lock:
+            self._open.discard(sandbox)
+            close()
+
+
+class _StoppableSandbox(Sandbox):
+    def __init__(self, folder: Path, limits, stop: Stop):
+        super().__init__(folder, limits)
+        self._batch = stop
+
+    def start(self) -> None:
+        self._batch._start(self, super().start)
+
+    def close(self) -> None:
+        self._batch._close(self, super().close)
 
 
 def _fingerprint(prepared: list[Prepared]) -> bytes:
@@ -61,9 +140,10 @@ def _fingerprint(prepared: list[Prepared]) -> bytes:
     return digest.digest()
 
 
-def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None):
+def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None,
+              stop: Stop | None = None):
     """(result, digest): result None when the gradebook holds this very submission, graded this
-    very way. The digest is of both."""
+    very way. The digest is of both. `stop`: the batch's, where it can stop this grading."""
     learner = learner_of(path)
     # a short ASCII part of the learner's name: theirs may be as long as a file name can be, in any script
     with tempfile.TemporaryDirectory(prefix=f"course-{re.sub(r'[^A-Za-z0-9_.-]', '_', learner)[:32]}-") as scratch:
@@ -74,7 +154,7 @@ def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: byt
         digest = hashlib.sha256(submission.digest.encode() + grading).hexdigest()
         if digest == graded_digest:
             return None, digest
-        with Sandbox(submission.folder, course.limits) as sandbox:
+        with (stop.sandbox if stop else Sandbox)(submission.folder, course.limits) as sandbox:
             return grade(prepared, sandbox, learner), digest
 
 
@@ -86,8 +166,8 @@ def unreadable(prepared: list[Prepared], learner: str, reason: str) -> Submissio
 
 
 def _progress(total: int):
-    """Submissions done, rate, time left: on a terminal only, so logs and pipes stay clean (and
-    rich, 25 ms to import, stays unloaded there)."""
+    """Submissions done, rate, time left: on a terminal only, so logs and pipes get no bar at
+    all (and rich, 25 ms to import, stays unloaded there)."""
     if total < 2 or not sys.stderr.isatty():
         return _NoProgress()
     from graders.report import grading_progress

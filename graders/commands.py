@@ -9,6 +9,7 @@ import contextlib
 import io
 import json
 import os
+import shlex
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +29,7 @@ from graders.submissions import open_submission
 # rich (25 ms to import) comes with graders.report, and only where a command prints for people.
 
 OK, NOT_PASSED = 0, 1
+INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl-C: 128 + SIGINT
 
 
 class UsageError(UserError):
@@ -163,14 +165,19 @@ def _grade(args, course, console) -> int:
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     _weak_sandbox(args)
-    secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
-    prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
-    _load_graders(course)
-    from graders.batch import grade_many
+    from graders.batch import Interrupted, grade_many
 
-    with _gradebook(args.gradebook) as gradebook:
-        results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
-                             args.executor, args.scheduler)
+    try:
+        secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
+        prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
+        _load_graders(course)
+        with _gradebook(args.gradebook) as gradebook:
+            results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
+                                 args.executor, args.scheduler)
+    except KeyboardInterrupt:  # before the batch began (grade_many turns one into Interrupted)
+        return _interrupted(args, Interrupted(0, len(args.submissions)))
+    except Interrupted as stopped:
+        return _interrupted(args, stopped)
     if args.format == "table" and not args.out:
         from graders import report
 
@@ -185,6 +192,18 @@ def _grade(args, course, console) -> int:
     if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
         return NOT_PASSED
     return OK
+
+
+def _interrupted(args, stopped) -> int:
+    """One line on stderr: how many were graded, how many were not, and how to go on."""
+    command = shlex.join(["course", *sys.argv[1:]])
+    if args.gradebook:
+        print(f"Interrupted: {stopped.graded} graded (recorded in {args.gradebook}), {stopped.left} left. Resume "
+              f"with the same command, which skips what the gradebook holds: {command}", file=sys.stderr)
+    else:
+        print(f"Interrupted: {stopped.graded} graded, {stopped.left} left, and nothing recorded without --gradebook. "
+              f"Run it again with --gradebook PATH to keep each result as it finishes: {command}", file=sys.stderr)
+    return INTERRUPTED
 
 
 ONE_CONTAINER = ("gradescope", "classroom")  # one submission per container: a refused grade is a zero

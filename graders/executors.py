@@ -7,28 +7,37 @@ prepared once, here, and scattered to every Dask worker once; a submission is op
 its modules travel as bytes, so a worker needs the installed course and nothing of this
 machine's files. On the worker the task grades inside the same sandbox as `local` does.
 
-Either way `run` yields (path, (result or None, digest)) as submissions finish, in the order
-they finish; the caller records each at once.
+Either way `run` yields (i, (result or None, digest)) as submissions finish, in the order
+they finish, i being the submission's place among those given; the caller records each at
+once. Once the batch's stop is asked (Ctrl-C), it yields what had finished by then, and no
+more: the rest are cancelled, and those being graded here have their workers ended.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import hashlib
 import logging
 import os
+import signal
 import tempfile
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import as_completed as finished_locally
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from graders.course import Course, UserError
 
+if TYPE_CHECKING:
+    from graders.batch import Stop
+
 EXECUTORS = ("local", "dask")
 CONNECT_SECONDS = 20
+LOOK_SECONDS = 0.1  # how often a batch looks whether it is asked to stop, while it waits on results
+ENDING_SECONDS = 1.0  # for the submissions being graded, once their workers are killed, to clean up
 
 
 class ExecutorError(UserError):
@@ -37,41 +46,76 @@ class ExecutorError(UserError):
 
 @contextlib.contextmanager
 def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepared: list, grading: bytes,
-             grade_one: Callable):
+             grade_one: Callable, stop: Stop):
     """A function `run(jobs)` for this executor: jobs are (path, digest the gradebook holds)."""
     if kind == "local":
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            def run(work):
-                futures = {pool.submit(grade_one, course, path, prepared, grading, known): path for path, known in work}
-                for future in finished_locally(futures):
-                    yield futures[future], future.result()
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        futures: dict = {}
+
+        def run(work):
+            futures.update({pool.submit(grade_one, course, path, prepared, grading, known, stop): i
+                            for i, (path, known) in enumerate(work)})
+            yield from _as_finished(futures, stop, lambda pending: concurrent.futures.wait(
+                pending, LOOK_SECONDS, concurrent.futures.FIRST_COMPLETED).done)
+        try:
             yield run
+        finally:
+            if stop.asked.is_set():
+                stop.end()
+                concurrent.futures.wait(futures, ENDING_SECONDS)  # a thread still there is left to the exit
+            pool.shutdown(wait=not stop.asked.is_set(), cancel_futures=True)
     elif kind == "dask":
         with _dask_client(jobs, scheduler) as client:
             # keyed by what it holds: a scheduler shared by several gradings keeps each one's apart
             key = "course-prepared-" + hashlib.sha256(grading + installed().encode()).hexdigest()[:16]
             shared = (course, prepared, grading, installed(), grade_one)
             [shared] = client.scatter({key: shared}, broadcast=True).values()
+            futures = {}
 
             def run(work):
-                from distributed import as_completed
-
                 from graders.submissions import SubmissionError, learner_of
 
-                futures = {}
-                for path, known in work:
+                for i, (path, known) in enumerate(work):
+                    if stop.asked.is_set():
+                        break
                     try:
                         shipped = ship(path, course)
                     except SubmissionError:  # nothing to ship: grade_one says why, here, without a sandbox
-                        yield path, grade_one(course, path, prepared, grading, known)
+                        yield i, grade_one(course, path, prepared, grading, known)
                         continue
                     futures[client.submit(grade_shipped, shared, shipped, known,
-                                          key=f"grade-{learner_of(path)}-{uuid.uuid4().hex}")] = path
-                for future in as_completed(futures):
-                    yield futures[future], future.result()
-            yield run
+                                          key=f"grade-{learner_of(path)}-{uuid.uuid4().hex}")] = i
+                yield from _as_finished(futures, stop, _dask_wait)
+            try:
+                yield run
+            finally:
+                if stop.asked.is_set():
+                    client.cancel(list(futures))
     else:
         raise ExecutorError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
+
+
+def _as_finished(futures: dict, stop: Stop, wait: Callable) -> Iterator:
+    """(i, outcome) of each future as it finishes, until all have or the stop is asked; then
+    those that had finished by then. `wait(pending)`: those done within LOOK_SECONDS."""
+    pending = set(futures)
+    while pending and not stop.asked.is_set():
+        done = wait(pending)
+        pending -= done
+        for future in done:
+            yield futures[future], future.result()
+    for future in pending:
+        if future.done() and not future.cancelled() and future.exception() is None:  # else it had not finished
+            yield futures[future], future.result()
+
+
+def _dask_wait(pending: set) -> set:
+    from distributed import wait
+
+    try:
+        return wait(pending, timeout=LOOK_SECONDS, return_when="FIRST_COMPLETED").done
+    except TimeoutError:
+        return set()
 
 
 @contextlib.contextmanager
@@ -91,9 +135,27 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
             yield client
         return
     # one single-threaded worker process per job: a worker grades one submission at a time
-    with LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with _deaf_to_ctrl_c():
+        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _deaf_to_ctrl_c():
+    """The cluster's processes, started meanwhile, ignore Ctrl-C: they are in this terminal's
+    process group, and would each die of it, in the middle of their work, with a traceback;
+    `course grade` stops them itself. (An ignored signal stays ignored in a process started
+    from this one, and Python leaves it so.) A Ctrl-C meanwhile is lost."""
+    if threading.current_thread() is not threading.main_thread():  # a signal's handling is the main thread's
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @dataclass(frozen=True)

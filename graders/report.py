@@ -79,6 +79,7 @@ class _Rate(ProgressColumn):
 
 
 def grading_progress() -> Progress:
-    """A batch's progress on stderr: submissions done, rate, time left."""
+    """A batch's progress on stderr: submissions done, rate, time left. Transient: once it
+    stops, it leaves the lines after it, the report or why it stopped, to begin where it began."""
     return Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
-                    console=Console(stderr=True))
+                    console=Console(stderr=True), transient=True)

@@ -1,0 +1,144 @@
+"""Ctrl-C in the middle of `course grade`, pressed on a terminal: the batch stops at once, keeps
+what it finished, ends every worker and says how to go on, in one line."""
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import signal
+import sqlite3
+import struct
+import subprocess
+import termios
+import time
+from pathlib import Path
+
+from tests.conftest import ROOT
+from tests.test_class import COURSE, DATA, UNIT_POINTS, rows, solution_folder
+
+CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][A-Za-z0-9]|\x1b[=>]")
+LOOPS = "\n\ndef sigmoid(x):\n    while True:\n        pass\n"  # each call runs to the 10 s limit
+
+
+class Terminal:
+    """A program on a pseudo-terminal of 160 columns, leading its own process group (as a shell
+    runs a command in the foreground); every byte it wrote is kept."""
+
+    def __init__(self, args: list[str], cwd: Path):
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+        self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.master, self.raw = master, ""
+
+    def read(self, seconds: float) -> None:
+        """What the program writes within `seconds`, or until it ends."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([self.master], [], [], min(left, 0.02))[0]:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:  # it ended, and its output with it
+                    chunk = b""
+                if not chunk:
+                    return
+                self.raw += chunk.decode("utf-8", "replace")
+
+    def ctrl_c(self) -> None:
+        """What a terminal does for Ctrl-C: SIGINT to the foreground process group."""
+        os.killpg(self.proc.pid, signal.SIGINT)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        os.close(self.master)
+
+
+def screen(raw: str) -> list[str]:
+    """The lines a terminal shows after `raw`, for the controls a live display uses: carriage
+    return, cursor up, erase line, cursor to column; colours and the like are skipped."""
+    lines, row, col, i = [""], 0, 0, 0
+    while i < len(raw):
+        if control := CONTROL.match(raw, i):
+            arg, final = control.group(1) or "", control.group(2)
+            if final == "A":
+                row = max(0, row - int(arg or 1))
+            elif final == "K":
+                lines[row] = "" if arg == "2" else lines[row][:col]
+            elif final == "G":
+                col = int(arg or 1) - 1
+            i = control.end()
+            continue
+        char = raw[i]
+        if char == "\r":
+            col = 0
+        elif char == "\n":
+            row, col = row + 1, 0
+            lines += [""] * (row + 1 - len(lines))
+        else:
+            line = lines[row].ljust(col)
+            lines[row] = line[:col] + char + line[col + 1:]
+            col += 1
+        i += 1
+    return [line.rstrip() for line in lines if line.strip()]
+
+
+def workers_of(grader: int) -> list[str]:
+    """The fork server this grader started, and the workers forked from it (they share its
+    command line, which names the grader's pid)."""
+    found = subprocess.run(["pgrep", "-a", "-f", rf"fork_worker\.py --server [0-9]+ --for {grader}( |$)"],
+                           capture_output=True, encoding="utf-8", check=False)  # none found: exit 1
+    return found.stdout.splitlines()
+
+
+def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path):
+    fast = [solution_folder(tmp_path, f"fast{i:02d}") for i in range(4)]
+    slow = [solution_folder(tmp_path, f"slow{i:02d}") for i in range(6)]
+    for folder in slow:
+        with open(folder / "activations.py", "a", encoding="utf-8") as module:
+            module.write(LOOPS)
+    gradebook = tmp_path / "class.sqlite"
+    command = [str(COURSE), "--root", str(ROOT), "grade", *map(str, fast + slow), "--only", "activations",
+               "--jobs", "2", "--gradebook", str(gradebook), "--device", "cpu"]
+    terminal = Terminal(command, tmp_path)
+    try:
+        deadline = time.monotonic() + 300
+        while len(rows(gradebook)) < len(fast) and terminal.proc.poll() is None and time.monotonic() < deadline:
+            terminal.read(0.05)
+        terminal.read(1.5)  # both jobs are in a slow submission's endless loop by now
+        assert terminal.proc.poll() is None, terminal.raw[-3000:]
+        assert len(workers_of(terminal.proc.pid)) > 1  # the fork server, and workers running learner code
+
+        pressed = time.monotonic()
+        terminal.ctrl_c()
+        code = terminal.proc.wait(timeout=30)
+        took = time.monotonic() - pressed
+        terminal.read(1)
+    finally:
+        terminal.close()
+    print(f"course grade ended {took:.3f} s after Ctrl-C")
+    assert took < 2.0, f"course grade took {took:.2f} s to stop"
+    assert code == 130
+    assert "Traceback" not in terminal.raw
+
+    shown = screen(terminal.raw)
+    said = [line for line in shown if "Interrupted" in line]
+    assert said == [shown[-1]], shown  # one line, the last, on a line of its own: the bar is gone
+    assert not any("grading" in line for line in shown), shown
+    recorded = dict(rows(gradebook))
+    assert said[0].startswith(f"Interrupted: {len(recorded)} graded (recorded in {gradebook}), "
+                              f"{len(fast) + len(slow) - len(recorded)} left. Resume with the same command, "
+                              "which skips what the gradebook holds: course --root "), said[0]
+    assert recorded == {folder.name: UNIT_POINTS["activations"] for folder in fast}
+    with sqlite3.connect(gradebook) as db:
+        assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == len(fast) * len(DATA.select("activations"))
+
+    deadline = time.monotonic() + 1  # the fork server leaves when the grader's end closes its socket
+    while (left := workers_of(terminal.proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert left == []
