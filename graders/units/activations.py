@@ -41,6 +41,14 @@ def _list_as_array(model) -> Mistake:
                    raises_as(model))
 
 
+FAR_ROWS = [[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]
+
+
+def _global_shift(x, axis=-1):
+    e = np.exp(np.asarray(x) - np.max(x))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def _wrong_axis(a) -> bool:
     x, axis = a.case.args[0], (a.case.args[1] if len(a.case.args) > 1 else -1)
     others = [ax for ax in range(np.ndim(x)) if ax != axis % np.ndim(x)]
@@ -49,7 +57,9 @@ def _wrong_axis(a) -> bool:
 
 def _softmax_cases(rng: np.random.Generator) -> list[Case]:
     cases = [Case({"x": [1000.0, 1001.0]}, "the contract's [1000, 1001]"),
-             Case({"x": [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]}, "a Python list, default axis")]
+             Case({"x": [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]}, "a Python list, default axis"),
+             # the whole array's max, not each row's, leaves the low row at exp(−1000) = 0: 0/0
+             Case({"x": FAR_ROWS}, "rows 1000 apart, default axis")]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         cases.append(Case({"x": np.array([-1e4, 0.0, 1e4, 1e4], dtype)}, f"±1e4 {name}"))
@@ -62,7 +72,8 @@ def _softmax_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _softmax_backward_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case({"x": [1000.0, 1001.0, 999.0], "grad_out": [1.0, -2.0, 0.5]}, "large logits, Python lists")]
+    cases = [Case({"x": [1000.0, 1001.0, 999.0], "grad_out": [1.0, -2.0, 0.5]}, "large logits, Python lists"),
+             Case({"x": FAR_ROWS, "grad_out": [[1.0, -2.0, 0.5], [0.5, 1.0, -1.0]]}, "rows 1000 apart, Python lists")]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         for shape in ((5,), (3, 4), (2, 3, 4)):
@@ -152,6 +163,11 @@ GRADERS = {
             Mistake("normalised over the whole array",
                     "np.sum(e) without axis adds every element; each slice along `axis` must sum to 1.",
                     same_as(lambda x, axis=-1: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum())),
+            Mistake("shifted by the whole array's max",
+                    "x.max() without axis is the largest element of the whole array: a slice far below it becomes "
+                    "exp(−1000) = 0 everywhere, and 0/0 is nan. Shift each slice by its own max: "
+                    "x.max(axis=axis, keepdims=True).",
+                    same_as(_global_shift)),
         ),
     ),
     "sigmoid_grad": Grader(
@@ -212,6 +228,10 @@ GRADERS = {
                     same_as(lambda x, g, axis=-1: _softmax(x, axis) * (1 - _softmax(x, axis)) * np.asarray(g))),
             Mistake("forgot the Σ(g·s) term", "s·g is only the first half; subtract s·Σ(g·s) along axis.",
                     same_as(lambda x, g, axis=-1: _softmax(x, axis) * np.asarray(g))),
+            Mistake("softmax shifted by the whole array's max",
+                    "the softmax inside subtracts x.max() of the whole array: a slice far below it becomes 0/0 = nan. "
+                    "Shift each slice by its own max: x.max(axis=axis, keepdims=True).",
+                    same_as(lambda x, g, axis=-1: _global_shift(x, axis) * (np.asarray(g) - (np.asarray(g) * _global_shift(x, axis)).sum(axis=axis, keepdims=True)))),
             Mistake("summed over the whole array", "Σ(g·s) runs along `axis` only (keepdims=True), not over every element.",
                     same_as(lambda x, g, axis=-1: _softmax(x, axis) * (np.asarray(g) - (np.asarray(g) * _softmax(x, axis)).sum()))),
         ),
