@@ -15,7 +15,9 @@ import statistics
 from collections import Counter
 from html import escape
 
-from graders.course import Course
+from graders.course import Course, Unit
+from graders.i18n import LANGUAGES, messages
+from graders.report import blocked_units
 from graders.results import MARK, STATUSES, ExerciseResult, SubmissionResult
 from graders.untrusted import markdown, printable
 
@@ -38,16 +40,31 @@ def _both(title: dict[str, str]) -> str:
 
 def _units(course: Course, result: SubmissionResult) -> list[tuple[str, list[tuple[ExerciseResult, str, tuple]]]]:
     """The result's records grouped by course unit, in course order, as (unit title, rows); each
-    row is (record, "en · ko" title, hints). Records of ids the course lacks come last."""
+    row is (record, "en · ko" title, hints). A unit whose module failed is one row, its file's,
+    told once (report.blocked_units). Records of ids the course lacks come last."""
     by_id = {r.id: r for r in result.exercises}
+    blocked = blocked_units(result)
     groups = []
     for unit in course.units:
         rows = [(by_id.pop(ex.id), _both(ex.title), ex.hints) for ex in unit.exercises if ex.id in by_id]
+        if unit.name in blocked:
+            rows = [_told_once(unit, blocked[unit.name])]
         if rows:
             groups.append((_both(unit.title), rows))
     if by_id:
         groups.append(("Other", [(r, "", ()) for r in by_id.values()]))
     return groups
+
+
+def _told_once(unit: Unit, records: list[ExerciseResult]) -> tuple[ExerciseResult, str, tuple]:
+    """The row of a unit whose module failed: its file, the message its exercises share, and in
+    place of their hints (none is about that) what to do, in both languages."""
+    first = records[0]
+    record = ExerciseResult(f"{unit.name}.py", first.status, 0, sum(r.max_score for r in records), first.message)
+    title = {lang: messages()["unit-row"][lang].format(title=unit.title.get(lang, ""), count=len(records))
+             for lang in LANGUAGES}
+    wait = {lang: messages()["unit-blocked"][lang].format(count=len(records)) for lang in LANGUAGES}
+    return record, _both(title), ({lang: text[:1].upper() + text[1:] for lang, text in wait.items()},)
 
 
 def _heading(result: SubmissionResult) -> tuple[str, str]:

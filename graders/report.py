@@ -10,15 +10,32 @@ from rich.text import Text
 
 from graders.course import Course
 from graders.i18n import pick, t
-from graders.results import MARK, SubmissionResult
+from graders.results import MARK, ExerciseResult, SubmissionResult
 from graders.untrusted import printable
 
 STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "magenta",
          "missing": "yellow", "not-implemented": "dim"}
 
 
+def blocked_units(result: SubmissionResult) -> dict[str, list[ExerciseResult]]:
+    """The records of each unit whose module failed before any exercise of it ran (it could not
+    be imported, its import ran past its time, or the file is missing), by unit: each of them
+    says the same, naming the unit's file, so a display tells it once. Stubs not written yet are
+    not failures; a unit of one exercise is told as that exercise."""
+    units: dict[str, list[ExerciseResult]] = {}
+    for r in result.exercises:
+        units.setdefault(r.id.split(".")[0], []).append(r)
+    return {unit: records for unit, records in units.items()
+            if len(records) > 1 and records[0].status in ("error", "timeout", "missing")
+            and f"{unit}.py" in records[0].message
+            and all((r.status, r.message) == (records[0].status, records[0].message) for r in records)}
+
+
 def table(course: Course, result: SubmissionResult, title: str | None = None) -> Table:
+    """A row per exercise; a unit whose module failed is one row."""
     titles = {ex.id: ex.title for ex in course.exercises}
+    units = {unit.name: unit.title for unit in course.units}
+    blocked = blocked_units(result)
     # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
     out = Table(title=title or t("table.title", submission=escape(printable(result.submission)), score=result.score,
                                  max_score=result.max_score), title_justify="left",
@@ -29,7 +46,14 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     out.add_column(t("table.status"))
     out.add_column(t("table.points"), justify="right")
     for r in result.exercises:
-        out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status), f"{r.score}/{r.max_score}")
+        unit = r.id.split(".")[0]
+        if unit not in blocked:
+            out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status), f"{r.score}/{r.max_score}")
+        elif r is blocked[unit][0]:
+            records = blocked[unit]
+            out.add_row(f"{unit}.py", t("unit-row", title=pick(units[unit]) if unit in units else unit,
+                                        count=len(records)),
+                        status(r.status), f"0/{sum(b.max_score for b in records)}")
     return out
 
 
@@ -53,10 +77,18 @@ def progress(result: SubmissionResult) -> Group:
 
 
 def failures(result: SubmissionResult) -> list[Text]:
-    """The message of each exercise that ran and went wrong, then what to do next."""
+    """The message of each exercise that ran and went wrong, then what to do next. A unit whose
+    module failed is told once, with no exercise's hint: none is about that."""
     out = []
+    blocked = blocked_units(result)
     for r in result.exercises:
         if r.status in ("passed", "not-implemented"):
+            continue
+        unit = r.id.split(".")[0]
+        if unit in blocked:
+            if r is blocked[unit][0]:
+                out.append(Text.assemble((f"{MARK[r.status]} {unit}.py ({t('status.' + r.status)})\n", STYLE[r.status]),
+                                         told_once(r.message, len(blocked[unit])), ("\n", "")))
             continue
         out.append(Text.assemble((f"{MARK[r.status]} {r.id} ({t('status.' + r.status)})\n", STYLE[r.status]),
                                  printable(r.message), ("\n", ""), (t("hint-line", id=r.id) + "\n", "dim")))
@@ -64,6 +96,13 @@ def failures(result: SubmissionResult) -> list[Text]:
     if todo is not None:
         out.append(Text.assemble((t("next.label"), "bold"), t("next", id=todo.id, unit=todo.id.split(".")[0])))
     return out
+
+
+def told_once(message: str, count: int) -> str:
+    """A unit's failure, told for its `count` exercises on its first line: "… could not be
+    imported: SyntaxError … (line 12) — fix it first: its 10 exercises wait on it." """
+    first, newline, rest = printable(message).partition("\n")
+    return f"{first.rstrip('.')} — {t('unit-blocked', count=count)}{newline}{rest}"
 
 
 def print_check(console: Console, course: Course, result: SubmissionResult) -> None:

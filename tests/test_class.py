@@ -246,6 +246,19 @@ def test_only_names_what_it_cannot_find(tmp_path):
     assert "no unit activation; did you mean activations?" in done.stderr
 
 
+@pytest.mark.parametrize("unit", list(UNIT_POINTS))
+def test_a_module_that_does_not_parse_is_told_once_for_its_unit(unit, submit):
+    from graders import report
+    from graders.results import SubmissionResult
+
+    records = list(submit(unit, "def oops(:\n").values())
+    blocked = report.blocked_units(SubmissionResult("ada", records))
+    assert list(blocked) == [unit] and len(blocked[unit]) == len(records)
+    [told] = report.failures(SubmissionResult("ada", records))[:1]
+    assert "could not be imported: SyntaxError" in told.plain and "Hint:" not in told.plain
+    assert told.plain.rstrip().endswith(f"fix it first: its {len(records)} exercises wait on it.")
+
+
 def test_a_batch_shows_its_progress_on_a_terminal_and_nowhere_else(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
     args = ["--root", ROOT, "grade", *folders, "--only", "activations", "--format", "json", "--device", "cpu"]

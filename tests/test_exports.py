@@ -12,8 +12,9 @@ from html.parser import HTMLParser
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
-from graders import exports
+from graders import exports, report
 from graders.course import load
 from graders.results import STATUSES, ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
@@ -284,3 +285,42 @@ def test_summary_of_a_class_with_no_mistakes():
     parse(page)
     assert "No known mistake was named" in page and "100.0%" in page
     png_of(page)
+
+
+# --- a unit whose module failed, told once --------------------------------------------------
+
+IMPORT = "ada/activations.py could not be imported: SyntaxError: invalid syntax (activations.py line 12)."
+UNIT = [ex.id for ex in COURSE.exercises if ex.unit == "activations"]
+BLOCKED = learner("ada", **{i.replace(".", "__"): ("error", IMPORT) for i in UNIT})
+WAIT = f"its {len(UNIT)} exercises wait on it."
+
+
+def test_a_unit_that_could_not_be_imported_is_one_entry_in_a_report_with_no_hints():
+    for page in (exports.markdown_report(COURSE, BLOCKED), exports.html_report(COURSE, BLOCKED)):
+        assert page.count(IMPORT) == 1
+        assert f"Fix it first: {WAIT}" in page and f"연습 문제 {len(UNIT)}개가" in page
+        for exercise in COURSE.select("activations"):
+            assert exercise.id not in page
+            assert all(hint["en"] not in page for hint in exercise.hints)
+    text = exports.markdown_report(COURSE, BLOCKED)
+    assert (f"| `activations.py` | Activation functions ({len(UNIT)} exercises) · 활성화 함수 (연습 문제 {len(UNIT)}개) "
+            f"| ! error | 0/{sum(POINTS[i] for i in UNIT)} |") in text
+    assert "### ! `activations.py`" in text
+    assert sum(ex["message"] == IMPORT for ex in BLOCKED.to_dict()["exercises"]) == len(UNIT)  # the records stay
+
+
+def test_a_unit_that_could_not_be_imported_is_one_row_and_one_message_on_the_terminal():
+    out = Console(file=io.StringIO(), width=250, highlight=False)
+    out.print(report.table(COURSE, BLOCKED), *report.failures(BLOCKED))
+    shown = out.file.getvalue()
+    assert "activations.py" in shown and not any(exercise in shown for exercise in UNIT[1:])
+    assert shown.count("could not be imported") == 1
+    assert f"could not be imported: SyntaxError: invalid syntax (activations.py line 12) — fix it first: {WAIT}" in shown
+    assert "Hint: course hint activations" not in shown
+
+
+def test_stubs_not_written_yet_are_no_unit_failure():
+    stub = "not implemented yet: write it in ben/activations.py (`course hint` helps)."
+    stubs = learner("ben", **{i.replace(".", "__"): ("not-implemented", stub) for i in UNIT})
+    assert report.blocked_units(stubs) == {}
+    assert all(f"`{i}`" in exports.markdown_report(COURSE, stubs) for i in UNIT)
