@@ -169,7 +169,8 @@ def _grade(args, course, console) -> int:
 
     try:
         secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
-        prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache)
+        prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache,
+                           hidden_feedback=course_data.hidden_feedback(course.root))
         _load_graders(course)
         with _gradebook(args.gradebook) as gradebook:
             results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,

@@ -101,11 +101,29 @@ def hidden_seed(root: Path, seed_file: str | None = None) -> str | None:
         return _first_line(seed_file)
     if os.environ.get("COURSE_HIDDEN_SEED"):
         return os.environ["COURSE_HIDDEN_SEED"]
+    return _grading(root).get("hidden_seed")
+
+
+HIDDEN_FEEDBACK = ("summary", "values")
+
+
+def hidden_feedback(root: Path) -> str:
+    """What a failed hidden case tells a learner: `hidden_feedback` under [grading] in
+    instructor.toml, "summary" (its size and dtype, and that it failed) unless the instructor
+    allows "values" (what was expected and what came back). Never its inputs."""
+    told = _grading(root).get("hidden_feedback", HIDDEN_FEEDBACK[0])
+    if told not in HIDDEN_FEEDBACK:
+        raise CourseError(f"{root / INSTRUCTOR_FILE}: hidden_feedback = {told!r}; write \"summary\" or \"values\"")
+    return told
+
+
+def _grading(root: Path) -> dict:
+    """instructor.toml's [grading] table; empty where there is no instructor.toml."""
     path = root / INSTRUCTOR_FILE
     if not path.is_file():
-        return None
+        return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {}).get("hidden_seed")
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
 

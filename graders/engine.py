@@ -43,6 +43,7 @@ class Prepared:
     expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
     devices: list[str]
     inputs: bytes  # the cases' inputs, encoded: part of the cache key, and of a batch's fingerprint
+    hidden_feedback: str = "summary"  # what a failed hidden case tells: "values" (expected and got) or "summary"
 
     # Pickled to reach Dask workers as data: the grader (code) is looked up again where it lands.
     def __getstate__(self) -> dict:
@@ -69,12 +70,14 @@ def hidden_key(hidden_seed: str, exercise_id: str) -> str:
 
 
 def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True,
-            hidden_keys: dict[str, str] | None = None) -> list[Prepared]:
+            hidden_keys: dict[str, str] | None = None, hidden_feedback: str = "summary") -> list[Prepared]:
     """Cases and references for each exercise: the public cases, then with a secret seed the
     hidden ones, which a learner who hard-coded the public answers cannot have seen. They are
     drawn from the exercise's hidden_key: made from `hidden_seed`, or given in `hidden_keys`
     (a notebook's, without the seed). References come from the on-disk cache where it holds
-    them (torch is then never imported)."""
+    them (torch is then never imported). A failed hidden case never shows its inputs; with
+    `hidden_feedback` "values" it shows what was expected and what came back, with "summary"
+    only that it failed, and how."""
     prepared = []
     use_cache = use_cache and cache.enabled()
     for exercise in exercises:
@@ -89,7 +92,7 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
         inputs = wire.encode([dict(case.inputs) for case in cases])
         answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}
         expected = [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
-        prepared.append(Prepared(exercise, grader, cases, expected, devices, inputs))
+        prepared.append(Prepared(exercise, grader, cases, expected, devices, inputs, hidden_feedback))
     return prepared
 
 
@@ -163,43 +166,59 @@ def _judge_outcomes(p: Prepared, result: ExerciseResult, runs, source: str) -> E
     for case, expected, outcome in runs:
         result.seconds += outcome.seconds
         wanted = next(iter(expected.values()))
+        output = "" if case.hidden else outcome.output  # what the learner's code printed may be a hidden input
         if isinstance(wanted, Raises):
             if outcome.kind == "exception" and wanted.error in outcome.types:
                 continue
             if outcome.kind == "ok":
-                text = f"{feedback.on_input(case)}: {feedback.should_raise(wanted.error, outcome.value)}"
-                return _fail(result, "failed", *_with_mistake(p, text, case, wanted, outcome), outcome.output)
+                text = _told(p, case, " " + feedback.should_raise(wanted.error, outcome.value),
+                             " " + t("hidden.should-raise", error=wanted.error))
+                return _fail(result, "failed", *_with_mistake(p, text, case, wanted, outcome), output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
-            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported") and not outcome.importing:
-                text = f"{feedback.on_input(case)}: {text}"
+            brief = feedback.hidden_raised(outcome) if outcome.kind == "exception" else text
             if isinstance(wanted, Raises):
                 text += t("contract-raises", error=wanted.error)
+                brief += t("contract-raises", error=wanted.error)
+            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported") and not outcome.importing:
+                text = _told(p, case, " " + text, " " + brief)
             if outcome.kind == "exception":
-                return _fail(result, "error", *_with_mistake(p, text, case, wanted, outcome), outcome.output)
-            return _fail(result, STATUS_OF[outcome.kind], text, output=outcome.output)
+                return _fail(result, "error", *_with_mistake(p, text, case, wanted, outcome), output)
+            return _fail(result, STATUS_OF[outcome.kind], text, output=output)
         if verdict := _judge(p, case, expected, outcome):
             text, mistake = verdict
-            return _fail(result, "failed", text, mistake, outcome.output)
+            return _fail(result, "failed", text, mistake, output)
     return result
+
+
+def _told(p: Prepared, case: Case, detail: str, brief: str) -> str:
+    """"On input …:" and the case's `detail`. A hidden case names only its shape and dtype, and
+    unless the instructor shows hidden values, gives the `brief` (how it failed) instead."""
+    if case.hidden and p.hidden_feedback != "values":
+        return f"{feedback.on_input(case)}:{brief}\n  {t('hidden.note')}"
+    return f"{feedback.on_input(case)}:{detail}"
 
 
 def _judge(p: Prepared, case: Case, expected: dict[str, Any], outcome: Outcome):
     """None when the answer is right on every device; else (message, mistake name)."""
-    wrong, device = _what_is_wrong(p.grader, case, expected, outcome.value)
+    wrong, brief, device = _what_is_wrong(p.grader, case, expected, outcome.value)
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
     if not (wrong or runtime or outcome.mutated):
         return None
-    lines = [f"{feedback.on_input(case)}:"]
+    lines, briefs = [], []
     if wrong:
         lines.append("  " + wrong)
+        briefs.append("  " + brief)
         if len(expected) > 1:
             lines.append(t("checked-with", device=device))
     if runtime:
         lines.append("  " + feedback.warnings_raised(list(runtime)))
+        briefs.append("  " + t("hidden.warned"))
     if outcome.mutated:
         lines.append("  " + feedback.mutated(case, outcome.mutated))
-    return _with_mistake(p, "\n".join(lines), case, next(iter(expected.values())), outcome)
+        briefs.append(lines[-1])
+    text = _told(p, case, "\n" + "\n".join(lines), "\n" + "\n".join(briefs))
+    return _with_mistake(p, text, case, next(iter(expected.values())), outcome)
 
 
 def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome) -> tuple[str, str | None]:
@@ -223,22 +242,23 @@ def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome
     return f"{text}\n{feedback.likely(p.exercise.unit, p.exercise.function, mistake)}", mistake.name
 
 
-def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None]:
+def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None, str | None]:
     """The first device's verdict on the answer: a mismatch with its reference, or what
-    `accept` finds wrong with it."""
+    `accept` finds wrong with it; with it, the verdict without any value, and the device."""
     for device, answer in expected.items():
         if grader.accept is None:
             mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
                                histories=grader.histories)
-            wrong = feedback.mismatch(mismatch) if mismatch else None
-        else:
-            try:
-                wrong = grader.accept(_ref(device), case, got)
-            except Exception as err:  # an answer of a shape the check cannot even read
-                wrong = feedback.unreadable(err)
+            if mismatch:
+                return feedback.mismatch(mismatch), feedback.hidden_mismatch(mismatch), device
+            continue
+        try:
+            wrong = grader.accept(_ref(device), case, got)
+        except Exception as err:  # an answer of a shape the check cannot even read
+            wrong = feedback.unreadable(err)
         if wrong:
-            return wrong, device
-    return None, None
+            return wrong, t("hidden.value"), device
+    return None, None, None
 
 
 @functools.cache

@@ -1,6 +1,8 @@
 """Every learner-facing sentence about a failed case: input, expected, got, the likely mistake."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from graders.compare import Mismatch
@@ -40,10 +42,13 @@ def _num(v) -> str:
 
 
 def on_input(case: Case) -> str:
+    if case.hidden:  # its inputs are the instructor's secret: only the size of the largest, and the dtype
+        shapes = [np.shape(value) for value in case.inputs.values() if not isinstance(value, (str, Rng))]
+        return t("input.hidden", shape=max(shapes, key=np.prod, default=()), dtype=case.dtype)
     inputs = "; ".join(f"{name} = {show(value)}" for name, value in case.inputs.items())
     if not inputs:
         return t("input.none")
-    return t("input.hidden" if case.hidden else "input", inputs=inputs)
+    return t("input", inputs=inputs)
 
 
 def mismatch(m: Mismatch) -> str:
@@ -62,6 +67,20 @@ def mismatch(m: Mismatch) -> str:
                     where=t("mismatch.at", index=m.index) if m.index else "",
                     worst_expected=_num(m.worst_expected), worst_got=_num(m.worst_got),
                     abs_error=f"{m.abs_error:.3g}", rel_error=f"{m.rel_error:.3g}")
+
+
+def hidden_mismatch(m: Mismatch) -> str:
+    """What is wrong, without a value: the part, and whether its values, shape, dtype or type."""
+    part = f"{m.path}: " if m.path else ""
+    kind = {"value": "value", "tuple": "value", "shape": "shape", "dtype": "dtype"}.get(m.kind, "type")
+    return part + t(f"hidden.{kind}")
+
+
+def hidden_raised(outcome: Outcome) -> str:
+    """The exception's class, not its message (which may quote the input); a class of the
+    learner's own making is named by its kind alone, since its name is the learner's too."""
+    error = outcome.type if isinstance(getattr(builtins, outcome.type, None), type) else "Exception"
+    return t("hidden.raised", error=error)
 
 
 def _kind_of(value) -> str:

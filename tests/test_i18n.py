@@ -50,7 +50,8 @@ def test_each_message_has_both_languages_and_the_same_blanks(key):
 
 def test_every_key_the_code_uses_is_in_the_catalog_and_none_is_unused():
     used = keys_in_code() | {f"status.{s}" for s in STATUSES} | {f"problem.{p}" for p in PROBLEMS} | {
-        "missing.file", "missing.function", "crashed.signal", "crashed.exit", "mismatch.tuple", "mismatch.keys", "input", "input.hidden", "reset.done", "reset.whole-file"}
+        "missing.file", "missing.function", "crashed.signal", "crashed.exit", "mismatch.tuple", "mismatch.keys", "input", "input.hidden", "reset.done", "reset.whole-file"} | {
+        f"hidden.{kind}" for kind in ("value", "shape", "dtype", "type")}
     catalog = set(i18n.messages())
     assert used - catalog == set(), "used in the code, missing from locale/messages.toml"
     assert catalog - used == set(), "in locale/messages.toml, used nowhere"

@@ -165,7 +165,7 @@ def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded
     seed_file.write_text("only the instructor knows\n", encoding="utf-8")
     hidden = grade(graded["root"], [submission], "--hidden-seed-file", seed_file)["memorised"]
     relu = next(ex for ex in hidden["exercises"] if ex["id"] == "activations.relu")
-    assert relu["status"] == "failed" and "(a hidden case)" in relu["message"]
+    assert relu["status"] == "failed" and "On a hidden case" in relu["message"]
     assert hidden["score"] == 70 - relu["max_score"]
 
 
