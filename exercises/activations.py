@@ -2,7 +2,8 @@
 
 Rules for every function here: x may be a Python float, a list, or a float32/float64 array
 of any shape (0-d included). Return an array (or NumPy scalar) of x's shape and float dtype:
-float32 stays float32, Python floats and lists give float64. Never modify x in place. Use
+float32 stays float32, Python floats and lists give float64. Both are checked: a list, or a
+float64 answer to float32 input, fails even with the right numbers. Never modify x in place. Use
 NumPy only; the graders compare your answers with PyTorch.
 
 활성화 함수(시그모이드, 하이퍼볼릭 탄젠트, ReLU, 리키 ReLU, 소프트맥스)와 역전파에 쓰이는 도함수를 NumPy로 구현합니다.

@@ -2,7 +2,9 @@
 
 The model is ŷ = X @ w + b with X of shape (n, d), y of shape (n,), w of shape (d,) and
 b a float. The loss is the MSE, mean((ŷ − y)²). Work in X's float dtype: float32 inputs
-give float32 answers (b included: X.dtype.type(b)); lists and Python floats give float64.
+give float32 arrays (checked: a float64 w fails), lists and Python floats give float64; b
+and a gradient's scalar may be any number. A history of losses may be a list, a tuple or a
+1-D array: only its values are compared.
 Never modify an input (w -= ... would change the caller's array). Use NumPy only; the
 graders replay your training with torch.autograd and torch.optim.SGD.
 
@@ -36,8 +38,9 @@ def batch_gd(X, y, w, b, lr, epochs):
 
     Each update: (grad_w, grad_b) = mse_gradient on the samples, both from the same (w, b);
     then w ← w − lr·grad_w and b ← b − lr·grad_b.
-    Returns (w, b, losses): the final w (d,) and b (a scalar of X's dtype), and losses, a 1-D
-    array of epochs + 1 values: the MSE on all the data before each epoch, and after the last.
+    Returns (w, b, losses): the final w (d,) and b (a scalar of X's dtype), and losses,
+    epochs + 1 numbers (a list or a 1-D array): the MSE on all the data before each epoch,
+    and after the last.
     """
     raise NotImplementedError("gradient_descent.batch_gd: write your answer here")
 

@@ -66,8 +66,8 @@ def train_perceptron(X, y, lr=0.1, epochs=20):
     Start from w = zeros(d) and b = 0 in X's dtype. Each epoch visits the samples in the
     given order (no shuffling), and for each sample x_i, y_i:
         ŷ = step(x_i · w + b);   w += lr·(y_i − ŷ)·x_i;   b += lr·(y_i − ŷ)
-    errors is an array of shape (epochs,): errors[e] counts the samples with ŷ ≠ y_i
-    while epoch e ran. Run all the epochs, even after an epoch with no errors.
+    errors holds epochs counts (a list or a 1-D array): errors[e] counts the samples with
+    ŷ ≠ y_i while epoch e ran. Run all the epochs, even after an epoch with no errors.
     w has shape (d,) and X's dtype; b is a number.
     """
     raise NotImplementedError("perceptron.train_perceptron: write your answer here")

@@ -13,8 +13,8 @@ import numpy as np
 def vector():
     """The notes' vector (벡터, a 1-D array): [1, 2, 3, 4].
 
-    Return a NumPy array of shape (4,) (the notes write "(, 4)"). Only the values and
-    the shape are checked, not the dtype.
+    Return a NumPy array of shape (4,) (the notes write "(, 4)"); a list has no shape, so it
+    fails. Only the values and the shape are checked, not the dtype.
     """
     raise NotImplementedError("tensors.vector: write your answer here")
 
@@ -22,8 +22,8 @@ def vector():
 def matrix():
     """The notes' matrix (행렬, a 2-D array): rows [1, 2, 1] and [3, 4, 1].
 
-    Return a NumPy array of shape (2, 3): 2 rows (axis 0), 3 columns (axis 1).
-    Only the values and the shape are checked, not the dtype.
+    Return a NumPy array (not a nested list) of shape (2, 3): 2 rows (axis 0), 3 columns
+    (axis 1). Only the values and the shape are checked, not the dtype.
     """
     raise NotImplementedError("tensors.matrix: write your answer here")
 
@@ -32,8 +32,8 @@ def tensor3():
     """The notes' 3-D tensor (텐서): two 2×3 matrices, [[1, 2, 0], [3, 4, 0]] and
     [[5, 6, 1], [7, 8, 1]], one after the other along axis 0.
 
-    Return a NumPy array of shape (2, 2, 3). Only the values and the shape are checked,
-    not the dtype.
+    Return a NumPy array (not a nested list) of shape (2, 2, 3). Only the values and the
+    shape are checked, not the dtype.
     """
     raise NotImplementedError("tensors.tensor3: write your answer here")
 

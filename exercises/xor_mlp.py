@@ -69,6 +69,6 @@ def train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
     then W2 = rng.normal(0, 1, (hidden, 1)), in that order; b1 and b2 zeros of shapes
     (hidden,) and (1,). Each epoch does one update on all of X: p ← p − lr · grad.
     Returns (params, losses): params a dict with keys "W1", "b1", "W2", "b2" after the last
-    update; losses a 1-D array of length epochs, losses[e] the loss before update e.
+    update; losses epochs numbers (a list or a 1-D array), losses[e] the loss before update e.
     """
     raise NotImplementedError("xor_mlp.train: write your answer here")
