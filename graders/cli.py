@@ -201,6 +201,8 @@ def _parser() -> argparse.ArgumentParser:
                         "classroom (GitHub Classroom: the Points notice, $GITHUB_OUTPUT's result, a job summary)")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
     p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    p.add_argument("--details", action="store_true",
+                   help="with more than one submission, each one's table of exercises too, not only its line")
     p.add_argument("--allow-weak-sandbox", action="store_true",
                    help="grade even where the kernel layer (seccomp and Landlock) is incomplete; each record says so "
                         "(gradescope and classroom never refuse: they grade with the strongest sandbox there is)")

@@ -182,10 +182,10 @@ def _grade(args, course, console) -> int:
     if args.format == "table" and not args.out:
         from graders import report
 
-        for result in results:
-            console.print(report.table(course, result))
+        for renderable in report.batch_tables(course, results, args.details):
+            console.print(renderable)
     else:
-        text = _render(args.format, course, results)
+        text = _render(args.format, course, results, args.details)
         if args.out:
             write_atomically(args.out, text)
         else:
@@ -257,7 +257,7 @@ def _gradebook(path: Path | None):
     return Gradebook(path)
 
 
-def _render(fmt: str, course, results) -> str:
+def _render(fmt: str, course, results, details: bool) -> str:
     from graders import ci_formats
 
     if fmt == "json":
@@ -273,8 +273,8 @@ def _render(fmt: str, course, results) -> str:
     from graders import report
 
     capture = Console(file=io.StringIO(), width=120, highlight=False)
-    for result in results:
-        capture.print(report.table(course, result))
+    for renderable in report.batch_tables(course, results, details):
+        capture.print(renderable)
     return capture.file.getvalue()
 
 

@@ -117,6 +117,32 @@ class _Rate(ProgressColumn):
         return Text(f"{task.speed:.1f} submissions/s" if task.speed else "")
 
 
+def batch_tables(course: Course, results: list[SubmissionResult], details: bool) -> list:
+    """What `course grade --format table` prints: one submission's table; for more, a line per
+    learner and the class's total, after each one's table where `details` asks for them."""
+    if len(results) == 1:
+        return [table(course, results[0])]
+    return [table(course, result) for result in results if details] + [class_table(results)]
+
+
+def class_table(results: list[SubmissionResult]) -> Table:
+    """A line per learner, in the order given: points, percent, exercises passed; then the class."""
+    out = Table(title=t("class.title", count=len(results)), title_justify="left")
+    out.add_column(t("class.learner"))
+    out.add_column(t("table.points"), justify="right")
+    out.add_column("%", justify="right")
+    out.add_column(t("class.passed"), justify="right")
+    for r in results:
+        out.add_row(escape(printable(r.submission)), f"{r.score}/{r.max_score}", f"{r.percent:.1f}",
+                    f"{sum(x.passed for x in r.exercises)}/{len(r.exercises)}")
+    score, max_score = sum(r.score for r in results), sum(r.max_score for r in results)
+    out.add_section()
+    out.add_row(t("class.total"), f"{score}/{max_score}", f"{100 * score / max_score if max_score else 100:.1f}",
+                f"{sum(x.passed for r in results for x in r.exercises)}/{sum(len(r.exercises) for r in results)}",
+                style="bold")
+    return out
+
+
 def grading_progress() -> Progress:
     """A batch's progress on stderr: submissions done, rate, time left. Transient: once it
     stops, it leaves the lines after it, the report or why it stopped, to begin where it began."""

@@ -6,6 +6,8 @@ import ast
 import csv
 import io
 import json
+import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -244,6 +246,47 @@ def test_only_names_what_it_cannot_find(tmp_path):
     done = course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu")
     assert done.returncode == 2
     assert "no unit activation; did you mean activations?" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    """zed and bob pass every activation; amy's activations.py does not even parse. Given in
+    an order that is not alphabetical."""
+    where = tmp_path_factory.mktemp("three")
+    folders = [solution_folder(where, name) for name in ("zed", "amy", "bob")]
+    with open(folders[1] / "activations.py", "a", encoding="utf-8") as module:
+        module.write("\ndef oops(:\n")
+    return folders
+
+
+def grade_three(three, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([str(COURSE), "--root", str(ROOT), "grade", *map(str, three), "--only", "activations",
+                           "--device", "cpu", *args], capture_output=True, encoding="utf-8", timeout=600,
+                          env={**os.environ, "COLUMNS": "200"}, check=False)
+
+
+def test_a_batch_table_is_a_line_per_learner_in_the_order_given_and_the_class_total(three):
+    done = grade_three(three, "--jobs", "3")
+    assert done.returncode == 0, done.stderr
+    cells = [re.split(r"\s*[│┃]\s*", line.strip("│┃ ")) for line in done.stdout.splitlines() if re.search("[│┃]", line)]
+    points = UNIT_POINTS["activations"]
+    count = len(DATA.select("activations"))
+    assert cells == [["learner", "points", "%", "passed"],
+                     ["zed", f"{points}/{points}", "100.0", f"{count}/{count}"],
+                     ["amy", f"0/{points}", "0.0", f"0/{count}"],
+                     ["bob", f"{points}/{points}", "100.0", f"{count}/{count}"],
+                     ["class total", f"{2 * points}/{3 * points}", "66.7", f"{2 * count}/{3 * count}"]]
+
+
+def test_details_add_each_learners_table_with_a_broken_unit_as_one_row(three):
+    done = grade_three(three, "--details")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.index("zed: 14/14 points") < out.index("amy: 0/14 points") < out.index("bob: 14/14 points") \
+        < out.index("class total")
+    amy = out[out.index("amy: 0/14 points"):out.index("bob: 14/14 points")]
+    assert f"activations.py │ Activation functions ({len(DATA.select('activations'))} exercises) │ ! error" in amy
+    assert "activations.sigmoid" not in amy and out.count("activations.sigmoid ") == 2
 
 
 @pytest.mark.parametrize("unit", list(UNIT_POINTS))
