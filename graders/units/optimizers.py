@@ -151,6 +151,10 @@ def _adam_cases(rng):
         cases.append(Case({**state((6,), grad_scale=1e-4), "t": 3}, f"tiny gradients (eps matters), t = 3, {name}"))
         cases.append(Case({**state(()), "t": 5, "lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6},
                           f"0-d, lr = 0.01, betas = (0.8, 0.99), eps = 1e-6, {name}"))
+        # √v̂ = |grad| = eps: the step is half what it would be without eps, so eps's sign and place show
+        cases.append(Case({"w": np.array([0.0, 0.5, -0.5], dtype), "grad": np.array([1e-8, -1e-8, 1e-8], dtype),
+                           "m": np.zeros(3, dtype), "v": np.zeros(3, dtype), "t": 1, "lr": 0.1},
+                          f"first step, gradients as small as eps, {name}"))
     return cases
 
 
@@ -238,6 +242,10 @@ def _dropout_cases(rng):
             Case({"x": x, "p": 1.0, "rng": Rng(seed)}, f"p = 1 drops everything, {name}"),
             Case({"x": x, "p": 1.0, "rng": Rng(seed), "training": False}, f"training=False with p = 1, {name}"),
         ]
+    # p equal to one element's draw u: u >= p keeps that element, u > p would drop it
+    draw = float(np.random.default_rng(7).random((2, 3))[0, 2])
+    cases.append(Case({"x": np.arange(1.0, 7.0).reshape(2, 3), "p": draw, "rng": Rng(7)},
+                      f"p = {draw:.4f}, exactly the draw of element [0, 2]"))
     return cases
 
 
