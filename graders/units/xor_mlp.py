@@ -221,6 +221,9 @@ def _loss_and_grads_cases(rng):
             cases.append(Case({"X": rng.normal(0, 1, (n, 2)).astype(dtype),
                                "y": (rng.random((n, 1)) < 0.5).astype(dtype), **_weights(rng, h, dtype, normal)},
                               f"random n = {n}, h = {h}" + (", saturated sigmoids" if scale > 10 else "") + f" {name}"))
+    cases.append(Case({"X": [[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0]], "y": [[1.0], [0.0], [1.0]],
+                       "W1": [[0.5, -1.0], [1.5, 0.25]], "b1": [0.1, -0.2], "W2": [[1.0], [-0.5]], "b2": [0.3]},
+                      "Python lists, n = 3, h = 2"))
     return cases
 
 
@@ -234,6 +237,9 @@ def _train_cases(rng):
         Case({"X": X6, "y": y6, "hidden": 3, "lr": 0.5, "epochs": 50, "seed": 7}, "random data, 50 epochs"),
         Case({"X": XOR_X, "y": XOR_Y, "hidden": 8, "lr": 2.0, "epochs": 300, "seed": 3}, "XOR, h = 8, 300 epochs"),
         Case({"X": XOR_X, "y": XOR_Y}, "XOR with every default: h = 4, lr = 1.0, 2000 epochs, seed 0"),
+        Case({"X": XOR_X.tolist(), "y": XOR_Y.tolist(), "hidden": 2, "lr": 0.5, "epochs": 3, "seed": 5}, "XOR, Python lists"),
+        Case({"X": XOR_X.astype(np.float32), "y": XOR_Y.astype(np.float32), "hidden": 3, "lr": 0.5, "epochs": 20, "seed": 2},
+             "XOR, float32: the parameters and losses stay float32"),
     ]
 
 
