@@ -91,6 +91,26 @@ class _SecretOnTheCommandLine(argparse.Action):
                      "--hidden-seed-file FILE (- reads it from stdin), or set $COURSE_HIDDEN_SEED")
 
 
+def _jobs(text: str) -> int:
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{jobs}: grade at least 1 submission at a time")
+    return jobs
+
+
+def _percent(text: str) -> float:
+    try:
+        percent = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= percent <= 100:  # NaN too
+        raise argparse.ArgumentTypeError(f"{text} is not a percentage: give one from 0 to 100")
+    return percent
+
+
 def _console(args):
     """rich's console for the command's output; None where it prints only machine-readable text
     (`course grade --format json`, say), which then never loads rich (25 ms)."""
@@ -192,7 +212,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("grade", help="grade submissions: folders of unit modules, .zip files, .ipynb notebooks")
     p.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="submissions graded at once (default: the cores)")
+    p.add_argument("--jobs", type=_jobs, default=os.cpu_count() or 1, help="submissions graded at once (default: the cores)")
     p.add_argument("--gradebook", type=Path, metavar="PATH",
                    help="record each result in this SQLite file as it is done; a re-run skips what it holds")
     p.add_argument("--regrade", action="store_true", help="grade again what the gradebook already holds")
@@ -200,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="table; json (the records); junit (XML for CI test reports); gradescope (results.json); "
                         "classroom (GitHub Classroom: the Points notice, $GITHUB_OUTPUT's result, a job summary)")
     p.add_argument("--out", type=Path, help="write the report to this file instead of the terminal")
-    p.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 when a submission scores under PCT percent")
+    p.add_argument("--fail-under", type=_percent, metavar="PCT",
+                   help="exit 1 when a submission scores under PCT percent (0 to 100); stderr says which, by how much")
     p.add_argument("--details", action="store_true",
                    help="with more than one submission, each one's table of exercises too, not only its line")
     p.add_argument("--allow-weak-sandbox", action="store_true",

@@ -190,7 +190,13 @@ def _grade(args, course, console) -> int:
             write_atomically(args.out, text)
         else:
             sys.stdout.write(text)
-    if args.fail_under is not None and any(r.percent < args.fail_under for r in results):
+    short = [r for r in results if r.percent < args.fail_under] if args.fail_under is not None else []
+    if short:  # on stderr: a --format json on stdout stays the records alone
+        print(f"--fail-under {args.fail_under:g}: {len(short)} of {len(results)} submissions scored under "
+              f"{args.fail_under:g}%:", file=sys.stderr)
+        for r in short:
+            print(f"  {r.submission}: {r.percent:.1f}%, {args.fail_under - r.percent:.1f} percentage points short",
+                  file=sys.stderr)
         return NOT_PASSED
     return OK
 

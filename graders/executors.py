@@ -49,7 +49,7 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
              grade_one: Callable, stop: Stop):
     """A function `run(jobs)` for this executor: jobs are (path, digest the gradebook holds)."""
     if kind == "local":
-        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        pool = ThreadPoolExecutor(max_workers=jobs)
         futures: dict = {}
 
         def run(work):
@@ -136,7 +136,7 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
         return
     # one single-threaded worker process per job: a worker grades one submission at a time
     with _deaf_to_ctrl_c():
-        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None,
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
         yield client

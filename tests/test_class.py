@@ -289,6 +289,14 @@ def test_details_add_each_learners_table_with_a_broken_unit_as_one_row(three):
     assert "activations.sigmoid" not in amy and out.count("activations.sigmoid ") == 2
 
 
+def test_fail_under_names_who_fell_short_on_stderr_and_keeps_json_clean(three):
+    done = grade_three(three, "--format", "json", "--fail-under", "60")
+    assert done.returncode == 1
+    assert [record["submission"] for record in json.loads(done.stdout)] == ["zed", "amy", "bob"]
+    assert done.stderr == ("--fail-under 60: 1 of 3 submissions scored under 60%:\n"
+                           "  amy: 0.0%, 60.0 percentage points short\n")
+
+
 @pytest.mark.parametrize("unit", list(UNIT_POINTS))
 def test_a_module_that_does_not_parse_is_told_once_for_its_unit(unit, submit):
     from graders import report

@@ -112,6 +112,22 @@ def test_grade_two_folders_with_out_and_fail_under(tmp_path):
     for d in data:
         check_schema(d)
     assert [d["score"] for d in data] == [data[0]["max_score"], 0]
+    assert run.stderr == ("--fail-under 50: 1 of 2 submissions scored under 50%:\n"
+                          "  exercises: 0.0%, 50.0 percentage points short\n")
+
+
+@pytest.mark.parametrize(("option", "value", "says"), [
+    ("--fail-under", "150", "argument --fail-under: 150 is not a percentage: give one from 0 to 100"),
+    ("--fail-under", "-1", "argument --fail-under: -1 is not a percentage: give one from 0 to 100"),
+    ("--fail-under", "nan", "argument --fail-under: nan is not a percentage: give one from 0 to 100"),
+    ("--fail-under", "half", "argument --fail-under: 'half' is not a number"),
+    ("--jobs", "0", "argument --jobs: 0: grade at least 1 submission at a time"),
+    ("--jobs", "1.5", "argument --jobs: '1.5' is not a whole number"),
+])
+def test_fail_under_and_jobs_out_of_range_are_refused_before_grading(option, value, says):
+    run = course("grade", "solutions", f"{option}={value}")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.splitlines()[-1] == f"course grade: error: {says}"
 
 
 def test_fail_under_is_met_by_full_marks():
