@@ -201,9 +201,12 @@ def _histogram(percents: list[float]) -> str:
     return "data:image/png;base64," + base64.b64encode(png.getvalue()).decode("ascii")
 
 
-def exercise_stats(course: Course, results: list[SubmissionResult]) -> list[tuple[str, str, int, int, str]]:
-    """(id, English title, passed, graded, most common non-passed status or "") per exercise,
-    most failed first, ties in course order. Ties between statuses go to the earlier in STATUSES."""
+def exercise_stats(course: Course, results: list[SubmissionResult]) -> list[tuple[str, str, int, int, int, str]]:
+    """(id, English title, passed, graded, not started, most common problem or "") per exercise,
+    most failed first: by the learners who wrote it and did not pass, then by those who had not
+    written it yet (not-implemented: no mistake of theirs to see), ties in course order. The most
+    common problem is one of those who wrote it where there is one; ties between statuses go to
+    the earlier in STATUSES."""
     titles = {ex.id: ex.title.get("en", "") for ex in course.exercises}
     records: dict[str, list[ExerciseResult]] = {i: [] for i in titles}
     for result in results:
@@ -214,11 +217,12 @@ def exercise_stats(course: Course, results: list[SubmissionResult]) -> list[tupl
         if not rs:
             continue
         failed = Counter(r.status for r in rs if not r.passed)
+        unstarted = failed.pop("not-implemented", 0)
         worst = min(failed, key=lambda s: (-failed[s], STATUSES.index(s) if s in STATUSES else len(STATUSES)),
-                    default="")
-        rows.append((i, titles.get(i, ""), len(rs) - sum(failed.values()), len(rs), worst))
+                    default="not-implemented" if unstarted else "")
+        rows.append((i, titles.get(i, ""), len(rs) - sum(failed.values()) - unstarted, len(rs), unstarted, worst))
     order = list(records)
-    return sorted(rows, key=lambda row: (row[2] - row[3], order.index(row[0])))
+    return sorted(rows, key=lambda row: (row[2] + row[4] - row[3], -row[4], order.index(row[0])))
 
 
 def top_mistakes(results: list[SubmissionResult], n: int = 10) -> list[tuple[str, str, int]]:
@@ -228,6 +232,8 @@ def top_mistakes(results: list[SubmissionResult], n: int = 10) -> list[tuple[str
 
 
 def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
+    """The class at a glance, what needs teaching first: the mistakes most named, the exercises
+    most failed by those who wrote them, then the scores' spread."""
     title = course.title.get("en", "Course")
     body = [f"<h1>Class summary · {escape(title)}</h1>", f"<p>Learners: {len(results)}</p>"]
     if not results:
@@ -237,13 +243,7 @@ def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
     points = [r.score for r in results]
     body += [f"<p>Mean score: {statistics.mean(points):.1f} points ({statistics.mean(percents):.1f}%) · "
              f"median: {statistics.median(points):g} points ({statistics.median(percents):.1f}%)</p>",
-             f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">',
-             "<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
-             "<th>passed</th><th>most common problem</th></tr>"]
-    body += [f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td>"
-             f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
-             for i, t, ok, n, worst in exercise_stats(course, results)]
-    body.append("</table>\n<h2>Mistakes most named</h2>")
+             "<h2>Mistakes most named</h2>"]
     mistakes = top_mistakes(results)
     if mistakes:
         body.append("<table>\n<tr><th>mistake</th><th>exercise</th><th>count</th></tr>" + "".join(
@@ -251,4 +251,11 @@ def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
             for m, i, c in mistakes) + "</table>")
     else:
         body.append("<p>No known mistake was named.</p>")
+    body.append("<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
+                "<th>passed</th><th>not started</th><th>most common problem</th></tr>")
+    body += [f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td><td>{unstarted}</td>"
+             f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
+             for i, t, ok, n, unstarted, worst in exercise_stats(course, results)]
+    body += ["</table>", "<h2>Scores</h2>",
+             f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">']
     return _page(f"Class summary: {title}", "\n".join(body) + "\n")

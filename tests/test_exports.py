@@ -247,17 +247,36 @@ def test_summary_counts_learners_and_scores():
 def test_summary_orders_exercises_by_most_failed():
     stats = exports.exercise_stats(COURSE, CLASS)
     assert [row[0] for row in stats[:2]] == ["tensors.vector", "losses.mse"]
-    assert stats[0] == ("tensors.vector", "The notes' vector", 1, 4, "failed")
+    assert stats[0] == ("tensors.vector", "The notes' vector", 1, 4, 0, "failed")
     # losses.mse: one failed, one error; ties go to the earlier status
-    assert stats[1] == ("losses.mse", COURSE.exercise("losses.mse").title["en"], 2, 4, "failed")
-    fails = [row[3] - row[2] for row in stats]
+    assert stats[1] == ("losses.mse", COURSE.exercise("losses.mse").title["en"], 2, 4, 0, "failed")
+    fails = [row[3] - row[2] - row[4] for row in stats]
     assert fails == sorted(fails, reverse=True)
     passed_all = [row for row in stats if row[2] == row[3]]
     assert [row[0] for row in passed_all] == [i for i in IDS if i in {row[0] for row in passed_all}]
-    assert all(row[4] == "" for row in passed_all)
+    assert all(row[4:] == (0, "") for row in passed_all)
     page = exports.class_summary_html(COURSE, CLASS)
     assert page.index("<code>tensors.vector</code>") < page.index("<code>losses.mse</code>") \
         < page.index("<code>perceptron.step</code>") < page.index("<code>tensors.matrix</code>")
+
+
+def test_summary_leads_with_named_mistakes_and_failures_not_with_stubs():
+    """Learners who have not written an exercise yet tell the instructor less than one who
+    wrote it wrong: the page leads with the mistakes named, then the exercises failed."""
+    unwritten = {i.replace(".", "__"): ("not-implemented", "not implemented yet") for i in IDS[-5:]}
+    late = [learner(f"late{n}", **unwritten) for n in range(6)]
+    stats = exports.exercise_stats(COURSE, [*late, PARTLY, BROKEN])
+    # tried and failed, however few, first; then by how many have not written it
+    assert [row[0] for row in stats[:4]] == ["tensors.vector", "losses.mse", "optimizers.adam_step", "perceptron.step"]
+    assert stats[4][0] in IDS[-5:] and stats[4][4:] == (6, "not-implemented")
+    relu = next(row for row in stats if row[0] == "activations.relu")
+    assert relu[2:] == (7, 8, 1, "not-implemented")
+    page = exports.class_summary_html(COURSE, [*late, PARTLY, BROKEN])
+    assert page.index("<h2>Mistakes most named</h2>") < page.index("<td>extra brackets</td>") \
+        < page.index("<h2>Exercises, most failed first</h2>")
+    exercises = page[page.index("<h2>Exercises, most failed first</h2>"):]
+    assert exercises.index("<code>tensors.vector</code>") < exercises.index(f"<code>{IDS[-1]}</code>") \
+        < exercises.index("<img")
 
 
 def test_summary_counts_mistakes_most_named():
