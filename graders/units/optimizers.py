@@ -77,6 +77,8 @@ def _momentum_cases(rng):
         w, g = arrays((2, 3), 2)
         cases.append(Case({"w": w, "grad": g, "velocity": None, "lr": 0.5, "momentum": 0.5},
                           f"first step, momentum 0.5, {name}"))
+    cases.append(Case({"w": [1.0, -2.0, 0.5], "grad": [0.1, 0.2, -0.3], "velocity": [0.5, -0.25, 0.0], "lr": 0.1},
+                      "a later step, Python lists"))
     return cases
 
 
