@@ -307,6 +307,8 @@ def _batch_cases(rng):
         n, d = int(rng.integers(5, 30)), int(rng.integers(1, 5))
         cases.append(Case(regression_problem(rng, f64, n, d, float(rng.choice([0.01, 0.05, 0.1])), int(rng.integers(5, 25))),
                           f"random {n} samples, {d} features, float64"))
+    cases.append(Case({"X": [[0.0, 1.0], [1.0, 0.0]], "y": [1.0, 2.0], "w": [0.5, -0.5], "b": 0.0, "lr": 0.1, "epochs": 0},
+                      "Python lists, epochs = 0: w still comes back as an array"))
     return cases
 
 
