@@ -297,6 +297,8 @@ def _export(args, course, console) -> int:
         text = render(course, results) if render else _learner_report(args.format, course, results[0])
         if args.out:
             write_atomically(args.out, text)
+            what = "the class summary of " if args.format == "summary" else ""
+            print(f"wrote {args.out} ({what}{_count(len(results), 'learner')})", file=sys.stderr)
         else:
             sys.stdout.write(text)
         return OK
@@ -306,8 +308,13 @@ def _export(args, course, console) -> int:
     suffix = ".md" if args.format == "markdown" else ".html"
     for result in results:
         write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
-    console.print(f"Wrote {len(results)} {args.format} reports to {args.out}")
+    # on stderr, as every export says what it wrote: stdout is for what an export prints itself
+    print(f"wrote {_count(len(results), 'learner report')} ({args.format}) to {args.out}{os.sep}", file=sys.stderr)
     return OK
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'' if n == 1 else 's'}"
 
 
 def _learner_report(fmt: str, course, result) -> str:

@@ -343,3 +343,29 @@ def test_stubs_not_written_yet_are_no_unit_failure():
     stubs = learner("ben", **{i.replace(".", "__"): ("not-implemented", stub) for i in UNIT})
     assert report.blocked_units(stubs) == {}
     assert all(f"`{i}`" in exports.markdown_report(COURSE, stubs) for i in UNIT)
+
+
+# --- what `course export` says ----------------------------------------------------------------
+
+def test_every_export_to_files_says_on_stderr_what_it_wrote_and_where(tmp_path, capsys):
+    from graders.cli import main
+    from graders.gradebook import Gradebook
+
+    book = tmp_path / "class.sqlite"
+    with Gradebook(book) as gradebook:
+        for result in (FULL, PARTLY):
+            gradebook.record(result, result.submission, "", {i: n for n, i in enumerate(IDS)})
+    export = ["--root", str(ROOT), "export", "--gradebook", str(book), "--format"]
+    for args, said in [(["csv", "--out", tmp_path / "class.csv"], f"wrote {tmp_path / 'class.csv'} (2 learners)"),
+                       (["summary", "--out", tmp_path / "summary.html"],
+                        f"wrote {tmp_path / 'summary.html'} (the class summary of 2 learners)"),
+                       (["html", "--out", tmp_path / "reports"], f"wrote 2 learner reports (html) to {tmp_path / 'reports'}/"),
+                       (["markdown", "--learner", "bob", "--out", tmp_path / "bob"],
+                        f"wrote 1 learner report (markdown) to {tmp_path / 'bob'}/")]:
+        assert main([*export, *map(str, args)]) == 0
+        out, err = capsys.readouterr()
+        assert (out, err) == ("", said + "\n")
+    assert (tmp_path / "bob" / "bob.md").is_file() and len(list((tmp_path / "reports").iterdir())) == 2
+    assert main([*export, "csv"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("learner,") and err == ""  # printed, not written: the output says it all
