@@ -79,7 +79,8 @@ def hidden_mismatch(m: Mismatch) -> str:
 def hidden_raised(outcome: Outcome) -> str:
     """The exception's class, not its message (which may quote the input); a class of the
     learner's own making is named by its kind alone, since its name is the learner's too."""
-    error = outcome.type if isinstance(getattr(builtins, outcome.type, None), type) else "Exception"
+    builtin = getattr(builtins, outcome.type, None)
+    error = outcome.type if isinstance(builtin, type) and issubclass(builtin, BaseException) else "Exception"
     return t("hidden.raised", error=error)
 
 

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from graders.course import CourseError, hidden_feedback
+from graders.engine import grade as grade_in_kernel
 from graders.engine import prepare
+from graders.notebook import _InKernel
 from tests.conftest import ROOT
 
 COURSE = Path(sys.executable).with_name("course")
@@ -102,3 +104,22 @@ def test_hidden_feedback_is_summary_values_or_refused(tmp_path):
     (tmp_path / "instructor.toml").write_text('[grading]\nhidden_feedback = "all"\n', encoding="utf-8")
     with pytest.raises(CourseError, match='write "summary" or "values"'):
         hidden_feedback(tmp_path)
+
+
+@pytest.mark.parametrize("error", [ValueError, type("Leak_13_4", (Exception,), {})])
+def test_a_summary_quotes_neither_an_exception_message_nor_a_class_of_the_learners(course, error):
+    """An exception's message, or a class the learner named, could carry a hidden input out."""
+    (graded,) = prepare([course.exercise(RELU)], ["cpu"], SEED)
+    public = [(str(np.asarray(case.inputs["x"]).dtype), np.asarray(case.inputs["x"]).tolist())
+              for case in graded.cases if not case.hidden]
+
+    def relu(x):
+        x = np.asarray(x)
+        if (str(x.dtype), x.tolist()) not in public:
+            raise error(f"{SECRET_PRINT} {x.tolist()}")
+        return np.maximum(x, 0)
+
+    (result,) = grade_in_kernel([graded], _InKernel(relu), "leaky").exercises
+    said = "ValueError" if error is ValueError else "Exception"
+    assert result.status == "error" and f"raised {said}." in result.message, result.message
+    assert SECRET_PRINT not in result.message and "Leak" not in result.message
