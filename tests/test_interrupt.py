@@ -1,5 +1,6 @@
-"""Ctrl-C in the middle of `course grade`, pressed on a terminal: the batch stops at once, keeps
-what it finished, ends every worker and says how to go on, in one line."""
+"""`course grade` on a terminal: its progress bar is gone before the report, and Ctrl-C in the
+middle of a batch stops it at once, keeps what it finished, ends every worker and says how to
+go on, in one line."""
 from __future__ import annotations
 
 import fcntl
@@ -142,3 +143,17 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path):
     while (left := workers_of(terminal.proc.pid)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert left == []
+
+
+def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
+    folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
+    terminal = Terminal([str(COURSE), "--root", str(ROOT), "grade", *map(str, folders), "--only", "activations",
+                         "--device", "cpu"], tmp_path)
+    try:
+        terminal.read(300)
+        assert terminal.proc.wait(timeout=30) == 0, terminal.raw[-3000:]
+    finally:
+        terminal.close()
+    assert "grading" in terminal.raw  # it was drawn
+    shown = screen(terminal.raw)
+    assert shown[0] == "2 submissions" and not any("grading" in line for line in shown), shown
