@@ -138,11 +138,6 @@ def raises_as(model: Callable) -> Callable[[Attempt], bool]:
     return test
 
 
-def raised(error: str) -> Callable[[Attempt], bool]:
-    """The call raised this exception class, e.g. raised("ZeroDivisionError")."""
-    return lambda a: a.error.startswith(f"{error}:")
-
-
 def transposed(a: Attempt) -> bool:
     """A matrix in the answer is the right one transposed."""
 

@@ -121,6 +121,12 @@ def _on_the_boundary(a) -> bool:
     return _gate_outputs(a.got) != table and tuple(_step(TRUTH @ w + b, at_zero=1.0)) == table
 
 
+def _negated_one(a) -> bool:
+    """A NAND answer that is AND's weights with only w or only b negated: negating that one back gives AND."""
+    w, b = _gate_answer(a.got)
+    return a.case.inputs["name"] == "nand" and TABLES["and"] in (tuple(_step(TRUTH @ -w + b)), tuple(_step(TRUTH @ w - b)))
+
+
 def _another_gate(a) -> bool:
     outputs = _gate_outputs(a.got)
     return outputs != TABLES[a.case.inputs["name"]] and outputs in TABLES.values()
@@ -319,7 +325,7 @@ GRADERS = {
             Mistake("negated only w or only b",
                     "NAND is NOT AND: negate both w and b of an AND perceptron (0.5, 0.5, −0.7 becomes −0.5, −0.5, 0.7), "
                     "so every x·w + b changes sign. Negating one of them leaves all four rows on one side.",
-                    lambda a: a.case.inputs["name"] == "nand" and len(set(_gate_outputs(a.got))) == 1),
+                    _negated_one),
             Mistake("another gate's weights",
                     "with w = (1, 1), x·w is 0, 1 or 2 on the four rows, and b sets which of them clear 0: AND lets "
                     "only 2 through (b = −1.5), OR lets 1 and 2 through (b = −0.5), NAND is AND with w and b negated.",
