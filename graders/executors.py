@@ -91,6 +91,8 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
             finally:
                 if stop.asked.is_set():
                     client.cancel(list(futures))
+                    if scheduler is None:  # the cluster is ours, and closes next
+                        client.run(_end_gradings_here)
     else:
         raise ExecutorError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
 
@@ -194,7 +196,20 @@ def grade_shipped(shared: tuple, shipped: Shipped, graded_digest: str | None):
         raise ExecutorError("this Dask worker has another version of the course installed than the machine that "
                             "started the grading; install the same version on every worker")
     with tempfile.TemporaryDirectory(prefix="course-shipped-") as scratch:
-        return grade_one(course, shipped.unpack(Path(scratch)), prepared, grading, graded_digest)
+        return grade_one(course, shipped.unpack(Path(scratch)), prepared, grading, graded_digest, _stop_here())
+
+
+@functools.cache
+def _stop_here() -> Stop:
+    """This Dask worker's stop, for the gradings it runs: a worker's own close waits for them, up
+    to the time limit of the endless loop one may be in, before its nanny kills it (4 s)."""
+    from graders.batch import Stop
+
+    return Stop()
+
+
+def _end_gradings_here() -> None:
+    _stop_here().end()
 
 
 @functools.cache

@@ -16,6 +16,8 @@ import termios
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.test_class import COURSE, DATA, UNIT_POINTS, rows, solution_folder
 
@@ -27,10 +29,10 @@ class Terminal:
     """A program on a pseudo-terminal of 160 columns, leading its own process group (as a shell
     runs a command in the foreground); every byte it wrote is kept."""
 
-    def __init__(self, args: list[str], cwd: Path):
+    def __init__(self, args: list[str], cwd: Path, **env: str):
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
-        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50"}
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50", **env}
         self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True)
         os.close(slave)
@@ -89,31 +91,43 @@ def screen(raw: str) -> list[str]:
     return [line.rstrip() for line in lines if line.strip()]
 
 
-def workers_of(grader: int) -> list[str]:
-    """The fork server this grader started, and the workers forked from it (they share its
-    command line, which names the grader's pid)."""
-    found = subprocess.run(["pgrep", "-a", "-f", rf"fork_worker\.py --server [0-9]+ --for {grader}( |$)"],
-                           capture_output=True, encoding="utf-8", check=False)  # none found: exit 1
-    return found.stdout.splitlines()
+def started_in(tmpdir: Path) -> list[str]:
+    """Every process alive that runs with TMPDIR=`tmpdir`, as "pid command line": the grader
+    passes it on to its fork server and their workers, Dask to its cluster's processes (and
+    theirs), so a folder of this test's own finds every one."""
+    mark = f"TMPDIR={tmpdir}".encode() + b"\0"
+    found = []
+    for process in Path("/proc").iterdir():
+        try:
+            if process.name.isdigit() and mark in (process / "environ").read_bytes():
+                found.append(f"{process.name} " + (process / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:  # gone meanwhile, or another user's
+            continue
+    return found
 
 
-def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path):
+@pytest.mark.parametrize("executor", ["local", "dask"])
+def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, executor):
     fast = [solution_folder(tmp_path, f"fast{i:02d}") for i in range(4)]
     slow = [solution_folder(tmp_path, f"slow{i:02d}") for i in range(6)]
     for folder in slow:
         with open(folder / "activations.py", "a", encoding="utf-8") as module:
             module.write(LOOPS)
     gradebook = tmp_path / "class.sqlite"
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
     command = [str(COURSE), "--root", str(ROOT), "grade", *map(str, fast + slow), "--only", "activations",
-               "--jobs", "2", "--gradebook", str(gradebook), "--device", "cpu"]
-    terminal = Terminal(command, tmp_path)
+               "--jobs", "2", "--gradebook", str(gradebook), "--device", "cpu", "--executor", executor]
+    terminal = Terminal(command, tmp_path, TMPDIR=str(tmpdir))
     try:
         deadline = time.monotonic() + 300
         while len(rows(gradebook)) < len(fast) and terminal.proc.poll() is None and time.monotonic() < deadline:
             terminal.read(0.05)
         terminal.read(1.5)  # both jobs are in a slow submission's endless loop by now
         assert terminal.proc.poll() is None, terminal.raw[-3000:]
-        assert len(workers_of(terminal.proc.pid)) > 1  # the fork server, and workers running learner code
+        running = subprocess.run(["pgrep", "-f", r"fork_worker\.py --server"], capture_output=True, encoding="utf-8",
+                                 check=False).stdout.split()
+        assert any(line.split()[0] in running for line in started_in(tmpdir))  # a fork server, and its workers
 
         pressed = time.monotonic()
         terminal.ctrl_c()
@@ -122,7 +136,7 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path):
         terminal.read(1)
     finally:
         terminal.close()
-    print(f"course grade ended {took:.3f} s after Ctrl-C")
+    print(f"{executor}: course grade ended {took:.3f} s after Ctrl-C")
     assert took < 2.0, f"course grade took {took:.2f} s to stop"
     assert code == 130
     assert "Traceback" not in terminal.raw
@@ -139,10 +153,11 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path):
     with sqlite3.connect(gradebook) as db:
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == len(fast) * len(DATA.select("activations"))
 
-    deadline = time.monotonic() + 1  # the fork server leaves when the grader's end closes its socket
-    while (left := workers_of(terminal.proc.pid)) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 1  # a fork server leaves when its grader's end closes its socket
+    while (left := started_in(tmpdir)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert left == []
+    assert [path.name for path in tmpdir.iterdir() if path.name.startswith("course-")] == []  # scratch copies too
 
 
 def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
