@@ -192,8 +192,8 @@ def _judge_outcomes(p: Prepared, result: ExerciseResult, runs, source: str) -> E
 
 
 def _told(p: Prepared, case: Case, detail: str, brief: str) -> str:
-    """"On input …:" and the case's `detail`. A hidden case names only its shape and dtype, and
-    unless the instructor shows hidden values, gives the `brief` (how it failed) instead."""
+    """The case, then its `detail`. A hidden case names only its largest input's shape and its
+    dtype, and unless the instructor shows hidden values, gives the `brief` (how it failed)."""
     if case.hidden and p.hidden_feedback != "values":
         return f"{feedback.on_input(case)}:{brief}\n  {t('hidden.note')}"
     return f"{feedback.on_input(case)}:{detail}"
