@@ -99,26 +99,26 @@ UNNAMED_WRONG_ACTIVATIONS = {
     ],
     "activations.tanh": ["def tanh(x):\n    x = np.asarray(x)\n    return (1 - np.exp(-2 * x)) / (1 + np.exp(-2 * x))",
                          "def tanh(x):\n    x = np.asarray(x)\n    return np.sinh(x) / np.cosh(x)"],
-    "activations.leaky_relu": ["def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
-                               "    return np.where(x > 0, negative_slope * x, x)"],
+    "activations.leaky_relu": [("def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
+                                "    return np.where(x > 0, negative_slope * x, x)")],
     "activations.relu_grad": ["def relu_grad(x):\n    return np.heaviside(np.asarray(x), 0.5)",
                               "def relu_grad(x):\n    x = np.asarray(x)\n    return (x > 0).astype(int)"],
     "activations.softmax": [
         "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis))\n    return e / e.sum(axis=axis)",
-        "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
-        "    return e / e.sum(axis=-1, keepdims=True)",
-        "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
-        "    return e / e.sum(axis=axis)",
+        ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+         "    return e / e.sum(axis=-1, keepdims=True)"),
+        ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
+         "    return e / e.sum(axis=axis)"),
     ],
     "activations.sigmoid_grad": ["def sigmoid_grad(x):\n    x = np.asarray(x)\n    return np.exp(-x) / (1 + np.exp(-x)) ** 2"],
     "activations.tanh_grad": ["def tanh_grad(x):\n    return 1 / np.cosh(np.asarray(x)) ** 2"],
-    "activations.leaky_relu_grad": ["def leaky_relu_grad(x, negative_slope=0.01):\n"
-                                    "    return np.where(np.asarray(x) > 0, 1.0, negative_slope)"],
+    "activations.leaky_relu_grad": [("def leaky_relu_grad(x, negative_slope=0.01):\n"
+                                     "    return np.where(np.asarray(x) > 0, 1.0, negative_slope)")],
     "activations.softmax_backward": [
-        "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
-        "    return s * (g - (g * s).sum(axis=-1, keepdims=True))",
-        "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
-        "    return s * (g - (g * s).sum(axis=axis))",
+        ("def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+         "    return s * (g - (g * s).sum(axis=-1, keepdims=True))"),
+        ("def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+         "    return s * (g - (g * s).sum(axis=axis))"),
     ],
 }
 

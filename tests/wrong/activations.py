@@ -26,8 +26,8 @@ WRONG = [
      "    return e / e.sum(axis=0, keepdims=True)", "softmax over the wrong axis"),
     ("activations.softmax", "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max())\n"
      "    return e / e.sum()", "normalised over the whole array"),
-    ("activations.softmax", "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max())\n"
-     "    return e / e.sum(axis=axis, keepdims=True)", "shifted by the whole array's max"),
+    ("activations.softmax", ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max())\n"
+                             "    return e / e.sum(axis=axis, keepdims=True)"), "shifted by the whole array's max"),
     ("activations.sigmoid_grad", "def sigmoid_grad(x):\n    x = np.asarray(x)\n    return x * (1 - x)",
      "x·(1−x) as sigmoid's derivative"),
     ("activations.sigmoid_grad", "def sigmoid_grad(x):\n    s = 1 / (1 + np.exp(-np.asarray(x)))\n    return s * (1 - s)",
@@ -46,8 +46,9 @@ WRONG = [
      "    return s * np.asarray(grad_out, dtype=s.dtype)", "forgot the Σ(g·s) term"),
     ("activations.softmax_backward", "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n"
      "    g = np.asarray(grad_out, dtype=s.dtype)\n    return s * (g - (g * s).sum())", "summed over the whole array"),
-    ("activations.softmax_backward", "def softmax_backward(x, grad_out, axis=-1):\n    x = np.asarray(x)\n"
-     "    e = np.exp(x - x.max())\n    s = e / e.sum(axis=axis, keepdims=True)\n"
-     "    g = np.asarray(grad_out, dtype=s.dtype)\n    return s * (g - (g * s).sum(axis=axis, keepdims=True))",
+    ("activations.softmax_backward", ("def softmax_backward(x, grad_out, axis=-1):\n    x = np.asarray(x)\n"
+                                      "    e = np.exp(x - x.max())\n    s = e / e.sum(axis=axis, keepdims=True)\n"
+                                      "    g = np.asarray(grad_out, dtype=s.dtype)\n"
+                                      "    return s * (g - (g * s).sum(axis=axis, keepdims=True))"),
      "softmax shifted by the whole array's max"),
 ]

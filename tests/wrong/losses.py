@@ -37,14 +37,16 @@ WRONG = [
     ("losses.softmax_cross_entropy", "def softmax_cross_entropy(y_onehot, logits):\n    z = np.asarray(logits)\n"
      "    z = z - z.max(axis=-1, keepdims=True)\n    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))\n"
      "    return -(np.asarray(y_onehot) * logp).sum()", "summed over rows"),
-    ("losses.seed_cee_example", "def seed_cee_example():\n    y = np.array([1.0, 0.0, 1.0, 1.0])\n"
-     "    terms = y * np.log(np.array([0.9, 0.2, 0.8, 0.95]))\n    return terms, terms.sum()", "missing minus sign"),
-    ("losses.cross_entropy", "def cross_entropy(y_onehot, probs):\n    with np.errstate(divide='ignore'):\n"
-     "        logp = np.maximum(np.log(np.asarray(probs)), -100)\n"
-     "    return np.mean(np.sum(np.asarray(y_onehot) * logp, axis=-1))", "missing minus sign"),
-    ("losses.binary_cross_entropy", "def binary_cross_entropy(y, p):\n    p = np.asarray(p)\n    y = np.asarray(y, dtype=p.dtype)\n"
-     "    return np.mean(y * _log(p) + (1 - y) * _log(1 - p))", "missing minus sign"),
-    ("losses.softmax_cross_entropy", "def softmax_cross_entropy(y_onehot, logits):\n    z = np.asarray(logits)\n"
-     "    z = z - z.max(axis=-1, keepdims=True)\n    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))\n"
-     "    return (np.asarray(y_onehot) * logp).sum(axis=-1).mean()", "missing minus sign"),
+    ("losses.seed_cee_example", ("def seed_cee_example():\n    y = np.array([1.0, 0.0, 1.0, 1.0])\n"
+                                 "    terms = y * np.log(np.array([0.9, 0.2, 0.8, 0.95]))\n    return terms, terms.sum()"),
+     "missing minus sign"),
+    ("losses.cross_entropy", ("def cross_entropy(y_onehot, probs):\n    with np.errstate(divide='ignore'):\n"
+                              "        logp = np.maximum(np.log(np.asarray(probs)), -100)\n"
+                              "    return np.mean(np.sum(np.asarray(y_onehot) * logp, axis=-1))"), "missing minus sign"),
+    ("losses.binary_cross_entropy", ("def binary_cross_entropy(y, p):\n    p = np.asarray(p)\n    y = np.asarray(y, dtype=p.dtype)\n"
+                                     "    return np.mean(y * _log(p) + (1 - y) * _log(1 - p))"), "missing minus sign"),
+    ("losses.softmax_cross_entropy", ("def softmax_cross_entropy(y_onehot, logits):\n    z = np.asarray(logits)\n"
+                                      "    z = z - z.max(axis=-1, keepdims=True)\n"
+                                      "    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))\n"
+                                      "    return (np.asarray(y_onehot) * logp).sum(axis=-1).mean()"), "missing minus sign"),
 ]

@@ -71,9 +71,10 @@ WRONG = [
      "    if activation == 'sigmoid':  # as the notes: y_out from the rounded n1, n2\n"
      "        out = _sigmoid(np.round(hidden) @ SEED_W2 + SEED_B2)\n"
      "    return np.hstack([_XOR_X, hidden, out])", "rounded the hidden layer first"),
-    ("xor_mlp.seed_table", "def seed_table(activation='step'):\n"
-     "    hidden, out = forward(_XOR_X, SEED_W1, SEED_B1, SEED_W2, SEED_B2, activation)\n"
-     "    return np.vstack([_XOR_X[:, 0], _XOR_X[:, 1], hidden[:, 0], hidden[:, 1], out[:, 0]])", "transposed table"),
+    ("xor_mlp.seed_table", ("def seed_table(activation='step'):\n"
+                            "    hidden, out = forward(_XOR_X, SEED_W1, SEED_B1, SEED_W2, SEED_B2, activation)\n"
+                            "    return np.vstack([_XOR_X[:, 0], _XOR_X[:, 1], hidden[:, 0], hidden[:, 1], out[:, 0]])"),
+     "transposed table"),
 
     ("xor_mlp.robust_xor_params", "def robust_xor_params():\n    return SEED_W1, SEED_B1, SEED_W2, SEED_B2",
      "the seed weights"),
@@ -85,8 +86,9 @@ WRONG = [
      "    # OR and AND in the hidden layer, then OR and not AND\n"
      "    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([[1.0], [-1.0]]), np.array([-0.5])",
      "XOR for step, too soft for sigmoid"),
-    ("xor_mlp.robust_xor_params", "def robust_xor_params():\n    # hidden OR and AND, out = OR and not AND\n"
-     "    return np.array([[20.0, 20.0], [20.0, 20.0]]), np.array([-10.0, -30.0]), np.array([[20.0, -20.0]]), np.array([-10.0])",
+    ("xor_mlp.robust_xor_params", ("def robust_xor_params():\n    # hidden OR and AND, out = OR and not AND\n"
+                                   "    return np.array([[20.0, 20.0], [20.0, 20.0]]), np.array([-10.0, -30.0]), "
+                                   "np.array([[20.0, -20.0]]), np.array([-10.0])"),
      "W2 as a row"),
 
     ("xor_mlp.loss_and_grads", _BACKPROP +
