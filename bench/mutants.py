@@ -56,7 +56,7 @@ REDUCTIONS = ("sum", "mean", "max", "min")
 OPPOSITES = {"max": "min", "min": "max", "maximum": "minimum", "minimum": "maximum"}
 AXES = (0, 1, -1, None)
 # Calls whose removal is no answer a learner would write, only a broken one: range(n) → n.
-KEPT_CALLS = {"range", "len", "zip", "enumerate", "isinstance", "sorted", "dict", "super"}
+KEPT_CALLS = {"range", "len", "zip", "enumerate", "isinstance"}
 MODULES = {"np", "math"}
 ATOMS = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Slice, ast.Tuple, ast.List)
 
@@ -175,7 +175,7 @@ def _mutable_nodes(node: ast.AST, outer: tuple = ()):
     body = getattr(node, "body", None)
     inside = (node, *outer) if isinstance(node, ast.expr) else () if isinstance(node, ast.stmt) else outer
     for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.Raise, ast.JoinedStr)):
+        if isinstance(child, ast.Raise):
             continue
         if (
             isinstance(body, list)
@@ -204,8 +204,8 @@ class _Source:
     def span(self, node: ast.AST) -> tuple[int, int]:
         return (self.starts[node.lineno - 1] + node.col_offset, self.starts[node.end_lineno - 1] + node.end_col_offset)
 
-    def text(self, begin: int, end: int, data: bytes | None = None) -> str:
-        return (self.data if data is None else data)[begin:end].decode()
+    def text(self, begin: int, end: int) -> str:
+        return self.data[begin:end].decode()
 
 
 def _spliced(replacement: ast.AST) -> bytes:
@@ -216,7 +216,7 @@ def _spliced(replacement: ast.AST) -> bytes:
 
 
 def _change(source: _Source, node: ast.AST, outer: tuple, new: bytes) -> str:
-    """ "1 / (1 + z) → 1 / (1 - z)": the smallest enclosing expression that shows where, before and after."""
+    """The smallest enclosing expression that shows where, before and after: "1 / (1 + z) → 1 / (1 - z)"."""
     begin, end = source.span(node)
     contexts = [
         e for e in (node, *outer) if not isinstance(e, (ast.Slice, ast.Attribute)) and 12 <= len(ast.unparse(e)) <= 120
