@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from graders.spec import (FLOATS, Case, Grader, Mistake, behaves_as, elementwise_cases, mutated_input,
+from graders.spec import (FLOATS, Case, Grader, Mistake, any_of, behaves_as, elementwise_cases, mutated_input,
                           raises_as, random_array, same_as, stable_sigmoid, warned)
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
@@ -44,8 +44,14 @@ def _list_as_array(model) -> Mistake:
 FAR_ROWS = [[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]
 
 
+def _exp_shifted(x, axis):
+    """e^(x − max), the max along `axis` (None: of the whole array)."""
+    x = np.asarray(x)
+    return np.exp(x - x.max(axis=axis, keepdims=True))
+
+
 def _global_shift(x, axis=-1):
-    e = np.exp(np.asarray(x) - np.max(x))
+    e = _exp_shifted(x, None)
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -162,7 +168,8 @@ GRADERS = {
                     _wrong_axis),
             Mistake("normalised over the whole array",
                     "np.sum(e) without axis adds every element; each slice along `axis` must sum to 1.",
-                    same_as(lambda x, axis=-1: np.exp(x - np.max(x)) / np.exp(x - np.max(x)).sum())),
+                    any_of(same_as(lambda x, axis=-1: _exp_shifted(x, None) / _exp_shifted(x, None).sum()),
+                           same_as(lambda x, axis=-1: _exp_shifted(x, axis) / _exp_shifted(x, axis).sum()))),
             Mistake("shifted by the whole array's max",
                     "x.max() without axis is the largest element of the whole array: a slice far below it becomes "
                     "exp(−1000) = 0 everywhere, and 0/0 is nan. Shift each slice by its own max: "

@@ -26,6 +26,9 @@ WRONG = [
      "    return e / e.sum(axis=0, keepdims=True)", "softmax over the wrong axis"),
     ("activations.softmax", "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max())\n"
      "    return e / e.sum()", "normalised over the whole array"),
+    ("activations.softmax", ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n"
+                             "    e = np.exp(x - x.max(axis=axis, keepdims=True))\n    return e / np.sum(e)"),
+     "normalised over the whole array"),
     ("activations.softmax", ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max())\n"
                              "    return e / e.sum(axis=axis, keepdims=True)"), "shifted by the whole array's max"),
     ("activations.sigmoid_grad", "def sigmoid_grad(x):\n    x = np.asarray(x)\n    return x * (1 - x)",
