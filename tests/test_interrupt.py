@@ -172,3 +172,17 @@ def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
     assert "grading" in terminal.raw  # it was drawn
     shown = screen(terminal.raw)
     assert shown[0] == "2 submissions" and not any("grading" in line for line in shown), shown
+
+
+def test_ctrl_c_before_the_batch_began_says_so_in_one_line_too(tmp_path, monkeypatch, capsys):
+    from graders import cli, commands
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "prepare", pressed)  # while the references are read
+    assert cli.main(["--root", str(ROOT), "grade", str(solution_folder(tmp_path, "ada")), "--device", "cpu"]) == 130
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1
+    assert err.startswith("Interrupted: 0 graded, 1 left, and nothing recorded without --gradebook. Run it again "
+                          "with --gradebook PATH to keep each result as it finishes: course ")
