@@ -39,6 +39,7 @@ WATCH_KEYS = {
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
+        args.argv = sys.argv[1:] if argv is None else list(argv)  # as typed: what a resume line repeats
         i18n.set_language(args.lang or i18n.default_language())
         if args.command in RUN_LEARNER_CODE or (args.command == "hint" and args.target is None):
             backends.current().warm()  # a worker loads NumPy while the engine loads here

@@ -203,7 +203,7 @@ def _grade(args, course, console) -> int:
 
 def _interrupted(args, stopped) -> int:
     """One line on stderr: how many were graded, how many were not, and how to go on."""
-    command = shlex.join(["course", *sys.argv[1:]])
+    command = shlex.join(["course", *args.argv])
     if args.gradebook:
         print(f"Interrupted: {stopped.graded} graded (recorded in {args.gradebook}), {stopped.left} left. Resume "
               f"with the same command, which skips what the gradebook holds: {command}", file=sys.stderr)
