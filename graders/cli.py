@@ -241,10 +241,16 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("export", help="instructors: the gradebook as CSV, per-learner reports, or a class summary")
     p.add_argument("--gradebook", type=Path, required=True, metavar="PATH")
-    p.add_argument("--format", choices=("csv", "markdown", "html", "summary"), default="csv",
-                   help="csv: a row per learner; markdown/html: a feedback report per learner; summary: the class, as HTML")
+    p.add_argument("--format", choices=("csv", "markdown", "html", "summary", "canvas", "moodle"), default="csv",
+                   help="csv: a row per learner; markdown/html: a feedback report per learner; summary: the class, as HTML; "
+                        "canvas/moodle: the LMS's grade import CSV (with --roster)")
     p.add_argument("--learner", help="only this learner (markdown/html)")
-    p.add_argument("--out", type=Path, help="a file (csv, summary), or a folder for one report per learner")
+    p.add_argument("--out", type=Path, help="a file (csv, summary, canvas, moodle), or a folder for one report per learner")
+    p.add_argument("--roster", type=Path, metavar="CSV",
+                   help="canvas/moodle: each learner's LMS identity (columns learner,name,lms_id,sis_id,login,email,section)")
+    p.add_argument("--per-unit", action="store_true", help="canvas/moodle: a grade column per unit, not one for the total")
+    p.add_argument("--moodle-id", choices=("email", "login", "sis_id"), default="email",
+                   help="moodle: the roster column that identifies learners to Moodle (default: email)")
     p.set_defaults(run="export")
 
     p = commands.add_parser("gradescope", help="instructors: build the Gradescope autograder zip")

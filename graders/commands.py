@@ -292,6 +292,8 @@ def _export(args, course, console) -> int:
         results = gradebook.results([args.learner] if args.learner else None)
     if args.learner and not results:
         raise UsageError(f"the gradebook has no learner {args.learner!r}")
+    if args.format in ("canvas", "moodle"):
+        return _lms_export(args, course, results)
     if args.format in ("csv", "summary") or (args.learner and not args.out):
         render = {"csv": exports.csv_table, "summary": exports.class_summary_html}.get(args.format)
         text = render(course, results) if render else _learner_report(args.format, course, results[0])
@@ -310,6 +312,35 @@ def _export(args, course, console) -> int:
         write_atomically(args.out / f"{result.submission}{suffix}", _learner_report(args.format, course, result))
     # on stderr, as every export says what it wrote: stdout is for what an export prints itself
     print(f"wrote {_count(len(results), 'learner report')} ({args.format}) to {args.out}{os.sep}", file=sys.stderr)
+    return OK
+
+
+def _lms_export(args, course, results) -> int:
+    """The LMS's import file; on stderr, a line for each learner it can have no row for."""
+    from graders import lms
+
+    if args.roster is None:
+        raise UsageError(f"--format {args.format} matches learners to the LMS's students: pass --roster roster.csv "
+                         f"(columns {','.join(lms.COLUMNS)}; see the README)")
+    if args.learner:
+        raise UsageError(f"--format {args.format} writes the whole class's grades: leave out --learner")
+    needs = lms.CANVAS_NEEDS if args.format == "canvas" else ("learner", args.moodle_id)
+    found = lms.match(lms.read_roster(args.roster, needs), results)
+    text = (lms.canvas_csv(course, found, args.per_unit) if args.format == "canvas"
+            else lms.moodle_csv(course, found, args.per_unit, args.moodle_id))
+    for learner in found.not_in_roster:
+        print(f"not in {args.roster}, so no row: {learner}", file=sys.stderr)
+    for learner in found.no_submission:
+        print(f"in {args.roster} but not graded, so no row: {learner}", file=sys.stderr)
+    left_out = (f"; left out: {len(found.not_in_roster)} not in the roster, "
+                f"{len(found.no_submission)} not graded" if found.not_in_roster or found.no_submission else "")
+    if args.out:
+        write_atomically(args.out, text)
+        print(f"wrote {args.out} ({args.format}, {_count(len(found.rows), 'learner')}{left_out})", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+        if left_out:
+            print(f"{args.format}: {_count(len(found.rows), 'learner')}{left_out}", file=sys.stderr)
     return OK
 
 
