@@ -1,5 +1,5 @@
 """The `course` command line: list, check, watch, reset, hint, plot, verify, grade, and the
-instructors' export, gradescope, notebooks and release. graders.commands does the work.
+instructors' export, similarity, gradescope, notebooks and release. graders.commands does the work.
 
 Exit codes: 0 = ran and (for check/verify) everything passed; 1 = something checked did not
 pass, or `grade --fail-under` was not met; 2 = a usage error (bad arguments, no course here,
@@ -252,6 +252,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--moodle-id", choices=("email", "login", "sis_id"), default="email",
                    help="moodle: the roster column that identifies learners to Moodle (default: email)")
     p.set_defaults(run="export")
+
+    p = commands.add_parser("similarity", help="instructors: pairs of submissions with alike code, per unit, as an HTML report")
+    p.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
+    p.add_argument("--out", type=Path, default=Path("similarity.html"), metavar="HTML")
+    p.add_argument("--threshold", type=_percent, default=50, metavar="PCT",
+                   help="show the matching passages of the pairs at or over PCT percent similar (default: 50)")
+    p.set_defaults(run="similarity")
 
     p = commands.add_parser("gradescope", help="instructors: build the Gradescope autograder zip")
     p.add_argument("--out", type=Path, default=Path("autograder.zip"), metavar="ZIP")

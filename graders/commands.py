@@ -354,6 +354,20 @@ def _learner_report(fmt: str, course, result) -> str:
     return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
 
 
+def _similarity(args, course, console) -> int:
+    from graders import similarity
+
+    if not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+    comparison = similarity.compare(course, args.submissions)
+    write_atomically(args.out, similarity.html_report(comparison, args.threshold / 100))
+    sys.stdout.write(similarity.top_table(comparison))
+    flagged = sum(pair.similarity >= args.threshold / 100 for pair in comparison.pairs)
+    print(f"wrote {args.out} ({_count(flagged, 'pair')} at or over {args.threshold:g}%, "
+          f"{_count(len(comparison.unreadable), 'unreadable submission')})", file=sys.stderr)
+    return OK
+
+
 def _gradescope(args, course, console) -> int:
     from graders import ci_formats
 
@@ -392,4 +406,4 @@ def _release(args, course, console) -> int:
     return OK
 
 
-COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release}
+COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "similarity": _similarity, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release}
