@@ -149,10 +149,10 @@ def winnowed(hashes: list[tuple[int, int, int]]) -> dict[int, list[tuple[int, in
     """The fingerprints of a module: of each WINDOW consecutive hashes the smallest (the
     rightmost of equal ones), each kept once per place it was chosen from."""
     fingerprints: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    ranked = [(value, -position) for position, (value, _, _) in enumerate(hashes)]  # min() picks the rightmost
     chosen = -1
     for start in range(max(len(hashes) - WINDOW + 1, 1 if hashes else 0)):
-        window = range(start, min(start + WINDOW, len(hashes)))
-        smallest = min(window, key=lambda i: (hashes[i][0], -i))
+        smallest = -min(ranked[start : start + WINDOW])[1]
         if smallest != chosen:
             chosen = smallest
             value, first, last = hashes[smallest]
