@@ -255,7 +255,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("similarity", help="instructors: pairs of submissions with alike code, per unit, as an HTML report")
     p.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
-    p.add_argument("--out", type=Path, default=Path("similarity.html"), metavar="HTML")
+    p.add_argument("--out", type=Path, default=Path("similarity.html"), metavar="HTML",
+                   help="the report, one self-contained page (default: similarity.html)")
     p.add_argument("--threshold", type=_percent, default=50, metavar="PCT",
                    help="show the matching passages of the pairs at or over PCT percent similar (default: 50)")
     p.set_defaults(run="similarity")
