@@ -288,6 +288,9 @@ def _export(args, course, console) -> int:
     from graders import exports
     from graders.gradebook import Gradebook
 
+    one_file = args.format in ("csv", "summary", "canvas", "moodle")  # the others write a folder, made as needed
+    if one_file and args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     with Gradebook(args.gradebook, read_only=True) as gradebook:
         results = gradebook.results([args.learner] if args.learner else None)
     if args.learner and not results:

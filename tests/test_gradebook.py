@@ -229,3 +229,16 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
     finally:
         where.chmod(0o755)
         shutil.rmtree(where)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "summary", "canvas", "moodle"])
+def test_export_to_a_folder_that_does_not_exist_exits_2_and_says_which(tmp_path, fmt):
+    path = tmp_path / "class.sqlite"
+    with Gradebook(path) as gradebook:
+        gradebook.record(result(), "class/ada", "d1", POSITIONS)
+    out = tmp_path / "nowhere" / "grades.csv"
+    run = subprocess.run([str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", fmt,
+                          "--out", str(out)], capture_output=True, encoding="utf-8", timeout=120, check=False)
+    said = " ".join(run.stderr.split())
+    assert run.returncode == 2 and f"the folder {out.parent} does not exist" in said, run.stderr
+    assert "Traceback" not in run.stderr and not out.parent.exists()
