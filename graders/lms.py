@@ -25,6 +25,7 @@ The layouts follow each system's documentation:
   or email address) and one column per grade item, no row of maxima. The identifier's header
   is the one Moodle's own CSV export writes, so a round trip maps it without a hand.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,6 +52,7 @@ class RosterError(UserError):
 class Match:
     """Roster rows that have a submission, each with its result, in the roster's order; and
     the learners on one side only, whom the file cannot have a row for."""
+
     rows: list[tuple[dict[str, str], SubmissionResult]]
     not_in_roster: list[str]
     no_submission: list[str]
@@ -78,16 +80,20 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
         raise RosterError(f"--roster {path} is not a UTF-8 CSV file ({err}): save it as CSV UTF-8") from None
     for column in needs:
         if column not in header:
-            raise RosterError(f"--roster {path} has no {column!r} column: add it to the header row "
-                              f"(the columns: {', '.join(COLUMNS)}; see the README's LMS export)")
+            raise RosterError(
+                f"--roster {path} has no {column!r} column: add it to the header row "
+                f"(the columns: {', '.join(COLUMNS)}; see the README's LMS export)"
+            )
     roster, seen = [], {}
     for number, row in lines:
         entry = {column: "" for column in COLUMNS}
         entry.update((name, value.strip()) for name, value in zip(header, row) if name in entry)
         entry["learner"] = printable(entry["learner"])  # as the gradebook names them
         if entry["learner"] in seen:
-            raise RosterError(f"--roster {path} lists learner {entry['learner']!r} twice (lines "
-                              f"{seen[entry['learner']]} and {number}): keep one row per learner")
+            raise RosterError(
+                f"--roster {path} lists learner {entry['learner']!r} twice (lines "
+                f"{seen[entry['learner']]} and {number}): keep one row per learner"
+            )
         seen[entry["learner"]] = number
         roster.append(entry)
     return roster
@@ -96,9 +102,11 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
 def match(roster: list[dict[str, str]], results: list[SubmissionResult]) -> Match:
     by_learner = {r.submission: r for r in results}
     listed = {entry["learner"] for entry in roster}
-    return Match([(entry, by_learner[entry["learner"]]) for entry in roster if entry["learner"] in by_learner],
-                 [r.submission for r in results if r.submission not in listed],
-                 [entry["learner"] for entry in roster if entry["learner"] not in by_learner])
+    return Match(
+        [(entry, by_learner[entry["learner"]]) for entry in roster if entry["learner"] in by_learner],
+        [r.submission for r in results if r.submission not in listed],
+        [entry["learner"] for entry in roster if entry["learner"] not in by_learner],
+    )
 
 
 def _items(course: Course, per_unit: bool) -> list[tuple[str, Unit | None, int]]:
@@ -117,18 +125,31 @@ def _csv(rows: list[list[object]]) -> str:
 
 def canvas_csv(course: Course, found: Match, per_unit: bool = False) -> str:
     items = _items(course, per_unit)
-    rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(name for name, _, _ in items)],
-            ["Points Possible", "", "", "", "", *(points for _, _, points in items)]]
-    rows += [[entry["name"], entry["lms_id"], entry["sis_id"], entry["login"], entry["section"],
-              *(_blank(final_score(result, unit)) for _, unit, _ in items)] for entry, result in found.rows]
+    rows = [
+        ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(name for name, _, _ in items)],
+        ["Points Possible", "", "", "", "", *(points for _, _, points in items)],
+    ]
+    rows += [
+        [
+            entry["name"],
+            entry["lms_id"],
+            entry["sis_id"],
+            entry["login"],
+            entry["section"],
+            *(_blank(final_score(result, unit)) for _, unit, _ in items),
+        ]
+        for entry, result in found.rows
+    ]
     return _csv(rows)
 
 
 def moodle_csv(course: Course, found: Match, per_unit: bool = False, identifier: str = "email") -> str:
     items = _items(course, per_unit)
     rows = [[MOODLE_IDS[identifier], *(name for name, _, _ in items)]]
-    rows += [[entry[identifier], *(_blank(final_score(result, unit)) for _, unit, _ in items)]
-             for entry, result in found.rows]
+    rows += [
+        [entry[identifier], *(_blank(final_score(result, unit)) for _, unit, _ in items)]
+        for entry, result in found.rows
+    ]
     return _csv(rows)
 
 

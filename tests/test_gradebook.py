@@ -1,4 +1,5 @@
 """The gradebook file itself: what it accepts, what it refuses untouched, and what text it holds."""
+
 from __future__ import annotations
 
 import contextlib
@@ -46,9 +47,14 @@ CREATE TABLE IF NOT EXISTS results (
 
 
 def result(learner: str = "ada", message: str = "", sandbox: str = SANDBOX) -> SubmissionResult:
-    return SubmissionResult(learner, [ExerciseResult("activations.sigmoid", "passed", 1, 1, devices=["cpu"]),
-                                      ExerciseResult("activations.relu", "failed", 0, 2, message, ["cpu"], "clipped")],
-                            sandbox)
+    return SubmissionResult(
+        learner,
+        [
+            ExerciseResult("activations.sigmoid", "passed", 1, 1, devices=["cpu"]),
+            ExerciseResult("activations.relu", "failed", 0, 2, message, ["cpu"], "clipped"),
+        ],
+        sandbox,
+    )
 
 
 def old_gradebook(path: Path) -> None:
@@ -57,9 +63,13 @@ def old_gradebook(path: Path) -> None:
     db.execute("PRAGMA journal_mode = WAL")
     db.executescript(OLD_SCHEMA)
     db.execute("INSERT INTO submissions VALUES ('ada', 'class/ada', 'd1', 1, 3, '2024-01-01T00:00:00+00:00')")
-    db.executemany("INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [("ada", 0, "activations.sigmoid", "passed", 1, 1, "", None, '["cpu"]', 0.1),
-                    ("ada", 1, "activations.relu", "failed", 0, 2, "no", "clipped", '["cpu"]', 0.2)])
+    db.executemany(
+        "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            ("ada", 0, "activations.sigmoid", "passed", 1, 1, "", None, '["cpu"]', 0.1),
+            ("ada", 1, "activations.relu", "failed", 0, 2, "no", "clipped", '["cpu"]', 0.2),
+        ],
+    )
     db.close()
 
 
@@ -72,6 +82,7 @@ def pragmas(path: Path) -> tuple[int, int]:
 def untouched(path: Path, sidecars: bool = False):
     """Asserts, on leaving, that the file's bytes are as they were and nothing was made beside it
     (but, with `sidecars`, SQLite's -wal and -shm files of a reader)."""
+
     def beside():
         return sorted(p.name for p in path.parent.iterdir() if not (sidecars and p.name.endswith(("-wal", "-shm"))))
 
@@ -142,12 +153,15 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path):
             Gradebook(path, read_only)
 
 
-@pytest.mark.parametrize("schema", [
-    "CREATE TABLE photos (id INTEGER PRIMARY KEY, taken TEXT)",
-    OLD_SCHEMA + "CREATE TABLE notes (text TEXT);",  # a gradebook's tables, and more
-    "CREATE TABLE submissions (learner TEXT); CREATE TABLE results (learner TEXT)",  # the names only
-    "",  # no tables at all
-])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "CREATE TABLE photos (id INTEGER PRIMARY KEY, taken TEXT)",
+        OLD_SCHEMA + "CREATE TABLE notes (text TEXT);",  # a gradebook's tables, and more
+        "CREATE TABLE submissions (learner TEXT); CREATE TABLE results (learner TEXT)",  # the names only
+        "",  # no tables at all
+    ],
+)
 def test_a_sqlite_file_that_is_not_a_gradebook_is_refused_untouched(tmp_path, schema):
     path = tmp_path / "photos.db"
     with contextlib.closing(sqlite3.connect(path)) as db:
@@ -169,8 +183,13 @@ def test_another_programs_sqlite_file_is_refused_untouched(tmp_path):
 def test_export_of_a_file_that_is_not_a_gradebook_exits_2_and_says_why(tmp_path):
     path = tmp_path / "class.sqlite"
     path.touch()
-    run = subprocess.run([str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path)],
-                         capture_output=True, encoding="utf-8", timeout=120, check=False)
+    run = subprocess.run(
+        [str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path)],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 2 and "empty file, not a gradebook" in " ".join(run.stderr.split())
     assert "Traceback" not in run.stderr and path.stat().st_size == 0
 
@@ -201,8 +220,9 @@ def read_only(target: Path, *command: str) -> subprocess.CompletedProcess:
             pytest.skip("no unshare to make a read-only mount")
         script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
         command = ("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(target), *command)
-    return subprocess.run(command, check=False, capture_output=True, encoding="utf-8", timeout=120,
-                          cwd=tempfile.gettempdir())
+    return subprocess.run(
+        command, check=False, capture_output=True, encoding="utf-8", timeout=120, cwd=tempfile.gettempdir()
+    )
 
 
 @pytest.mark.parametrize("kind", ["file", "folder"])
@@ -218,8 +238,9 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
             where.chmod(0o555)
         target = where if kind == "folder" else path
         with untouched(path, sidecars=True):
-            export = read_only(target, str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path),
-                               "--format", "csv")
+            export = read_only(
+                target, str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", "csv"
+            )
             assert export.returncode == 0, export.stderr
             assert export.stdout.splitlines()[1].startswith("ada,")
             opened = "import sys, pathlib, graders.gradebook as g; g.Gradebook(pathlib.Path(sys.argv[1]))"
@@ -237,8 +258,13 @@ def test_export_to_a_folder_that_does_not_exist_exits_2_and_says_which(tmp_path,
     with Gradebook(path) as gradebook:
         gradebook.record(result(), "class/ada", "d1", POSITIONS)
     out = tmp_path / "nowhere" / "grades.csv"
-    run = subprocess.run([str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", fmt,
-                          "--out", str(out)], capture_output=True, encoding="utf-8", timeout=120, check=False)
+    run = subprocess.run(
+        [str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", fmt, "--out", str(out)],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
     said = " ".join(run.stderr.split())
     assert run.returncode == 2 and f"the folder {out.parent} does not exist" in said, run.stderr
     assert "Traceback" not in run.stderr and not out.parent.exists()

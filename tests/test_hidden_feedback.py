@@ -1,6 +1,7 @@
 """A hidden case never shows its inputs: `course grade` with a hidden seed tells its size and
 dtype, and what was expected and what came back only where instructor.toml allows it
 ([grading] hidden_feedback = "values"; "summary" by default). A public case keeps its message."""
+
 from __future__ import annotations
 
 import json
@@ -34,17 +35,21 @@ def classroom(tmp_path_factory, course):
     root.mkdir()
     shutil.copy(ROOT / "course.toml", root / "course.toml")
     (public,) = prepare([course.exercise(RELU)], ["cpu"])
-    table = [(np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"].tolist())
-             for case, answers in zip(public.cases, public.expected)]
+    table = [
+        (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"].tolist())
+        for case, answers in zip(public.cases, public.expected)
+    ]
     memorised = where / "memorised"
     shutil.copytree(ROOT / "solutions", memorised)
     with open(memorised / "activations.py", "a", encoding="utf-8") as module:
-        module.write(f"\n\nTABLE = {table!r}\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
-                     "    for inputs, dtype, answer in TABLE:\n"
-                     "        if str(x.dtype) == dtype and x.tolist() == inputs:\n"
-                     "            return np.asarray(answer, dtype=dtype)\n"
-                     f"    print({SECRET_PRINT!r}, x.tolist())\n"
-                     "    return -np.abs(x)\n")
+        module.write(
+            f"\n\nTABLE = {table!r}\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
+            "    for inputs, dtype, answer in TABLE:\n"
+            "        if str(x.dtype) == dtype and x.tolist() == inputs:\n"
+            "            return np.asarray(answer, dtype=dtype)\n"
+            f"    print({SECRET_PRINT!r}, x.tolist())\n"
+            "    return -np.abs(x)\n"
+        )
     wrong = where / "wrong"
     shutil.copytree(ROOT / "solutions", wrong)
     with open(wrong / "activations.py", "a", encoding="utf-8") as module:
@@ -60,10 +65,28 @@ def grade(classroom, told: str | None, lang: str) -> dict[str, str]:
     instructor.unlink(missing_ok=True)
     if told:
         instructor.write_text(f'[grading]\nhidden_feedback = "{told}"\n', encoding="utf-8")
-    run = subprocess.run([str(COURSE), "--lang", lang, "--root", str(classroom["root"]), "grade",
-                          *map(str, classroom["submissions"]), "--only", RELU, "--format", "json", "--device", "cpu"],
-                         capture_output=True, encoding="utf-8", timeout=600, check=False,
-                         env={**os.environ, "COURSE_HIDDEN_SEED": SEED})
+    run = subprocess.run(
+        [
+            str(COURSE),
+            "--lang",
+            lang,
+            "--root",
+            str(classroom["root"]),
+            "grade",
+            *map(str, classroom["submissions"]),
+            "--only",
+            RELU,
+            "--format",
+            "json",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
+        check=False,
+        env={**os.environ, "COURSE_HIDDEN_SEED": SEED},
+    )
     assert run.returncode == 0, run.stderr
     return {record["submission"]: record["exercises"][0]["message"] for record in json.loads(run.stdout)}
 
@@ -77,8 +100,9 @@ def shown(values: np.ndarray) -> list[str]:
 WORST = {"en": "worst", "ko": "가장 큰 차이"}
 
 
-@pytest.mark.parametrize("lang, says", [("en", "On a hidden case (largest input of shape"),
-                                        ("ko", "숨겨진 사례(가장 큰 입력의 모양")])
+@pytest.mark.parametrize(
+    "lang, says", [("en", "On a hidden case (largest input of shape"), ("ko", "숨겨진 사례(가장 큰 입력의 모양")]
+)
 def test_a_summary_tells_the_size_and_dtype_and_that_it_failed(classroom, lang, says):
     messages = grade(classroom, None, lang)
     hidden = messages["memorised"]
@@ -110,8 +134,11 @@ def test_hidden_feedback_is_summary_values_or_refused(tmp_path):
 def test_a_summary_quotes_neither_an_exception_message_nor_a_class_of_the_learners(course, error):
     """An exception's message, or a class the learner named, could carry a hidden input out."""
     (graded,) = prepare([course.exercise(RELU)], ["cpu"], SEED)
-    public = [(str(np.asarray(case.inputs["x"]).dtype), np.asarray(case.inputs["x"]).tolist())
-              for case in graded.cases if not case.hidden]
+    public = [
+        (str(np.asarray(case.inputs["x"]).dtype), np.asarray(case.inputs["x"]).tolist())
+        for case in graded.cases
+        if not case.hidden
+    ]
 
     def relu(x):
         x = np.asarray(x)

@@ -1,6 +1,7 @@
 """The instructor's hidden seed stays the instructor's: never on a command line, never in a
 notebook; a notebook holds each exercise's own key, which draws that exercise's hidden cases
 exactly as `course grade` draws them from the seed, and no other exercise's."""
+
 from __future__ import annotations
 
 import io
@@ -25,8 +26,15 @@ KEY_IN_CELL = re.compile(r'check\("([\w.]+)", \w+, hidden_key="([0-9a-f]{64})"\)
 
 
 def run_course(*args, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(ROOT), *map(str, args)], capture_output=True, encoding="utf-8",
-                          input=stdin, env=env, timeout=300, check=False)
+    return subprocess.run(
+        [str(COURSE), "--root", str(ROOT), *map(str, args)],
+        capture_output=True,
+        encoding="utf-8",
+        input=stdin,
+        env=env,
+        timeout=300,
+        check=False,
+    )
 
 
 def hidden(prepared) -> list[bytes]:
@@ -84,8 +92,10 @@ def test_a_notebooks_check_grades_the_hidden_cases_with_its_key(prepared):
     """relu answered by a table of the public cases' answers: it passes the public check and
     fails the hidden one."""
     public = prepared["activations.relu"]
-    table = [(np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"])
-             for case, answers in zip(public.cases, public.expected)]
+    table = [
+        (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"])
+        for case, answers in zip(public.cases, public.expected)
+    ]
 
     def relu(x):
         x = np.asarray(x)
@@ -120,8 +130,9 @@ def test_the_seed_file_gives_the_seed(tmp_path, monkeypatch):
     assert course_data.hidden_seed(tmp_path) == "from the environment"
 
 
-@pytest.mark.parametrize("content, said", [(b"\n", "its first line is empty"), (None, "No such file"),
-                                            (b"\xff\xfe", "is not UTF-8 text")])
+@pytest.mark.parametrize(
+    "content, said", [(b"\n", "its first line is empty"), (None, "No such file"), (b"\xff\xfe", "is not UTF-8 text")]
+)
 def test_a_seed_file_without_a_seed_is_named_and_not_quoted(tmp_path, content, said):
     seed_file = tmp_path / "seed"
     if content is not None:

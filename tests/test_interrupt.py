@@ -1,6 +1,7 @@
 """`course grade` on a terminal: its progress bar is gone before the report, and Ctrl-C in the
 middle of a batch stops it at once, keeps what it finished, ends every worker and says how to
 go on, in one line."""
+
 from __future__ import annotations
 
 import fcntl
@@ -33,8 +34,9 @@ class Terminal:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
         env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50", **env}
-        self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
         os.close(slave)
         self.master, self.raw = master, ""
 
@@ -85,7 +87,7 @@ def screen(raw: str) -> list[str]:
             lines += [""] * (row + 1 - len(lines))
         else:
             line = lines[row].ljust(col)
-            lines[row] = line[:col] + char + line[col + 1:]
+            lines[row] = line[:col] + char + line[col + 1 :]
             col += 1
         i += 1
     return [line.rstrip() for line in lines if line.strip()]
@@ -116,8 +118,23 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
     gradebook = tmp_path / "class.sqlite"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    command = [str(COURSE), "--root", str(ROOT), "grade", *map(str, fast + slow), "--only", "activations",
-               "--jobs", "2", "--gradebook", str(gradebook), "--device", "cpu", "--executor", executor]
+    command = [
+        str(COURSE),
+        "--root",
+        str(ROOT),
+        "grade",
+        *map(str, fast + slow),
+        "--only",
+        "activations",
+        "--jobs",
+        "2",
+        "--gradebook",
+        str(gradebook),
+        "--device",
+        "cpu",
+        "--executor",
+        executor,
+    ]
     terminal = Terminal(command, tmp_path, TMPDIR=str(tmpdir))
     try:
         deadline = time.monotonic() + 300
@@ -125,8 +142,9 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
             terminal.read(0.05)
         terminal.read(1.5)  # both jobs are in a slow submission's endless loop by now
         assert terminal.proc.poll() is None, terminal.raw[-3000:]
-        running = subprocess.run(["pgrep", "-f", r"fork_worker\.py --server"], capture_output=True, encoding="utf-8",
-                                 check=False).stdout.split()
+        running = subprocess.run(
+            ["pgrep", "-f", r"fork_worker\.py --server"], capture_output=True, encoding="utf-8", check=False
+        ).stdout.split()
         assert any(line.split()[0] in running for line in started_in(tmpdir))  # a fork server, and its workers
 
         pressed = time.monotonic()
@@ -146,9 +164,11 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
     assert said == [shown[-1]], shown  # one line, the last, on a line of its own: the bar is gone
     assert not any("grading" in line for line in shown), shown
     recorded = dict(rows(gradebook))
-    assert said[0].startswith(f"Interrupted: {len(recorded)} graded (recorded in {gradebook}), "
-                              f"{len(fast) + len(slow) - len(recorded)} left. Resume with the same command, "
-                              "which skips what the gradebook holds: course --root "), said[0]
+    assert said[0].startswith(
+        f"Interrupted: {len(recorded)} graded (recorded in {gradebook}), "
+        f"{len(fast) + len(slow) - len(recorded)} left. Resume with the same command, "
+        "which skips what the gradebook holds: course --root "
+    ), said[0]
     assert recorded == {folder.name: UNIT_POINTS["activations"] for folder in fast}
     with sqlite3.connect(gradebook) as db:
         assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == len(fast) * len(DATA.select("activations"))
@@ -162,8 +182,10 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
 
 def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
-    terminal = Terminal([str(COURSE), "--root", str(ROOT), "grade", *map(str, folders), "--only", "activations",
-                         "--device", "cpu"], tmp_path)
+    terminal = Terminal(
+        [str(COURSE), "--root", str(ROOT), "grade", *map(str, folders), "--only", "activations", "--device", "cpu"],
+        tmp_path,
+    )
     try:
         terminal.read(300)
         assert terminal.proc.wait(timeout=30) == 0, terminal.raw[-3000:]
@@ -184,5 +206,7 @@ def test_ctrl_c_before_the_batch_began_says_so_in_one_line_too(tmp_path, monkeyp
     assert cli.main(["--root", str(ROOT), "grade", str(solution_folder(tmp_path, "ada")), "--device", "cpu"]) == 130
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1
-    assert err.startswith("Interrupted: 0 graded, 1 left, and nothing recorded without --gradebook. Run it again "
-                          "with --gradebook PATH to keep each result as it finishes: course ")
+    assert err.startswith(
+        "Interrupted: 0 graded, 1 left, and nothing recorded without --gradebook. Run it again "
+        "with --gradebook PATH to keep each result as it finishes: course "
+    )

@@ -1,6 +1,7 @@
 """LMS grade files from a graded class: Canvas's and Moodle's import CSVs, read back against the
 column layouts each system documents (see graders/lms.py), with a roster that misses a learner
 and lists one who handed nothing in."""
+
 from __future__ import annotations
 
 import ast
@@ -36,8 +37,11 @@ def make_class(where) -> dict[str, int]:
     for i in range(32):
         name = f"learner{i:02d}"
         kind = i % 4
-        shutil.copytree(ROOT / ("solutions" if kind in (0, 2) else "exercises"), where / name,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / ("solutions" if kind in (0, 2) else "exercises"),
+            where / name,
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
         if kind == 2:  # a solution with one function left as its stub
             exercise = stubbable[i % len(stubbable)]
             with open(where / name / "activations.py", "a", encoding="utf-8") as module:
@@ -54,9 +58,18 @@ def make_class(where) -> dict[str, int]:
 
 
 def roster_rows(learners: list[str]) -> list[dict[str, str]]:
-    rows = [{"learner": name, "name": EVIL if n == 0 else f"Learner {n}", "lms_id": str(1000 + n),
-             "sis_id": f"S{n:04d}", "login": f"user{n}", "email": f"user{n}@example.edu", "section": "AB"[n % 2]}
-            for n, name in enumerate(learners)]
+    rows = [
+        {
+            "learner": name,
+            "name": EVIL if n == 0 else f"Learner {n}",
+            "lms_id": str(1000 + n),
+            "sis_id": f"S{n:04d}",
+            "login": f"user{n}",
+            "email": f"user{n}@example.edu",
+            "section": "AB"[n % 2],
+        }
+        for n, name in enumerate(learners)
+    ]
     return rows
 
 
@@ -75,8 +88,20 @@ def graded(tmp_path_factory):
     submissions.mkdir()
     expected = make_class(submissions)
     gradebook = where / "class.sqlite"
-    done = course("grade", *sorted(submissions.iterdir()), "--gradebook", gradebook, "--only", "activations",
-                  "--device", "cpu", "--jobs", "2", "--format", "json")
+    done = course(
+        "grade",
+        *sorted(submissions.iterdir()),
+        "--gradebook",
+        gradebook,
+        "--only",
+        "activations",
+        "--device",
+        "cpu",
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+    )
     assert done.returncode == 0, done.stderr
     roster = roster_rows([name for name in expected if name != UNROSTERED] + [GHOST])
     write_roster(where / "roster.csv", roster)
@@ -106,8 +131,17 @@ def test_canvas_file_has_canvas_columns_points_possible_and_a_row_per_rostered_l
     table = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert table[0] == [*CANVAS_IDS, TOTAL]
     assert table[1] == ["Points Possible", "", "", "", "", str(FULL)]
-    want = [[row["name"], row["lms_id"], row["sis_id"], row["login"], row["section"],
-             str(graded["expected"][row["learner"]])] for row in graded_rows(graded)]
+    want = [
+        [
+            row["name"],
+            row["lms_id"],
+            row["sis_id"],
+            row["login"],
+            row["section"],
+            str(graded["expected"][row["learner"]]),
+        ]
+        for row in graded_rows(graded)
+    ]
     want[0][0] = "'" + EVIL  # a name a spreadsheet would run as a formula is text
     assert table[2:] == want
     lines = err.splitlines()
@@ -118,8 +152,9 @@ def test_canvas_file_has_canvas_columns_points_possible_and_a_row_per_rostered_l
 
 
 def test_canvas_per_unit_has_a_column_per_unit_and_leaves_ungraded_units_empty(graded, capsys):
-    code, stdout, _ = export(graded, capsys, "--format", "canvas", "--roster", graded["where"] / "roster.csv",
-                             "--per-unit")
+    code, stdout, _ = export(
+        graded, capsys, "--format", "canvas", "--roster", graded["where"] / "roster.csv", "--per-unit"
+    )
     assert code == 0
     table = list(csv.reader(io.StringIO(stdout)))
     units = [unit.name for unit in DATA.units]
@@ -127,16 +162,18 @@ def test_canvas_per_unit_has_a_column_per_unit_and_leaves_ungraded_units_empty(g
     assert table[1] == ["Points Possible", "", "", "", "", *(str(UNIT_POINTS[u]) for u in units)]
     column = units.index("activations")
     for row, entry in zip(table[2:], graded_rows(graded), strict=True):
-        scores = row[len(CANVAS_IDS):]
+        scores = row[len(CANVAS_IDS) :]
         assert scores[column] == str(graded["expected"][entry["learner"]])
-        assert scores[:column] + scores[column + 1:] == [""] * (len(units) - 1)  # graded --only activations
+        assert scores[:column] + scores[column + 1 :] == [""] * (len(units) - 1)  # graded --only activations
 
 
-@pytest.mark.parametrize("identifier, header", [("email", "Email address"), ("sis_id", "ID number"),
-                                                ("login", "Username")])
+@pytest.mark.parametrize(
+    "identifier, header", [("email", "Email address"), ("sis_id", "ID number"), ("login", "Username")]
+)
 def test_moodle_file_has_an_identifier_column_then_the_grade_items(graded, capsys, identifier, header):
-    code, stdout, err = export(graded, capsys, "--format", "moodle", "--roster", graded["where"] / "roster.csv",
-                               "--moodle-id", identifier)
+    code, stdout, err = export(
+        graded, capsys, "--format", "moodle", "--roster", graded["where"] / "roster.csv", "--moodle-id", identifier
+    )
     assert code == 0
     table = list(csv.reader(io.StringIO(stdout)))
     assert table[0] == [header, TOTAL]
@@ -145,8 +182,9 @@ def test_moodle_file_has_an_identifier_column_then_the_grade_items(graded, capsy
 
 
 def test_moodle_per_unit_has_a_grade_item_per_unit(graded, capsys):
-    code, stdout, _ = export(graded, capsys, "--format", "moodle", "--roster", graded["where"] / "roster.csv",
-                             "--per-unit")
+    code, stdout, _ = export(
+        graded, capsys, "--format", "moodle", "--roster", graded["where"] / "roster.csv", "--per-unit"
+    )
     assert code == 0
     assert next(csv.reader(io.StringIO(stdout))) == ["Email address", *(unit.name for unit in DATA.units)]
 

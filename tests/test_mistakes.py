@@ -3,6 +3,7 @@ container (a list, a tuple) or in float64, are right or wrong only in form, and 
 mistake about their values (only, where the contract makes that form wrong, the mistake that
 names the form); an answer to an invalid input, whatever it does instead of raising the
 contract's exception, gets no mistake at all. A training history may be any sequence."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,11 +25,16 @@ COURSE = load(ROOT)
 IDS = [ex.id for ex in COURSE.exercises]
 HISTORIES = {ex.id: grader_for(ex).histories for ex in COURSE.exercises if grader_for(ex).histories}
 # the mistakes that name a form, each where the contract makes that form wrong
-NAMING = {"list": {f"tensors.{f}": ("a Python list, not an array",) for f in ("vector", "matrix", "tensor3")},
-          "tuple": {},
-          "float64": {**{f"gradient_descent.{f}": ("float64 answer for float32 inputs",)
-                         for f in ("batch_gd", "sgd", "minibatch_gd")},
-                      **{f"perceptron.{f}": ("float64 answer for float32 input",) for f in ("step", "perceptron")}}}
+NAMING = {
+    "list": {f"tensors.{f}": ("a Python list, not an array",) for f in ("vector", "matrix", "tensor3")},
+    "tuple": {},
+    "float64": {
+        **{
+            f"gradient_descent.{f}": ("float64 answer for float32 inputs",) for f in ("batch_gd", "sgd", "minibatch_gd")
+        },
+        **{f"perceptron.{f}": ("float64 answer for float32 input",) for f in ("step", "perceptron")},
+    },
+}
 SLOW = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -117,8 +123,11 @@ def test_a_history_may_be_any_sequence_of_numbers(prepared, exercise_id, form):
     """The audit's six right answers that failed: losses and errors as a list of floats."""
     right = solution(exercise_id)
     where = prepared[exercise_id].grader.parts.index(HISTORIES[exercise_id][0])
-    python_numbers = {"list": lambda v: [float(x) for x in v], "tuple": lambda v: tuple(v.tolist()),
-                      "float64": lambda v: np.asarray(v, np.float64)}[form]
+    python_numbers = {
+        "list": lambda v: [float(x) for x in v],
+        "tuple": lambda v: tuple(v.tolist()),
+        "float64": lambda v: np.asarray(v, np.float64),
+    }[form]
 
     def answer(*args):
         value = right(*args)
@@ -135,8 +144,14 @@ def test_an_invalid_input_answered_otherwise_gets_no_mistake(prepared, exercise_
     if not any(isinstance(answers["cpu"], Raises) for answers in prepared[exercise_id].expected):
         pytest.skip("no case of this exercise expects an exception")
     right = solution(exercise_id)
-    for instead in (TypeError, KeyError, np.zeros((4, 1)), (np.ones((4, 2)), np.ones((4, 1))), None,
-                    (np.array([1.0, 1.0]), -1.5)):
+    for instead in (
+        TypeError,
+        KeyError,
+        np.zeros((4, 1)),
+        (np.ones((4, 2)), np.ones((4, 1))),
+        None,
+        (np.array([1.0, 1.0]), -1.5),
+    ):
 
         def answer(*args, instead=instead):
             value = right(*args)

@@ -1,4 +1,5 @@
 """`course notebooks --out DIR` writes its own files, never through links planted in DIR."""
+
 from __future__ import annotations
 
 import json

@@ -1,6 +1,7 @@
 """What leaves the instructor's folder: the learners' copy and the Gradescope zip ship the files
 they list, and nothing planted beside them (answers, dotfiles, links into solutions/). The copy's
 README is the learners' own: what it names is in the copy, and its commands run there."""
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -20,8 +21,13 @@ from graders.course import load, torch_pin
 from tests.conftest import ROOT
 
 ANSWER = "INSTRUCTOR'S OWN ANSWER"
-WRITTEN = ("exercises/.backup/activations.py", "exercises/.secret", "graders/.env", "graders/.cache/units.py",
-           "graders/__pycache__/course.cpython-311.pyc")
+WRITTEN = (
+    "exercises/.backup/activations.py",
+    "exercises/.secret",
+    "graders/.env",
+    "graders/.cache/units.py",
+    "graders/__pycache__/course.cpython-311.pyc",
+)
 PLANTED = (*WRITTEN, "exercises/activations_solved.py", "graders/solutions/activations.py")  # and two links
 
 
@@ -74,8 +80,11 @@ def test_everything_the_package_installs_is_shipped():
     """pyproject.toml's package-data: the allow-list names every file of it the course has."""
     program = {p.as_posix() for p in release.files(ROOT, release.PROGRAM)}
     assert course_files(ROOT, "graders") <= program
-    assert {"graders/templates/classroom.yml", "graders/locale/messages.toml",
-            "graders/locale/ko/losses.toml"} <= program
+    assert {
+        "graders/templates/classroom.yml",
+        "graders/locale/messages.toml",
+        "graders/locale/ko/losses.toml",
+    } <= program
 
 
 def test_a_symlinked_file_or_folder_is_never_followed(course_copy):
@@ -90,9 +99,27 @@ FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # What the README's own commands make in the copy: the environment, course plot's PNGs, course reset's backup.
 MADE_BY_ITS_COMMANDS = (".venv", "plots", "exercises/.backup")
 # What only the instructor's folder holds or only an instructor runs.
-INSTRUCTORS = ("instructor", "bench/", "tests/", "solutions/", ".ci/", "pytest", "course grade", "course verify",
-               "course export", "course gradescope", "course notebooks", "course release", "--gradebook",
-               "--hidden-seed", "hidden_seed", "dask", "nbgrader", "seccomp", "landlock")
+INSTRUCTORS = (
+    "instructor",
+    "bench/",
+    "tests/",
+    "solutions/",
+    ".ci/",
+    "pytest",
+    "course grade",
+    "course verify",
+    "course export",
+    "course gradescope",
+    "course notebooks",
+    "course release",
+    "--gradebook",
+    "--hidden-seed",
+    "hidden_seed",
+    "dask",
+    "nbgrader",
+    "seccomp",
+    "landlock",
+)
 LEARNERS = {"list", "check", "watch", "hint", "plot", "reset", "doctor"}
 RUNS_AND_RETURNS = {"list", "check", "hint", "doctor"}  # watch waits for keys; plot and reset write into the copy
 
@@ -127,10 +154,18 @@ def course_commands(readme: str) -> set[tuple[str, ...]]:
     """The arguments of every `course ...` the README shows: per step (`&&`, `;`) of each line of
     its shell blocks, comments cut, and in its code spans."""
     blocks, spans = code_of(readme)
-    steps = [step for language, code in blocks if language in ("bash", "powershell")
-             for line in code.splitlines() for step in re.split(r"&&|;", line.split(" #")[0])]
-    return {tuple(shlex.split(match[1])) for step in [*steps, *spans]
-            if (match := re.fullmatch(r"\s*(?:\.venv[/\\](?:bin|Scripts)[/\\])?course\s+(.*?)\s*", step))}
+    steps = [
+        step
+        for language, code in blocks
+        if language in ("bash", "powershell")
+        for line in code.splitlines()
+        for step in re.split(r"&&|;", line.split(" #")[0])
+    ]
+    return {
+        tuple(shlex.split(match[1]))
+        for step in [*steps, *spans]
+        if (match := re.fullmatch(r"\s*(?:\.venv[/\\](?:bin|Scripts)[/\\])?course\s+(.*?)\s*", step))
+    }
 
 
 def subcommand(args: tuple[str, ...]) -> str:
@@ -142,15 +177,25 @@ def subcommand(args: tuple[str, ...]) -> str:
 
 
 def run(command: list[str], where: Path, timeout: float, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(command, cwd=where, env=dict(os.environ, COLUMNS="250", **env), capture_output=True,
-                          encoding="utf-8", timeout=timeout, check=False)
+    return subprocess.run(
+        command,
+        cwd=where,
+        env=dict(os.environ, COLUMNS="250", **env),
+        capture_output=True,
+        encoding="utf-8",
+        timeout=timeout,
+        check=False,
+    )
 
 
 def setup_blocks(readme: str) -> dict[str, list[str]]:
     """Each platform's set-up block, as its steps."""
-    return {system: re.split(r"\s*(?:&&|;)\s*", block.strip())
-            for system, block in re.findall(r"^\*\*(Linux|macOS|Windows)\*\*[^\n]*\n(?:[^\n]*\n)*?```\w*\n(.*?)```",
-                                            readme, re.MULTILINE | re.DOTALL)}
+    return {
+        system: re.split(r"\s*(?:&&|;)\s*", block.strip())
+        for system, block in re.findall(
+            r"^\*\*(Linux|macOS|Windows)\*\*[^\n]*\n(?:[^\n]*\n)*?```\w*\n(.*?)```", readme, re.MULTILINE | re.DOTALL
+        )
+    }
 
 
 def slug(heading: str) -> str:
@@ -180,8 +225,11 @@ def test_every_link_and_path_the_readme_names_is_in_the_copy(learners_copy):
     anchors = {slug(heading) for heading in re.findall(r"^#+ (.+)$", FENCE.sub("", readme), re.MULTILINE)}
     links = re.findall(r"\]\(([^)\s]+)\)", readme)
     assert {"#notebooks-colab-and-jupyter", "#학습자-안내-한국어", "docs/img/activations.png"} <= set(links)
-    assert not [link for link in links
-                if not (link[1:] in anchors if link.startswith("#") else link.startswith("https://") or (out / link).is_file())]
+    assert not [
+        link
+        for link in links
+        if not (link[1:] in anchors if link.startswith("#") else link.startswith("https://") or (out / link).is_file())
+    ]
     paths = named_paths(readme)
     assert {"exercises/activations.py", ".github/workflows/classroom.yml", ".venv/bin/pip"} <= paths
     made = [path for path in paths if any(path == m or path.startswith(m + "/") for m in MADE_BY_ITS_COMMANDS)]
@@ -211,7 +259,10 @@ def test_the_readmes_linux_setup_installs_the_copy_in_a_fresh_venv(tmp_path):
     as there, since each retry would wait seconds."""
     out = tmp_path / "course"
     release.release(load(ROOT), out)
-    env = {"PIP_RETRIES": "0", "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}  # python3: this one, 3.11+
+    env = {
+        "PIP_RETRIES": "0",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }  # python3: this one, 3.11+
     *install, check = setup_blocks((out / "README.md").read_text(encoding="utf-8"))["Linux"]
     for step in install:
         ran = run(["bash", "-c", step], out, timeout=170, **env)
@@ -220,7 +271,11 @@ def test_the_readmes_linux_setup_installs_the_copy_in_a_fresh_venv(tmp_path):
     assert ran.returncode == 1 and "not implemented" in ran.stdout, (ran.stdout[-3000:], ran.stderr[-3000:])
     ran = run([str(out / ".venv" / "bin" / "course"), "list"], out, timeout=120, **env)
     assert ran.returncode == 0 and "activations.sigmoid" in ran.stdout, (ran.stdout[-3000:], ran.stderr[-3000:])
-    installed = {dist.metadata["Name"].lower(): dist.version
-                 for dist in importlib.metadata.distributions(path=[str(next((out / ".venv" / "lib").glob("python3*/site-packages")))])}
+    installed = {
+        dist.metadata["Name"].lower(): dist.version
+        for dist in importlib.metadata.distributions(
+            path=[str(next((out / ".venv" / "lib").glob("python3*/site-packages")))]
+        )
+    }
     assert installed["torch"].split("+")[0] == torch_pin(ROOT).removeprefix("torch==")
     assert not [name for name in installed if name.startswith("nvidia")]  # the CPU build: no CUDA libraries pulled

@@ -1,6 +1,7 @@
 """What the grader's trusted parent makes of a hostile submission before any sandbox starts:
 links, FIFOs, devices, zip and notebook tricks, odd names. Each is that submission's own error,
 in bounded time and memory, and the batch grades the rest."""
+
 from __future__ import annotations
 
 import ast
@@ -98,13 +99,16 @@ def bad_folders(where: Path) -> dict[Path, str]:
     (helper / "loot.py").symlink_to("../../instructor.toml")
     return {
         linked: "exercises is a link, which the grader does not follow",
-        with_module(where, "link_module", lambda p: p.symlink_to("../../solutions/activations.py")):
-            "activations.py is a link; hand in the file itself",
-        with_module(where, "link_dev_zero", lambda p: p.symlink_to("/dev/zero")):
-            "activations.py is a link; hand in the file itself",
+        with_module(
+            where, "link_module", lambda p: p.symlink_to("../../solutions/activations.py")
+        ): "activations.py is a link; hand in the file itself",
+        with_module(
+            where, "link_dev_zero", lambda p: p.symlink_to("/dev/zero")
+        ): "activations.py is a link; hand in the file itself",
         with_module(where, "fifo", os.mkfifo): "activations.py is not a regular file; hand in the file itself",
-        with_module(where, "huge_module", lambda p: p.write_bytes(MODULE + b"#" * MAX_FILE_BYTES)):
-            "activations.py is over the 5 MB limit",
+        with_module(
+            where, "huge_module", lambda p: p.write_bytes(MODULE + b"#" * MAX_FILE_BYTES)
+        ): "activations.py is over the 5 MB limit",
         helper: "loot.py is a link; hand in the file itself",
     }
 
@@ -146,7 +150,8 @@ def test_a_linked_folder_is_not_a_candidate_however_many_modules_it_holds(tmp_pa
     (folder / "solutions").symlink_to(ROOT / "solutions")
     submission = opened(folder, tmp_path)
     assert {p.name: p.read_bytes() for p in submission.folder.iterdir()} == {
-        p.name: p.read_bytes() for p in (folder / "hw").glob("*.py")}
+        p.name: p.read_bytes() for p in (folder / "hw").glob("*.py")
+    }
 
 
 def test_a_socket_is_not_a_regular_file(tmp_path, monkeypatch):
@@ -190,8 +195,10 @@ def test_the_digest_covers_every_copied_file_helpers_too(tmp_path):
 
 # zips: every way a zip can be broken is its own error, read in bounded memory
 # where each field of a zip entry lies in its local header and in its central directory record
-HEADERS = {b"PK\x03\x04": {"flags": 6, "method": 8, "csize": 18, "usize": 22},
-           b"PK\x01\x02": {"flags": 8, "method": 10, "csize": 20, "usize": 24}}
+HEADERS = {
+    b"PK\x03\x04": {"flags": 6, "method": 8, "csize": 18, "usize": 22},
+    b"PK\x01\x02": {"flags": 8, "method": 10, "csize": 20, "usize": 24},
+}
 
 
 def zip_of(*members: tuple[str, bytes], method: int = zipfile.ZIP_STORED) -> bytes:
@@ -219,7 +226,7 @@ def patched(data: bytes, **fields: int) -> bytes:
 def corrupt_deflate() -> bytes:
     data = bytearray(zip_of(("activations.py", MODULE), method=zipfile.ZIP_DEFLATED))
     start = 30 + len("activations.py")  # the first entry's compressed bytes
-    data[start:start + 16] = b"\xff" * 16  # a block of the reserved type
+    data[start : start + 16] = b"\xff" * 16  # a block of the reserved type
     return bytes(data)
 
 
@@ -244,12 +251,14 @@ def zip_link() -> bytes:
 BAD_ZIPS = {
     "zip_encrypted.zip": (patched(zip_of(("activations.py", MODULE)), flags=1), "activations.py is encrypted"),
     "zip_bad_crc.zip": (zip_of(("activations.py", MODULE)).replace(b"def ", b"deF ", 1), "Bad CRC-32"),
-    "zip_lying_size.zip": (patched(zip_of(("activations.py", MODULE)), usize=len(MODULE) + 1000),
-                           "activations.py is not the size its zip entry says"),
+    "zip_lying_size.zip": (
+        patched(zip_of(("activations.py", MODULE)), usize=len(MODULE) + 1000),
+        "activations.py is not the size its zip entry says",
+    ),
     "zip_past_the_end.zip": (patched(zip_of(("activations.py", MODULE)), csize=10**6, usize=10**6), "(EOFError)"),
     "zip_deflate64.zip": (patched(zip_of(("activations.py", MODULE)), method=9), "compressed with method 9"),
     "zip_bzip2.zip": (zip_of(("activations.py", MODULE), method=zipfile.ZIP_BZIP2), "compressed with method 12"),
-    "zip_truncated.zip": (zip_of(("activations.py", MODULE))[:len(MODULE) // 2], "is not a readable zip file"),
+    "zip_truncated.zip": (zip_of(("activations.py", MODULE))[: len(MODULE) // 2], "is not a readable zip file"),
     "zip_bad_deflate.zip": (corrupt_deflate(), "(Error -3 while decompressing data: invalid block type)"),
     "zip_dotdot.zip": (zip_of(("activations.py", MODULE), ("../../escape.py", b"x = 1\n")), "'../../escape.py'"),
     "zip_absolute.zip": (zip_of(("/etc/activations.py", MODULE)), "'/etc/activations.py'"),
@@ -298,12 +307,18 @@ BAD_NOTEBOOKS = {
     "nb_no_cells.ipynb": (nb(cells=None), "no list of cells"),
     "nb_not_utf8.ipynb": (nb().replace(b"relu", b"r\xe9lu"), "'utf-8' codec can't decode byte 0xe9"),
     "nb_surrogate.ipynb": (nb(cells=[code_cell("x = '\ud800'")]), "surrogates not allowed"),
-    "nb_unit_unhashable.ipynb": (nb(metadata={"course": {"unit": []}}, cells=[code_cell("x = 1")]),
-                                 "can't tell which unit this notebook is for"),
-    "nb_parser_bomb.ipynb": (nb(cells=[code_cell("x = " + "-" * 200_000 + "1")]),
-                             "can't tell which unit this notebook is for"),
-    "nb_huge.ipynb": (nb(cells=[code_cell("def relu(x):\n    return x\n" + "#" * MAX_FILE_BYTES)]),
-                      "nb_huge.ipynb is over the 5 MB limit"),
+    "nb_unit_unhashable.ipynb": (
+        nb(metadata={"course": {"unit": []}}, cells=[code_cell("x = 1")]),
+        "can't tell which unit this notebook is for",
+    ),
+    "nb_parser_bomb.ipynb": (
+        nb(cells=[code_cell("x = " + "-" * 200_000 + "1")]),
+        "can't tell which unit this notebook is for",
+    ),
+    "nb_huge.ipynb": (
+        nb(cells=[code_cell("def relu(x):\n    return x\n" + "#" * MAX_FILE_BYTES)]),
+        "nb_huge.ipynb is over the 5 MB limit",
+    ),
 }
 
 
@@ -381,8 +396,13 @@ def honest_class(where: Path) -> dict[Path, str]:
 
 
 def grade(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(ROOT), "grade", *map(str, args), "--only", "activations",
-                           "--device", "cpu"], check=False, capture_output=True, timeout=timeout, encoding="utf-8")
+    return subprocess.run(
+        [str(COURSE), "--root", str(ROOT), "grade", *map(str, args), "--only", "activations", "--device", "cpu"],
+        check=False,
+        capture_output=True,
+        timeout=timeout,
+        encoding="utf-8",
+    )
 
 
 def test_one_batch_grades_the_honest_and_refuses_every_hostile_submission(tmp_path):
