@@ -151,10 +151,18 @@ def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> No
     """A saved exercises/<unit>.py, as the operating system reports it (watchfiles)."""
     from watchfiles import watch
 
-    for changes in watch(folder, stop_event=stop, debounce=400, step=30, recursive=False):
-        units = sorted({Path(path).stem for _, path in changes if path.endswith(".py")})
-        if units:
-            events.put(("saved", units))
+    def follow(**how) -> None:
+        for changes in watch(folder, stop_event=stop, debounce=400, step=30, recursive=False, **how):
+            units = sorted({Path(path).stem for _, path in changes if path.endswith(".py")})
+            if units:
+                events.put(("saved", units))
+
+    try:
+        follow()
+    except (OSError, RuntimeError):
+        # The system's file-watch limit is shared by every process of the user (every
+        # container, on a shared host) and may be spent: a save must still show, so poll.
+        follow(force_polling=True, poll_delay_ms=100)
 
 
 @contextlib.contextmanager

@@ -1,9 +1,12 @@
 """`course watch` driven in a pseudo-terminal, as a learner uses it: save a fix, see it pass."""
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import os
 import pty
+import queue
 import re
 import select
 import shutil
@@ -11,12 +14,14 @@ import struct
 import subprocess
 import sys
 import termios
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from graders.course import load
+from graders.watch import _watch_files
 from tests.conftest import ROOT
 
 COURSE = Path(sys.executable).with_name("course")
@@ -179,3 +184,23 @@ def test_windows_console_keys_skip_special_keys_and_stop_at_ctrl_c():
     pressed = iter(["h", "\xe0", "H", "\x00", ";", "l", "\x03", "q"])  # h, up arrow, F1, l, Ctrl-C
     assert list(console_keys(lambda: next(pressed))) == ["h", "l"]
     assert list(console_keys(iter(["n", ""]).__next__)) == ["n"]  # the console closed
+
+
+def test_a_save_still_shows_when_the_systems_file_watch_limit_is_spent(tmp_path):
+    """Every process of a user (every container on a shared host) draws on one inotify
+    limit; once it is spent, watch polls the folder instead of going deaf."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    held = []
+    try:
+        while (fd := libc.inotify_init1(0)) >= 0:
+            held.append(fd)
+        assert ctypes.get_errno() == errno.EMFILE
+        events, stop = queue.Queue(), threading.Event()
+        threading.Thread(target=_watch_files, args=(tmp_path, events, stop), daemon=True).start()
+        time.sleep(0.5)  # the watcher has found no inotify and fallen back
+        (tmp_path / "tensors.py").write_text("x = 1\n", encoding="utf-8")
+        assert events.get(timeout=5) == ("saved", ["tensors"])
+    finally:
+        stop.set()
+        for fd in held:
+            os.close(fd)
