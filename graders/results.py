@@ -20,6 +20,8 @@ class ExerciseResult:
     devices: list[str] = field(default_factory=list)
     mistake: str | None = None  # the known mistake the answer matched, if any
     seconds: float = 0.0
+    variant: str = ""  # which learner's hidden cases it met (graders.engine.variant); "" with none
+    override: str = ""  # an instructor set `score` by hand: who, when, why, and what grading gave
 
     def __setattr__(self, name, value):
         if name == "message":  # it quotes the learner's output and exceptions: a lone surrogate
@@ -36,6 +38,9 @@ class SubmissionResult:
     submission: str
     exercises: list[ExerciseResult]
     sandbox: str = ""  # what confined the learner's code, e.g. "seccomp-bpf + Landlock ABI 7"; "" if unknown
+    submitted_at: str = ""  # ISO 8601, where known
+    submitted_from: str = ""  # where that time came from: --submitted-at, a CSV, git, a zip...
+    penalty_percent: float = 0.0  # of the score, for lateness (graders.deadlines)
 
     def __setattr__(self, name, value):
         if name == "submission":  # a folder's name, as a file system gave it
@@ -51,14 +56,28 @@ class SubmissionResult:
         return sum(r.max_score for r in self.exercises)
 
     @property
+    def penalty(self) -> float:
+        """Points taken off the score for lateness."""
+        return round(self.score * self.penalty_percent / 100, 2)
+
+    @property
+    def final(self) -> float:
+        """The score after the late penalty: what the learner gets."""
+        return round(self.score - self.penalty, 2)
+
+    @property
     def percent(self) -> float:
-        return 100.0 * self.score / self.max_score if self.max_score else 100.0
+        return 100.0 * self.final / self.max_score if self.max_score else 100.0
 
     def to_dict(self) -> dict:
         return {
             "submission": self.submission,
             "score": self.score,
             "max_score": self.max_score,
+            "penalty": self.penalty,
+            "final": self.final,
+            "submitted_at": self.submitted_at,
+            "submitted_from": self.submitted_from,
             "sandbox": self.sandbox,
             "exercises": [asdict(r) for r in self.exercises],
         }
