@@ -40,7 +40,8 @@ class SubmissionResult:
     sandbox: str = ""  # what confined the learner's code, e.g. "seccomp-bpf + Landlock ABI 7"; "" if unknown
     submitted_at: str = ""  # ISO 8601, where known
     submitted_from: str = ""  # where that time came from: --submitted-at, a CSV, git, a zip...
-    penalty_percent: float = 0.0  # of the score, for lateness (graders.deadlines)
+    penalty: float = 0.0  # points off the score for lateness (graders.deadlines)
+    late: str = ""  # what the penalty is for, e.g. "tensors: 2 days late, 20% off"
 
     def __setattr__(self, name, value):
         if name == "submission":  # a folder's name, as a file system gave it
@@ -54,11 +55,6 @@ class SubmissionResult:
     @property
     def max_score(self) -> int:
         return sum(r.max_score for r in self.exercises)
-
-    @property
-    def penalty(self) -> float:
-        """Points taken off the score for lateness."""
-        return round(self.score * self.penalty_percent / 100, 2)
 
     @property
     def final(self) -> float:
@@ -76,6 +72,7 @@ class SubmissionResult:
             "max_score": self.max_score,
             "penalty": self.penalty,
             "final": self.final,
+            "late": self.late,
             "submitted_at": self.submitted_at,
             "submitted_from": self.submitted_from,
             "sandbox": self.sandbox,
