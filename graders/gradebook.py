@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timezone, UTC
 from pathlib import Path
 
 from graders.course import UserError
@@ -19,16 +19,17 @@ from graders.results import ExerciseResult, SubmissionResult
 from graders.untrusted import printable
 
 APPLICATION_ID = 0x444C4742  # "DLGB"
-VERSION = 1
-SCHEMA = """
+# The tables of the first gradebooks (version 0, before gradebooks were marked), then what each
+# version added. A new gradebook is made by all of them in order, an old one brought up to date
+# by those it lacks: one history, so the two can never differ.
+BASE = """
 CREATE TABLE submissions (
     learner   TEXT PRIMARY KEY,
     source    TEXT NOT NULL,  -- what was handed in
     digest    TEXT NOT NULL,  -- of its modules; a changed submission is graded again
     score     INTEGER NOT NULL,
     max_score INTEGER NOT NULL,
-    graded_at TEXT NOT NULL,
-    sandbox   TEXT NOT NULL DEFAULT ''  -- what confined the learner's code
+    graded_at TEXT NOT NULL
 );
 CREATE TABLE results (
     learner   TEXT NOT NULL REFERENCES submissions(learner) ON DELETE CASCADE,
@@ -44,9 +45,36 @@ CREATE TABLE results (
     PRIMARY KEY (learner, exercise)
 );
 """
-# The column each version added to the one before it, as SCHEMA declares it. Version 0 is the
-# gradebook of the course before gradebooks were marked: the same tables, less these columns.
-ADDED = {1: ("submissions", "sandbox", "TEXT NOT NULL DEFAULT ''")}
+MIGRATIONS = {
+    1: ["ALTER TABLE submissions ADD COLUMN sandbox TEXT NOT NULL DEFAULT ''"],  # what confined the code
+    2: ["ALTER TABLE results ADD COLUMN variant TEXT NOT NULL DEFAULT ''",  # whose hidden cases
+        "ALTER TABLE submissions ADD COLUMN submitted_at TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE submissions ADD COLUMN submitted_from TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE submissions ADD COLUMN penalties TEXT NOT NULL DEFAULT '{}'",  # JSON: unit -> points off
+        "ALTER TABLE submissions ADD COLUMN late TEXT NOT NULL DEFAULT ''",  # what the penalty is for
+        # every score an instructor set by hand, the latest of a (learner, exercise) standing;
+        # a score of NULL takes the one before back. Not tied to submissions: a regrade keeps them.
+        """CREATE TABLE overrides (
+            learner  TEXT NOT NULL,
+            exercise TEXT NOT NULL,
+            score    REAL,
+            reason   TEXT NOT NULL,
+            by       TEXT NOT NULL,
+            at       TEXT NOT NULL
+        )""",
+        # every grading, as it was recorded: a learner's history
+        """CREATE TABLE gradings (
+            learner   TEXT NOT NULL,
+            at        TEXT NOT NULL,
+            source    TEXT NOT NULL,
+            score     INTEGER NOT NULL,
+            max_score INTEGER NOT NULL,
+            exercises INTEGER NOT NULL,
+            passed    INTEGER NOT NULL,
+            sandbox   TEXT NOT NULL
+        )"""],
+}
+VERSION = max(MIGRATIONS)
 SQLITE_HEADER = b"SQLite format 3\0"
 ANOTHER = "it is left as it is: give --gradebook another path"
 
@@ -76,7 +104,7 @@ class Gradebook:
         except OSError as err:
             raise GradebookError(f"{path} cannot be read ({err.strerror}); give --gradebook another path") from None
         self.db.execute("PRAGMA foreign_keys = ON")
-        self._sandbox = "s.sandbox" if version >= 1 else "''"  # an old gradebook opened only to read
+        self.version = version
 
     def _open(self, read_only: bool) -> int:
         """Open self.db; the version of its tables. Nothing is written to a file that exists
@@ -92,7 +120,7 @@ class Gradebook:
         try:
             if new:
                 self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.executescript(f"BEGIN; {SCHEMA}; PRAGMA application_id = {APPLICATION_ID}; "
+                self.db.executescript(f"BEGIN; {BASE}{';'.join(_added_after(0))}; PRAGMA application_id = {APPLICATION_ID}; "
                                       f"PRAGMA user_version = {VERSION}; COMMIT;")
                 return VERSION
             version = self._version()
@@ -133,8 +161,8 @@ class Gradebook:
         can be written: a read-only one fails here, not after its first submission is graded."""
         self.db.execute("PRAGMA journal_mode = WAL")
         with self._transaction():
-            for table, column, declaration in (ADDED[v] for v in range(version + 1, VERSION + 1)):
-                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            for statement in _added_after(version):
+                self.db.execute(statement)
             self.db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             self.db.execute(f"PRAGMA user_version = {VERSION}")
 
@@ -144,9 +172,10 @@ class Gradebook:
 
     def record(self, result: SubmissionResult, source: str, digest: str, positions: dict[str, int]) -> None:
         """Replace the learner's records of these exercises with these, all or nothing; records
-        of exercises not graded this time (another unit's) stay. `positions`: each exercise's
-        place in course.toml, the order reports list them in."""
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        of exercises not graded this time (another unit's) stay, and so do overrides. `positions`:
+        each exercise's place in course.toml, the order reports list them in. The grading joins
+        the learner's history."""
+        now = _now()
         learner = result.submission  # printable, as every text of a record is
         with self._transaction():
             self.db.execute("INSERT INTO submissions (learner, source, digest, score, max_score, graded_at, sandbox) "
@@ -157,30 +186,100 @@ class Gradebook:
             self.db.executemany("DELETE FROM results WHERE learner = ? AND exercise = ?",
                                 [(learner, r.id) for r in result.exercises])
             self.db.executemany(
-                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO results (learner, position, exercise, status, score, max_score, message, mistake, "
+                "devices, seconds, variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, r.message,
-                  r.mistake, json.dumps(r.devices), r.seconds) for r in result.exercises])
+                  r.mistake, json.dumps(r.devices), r.seconds, r.variant) for r in result.exercises])
             self.db.execute("UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
                             "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
                             (learner,))
+            self.db.execute("INSERT INTO gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (learner, now, _storable(source), result.score, result.max_score,
+                             len(result.exercises), sum(r.passed for r in result.exercises), result.sandbox))
+
+    def record_late(self, result: SubmissionResult) -> None:
+        """The learner's submission time, where it came from, and the late penalty."""
+        with self._transaction():
+            self.db.execute("UPDATE submissions SET submitted_at = ?, submitted_from = ?, penalties = ?, late = ? "
+                            "WHERE learner = ?", (result.submitted_at, _storable(result.submitted_from),
+                                                  json.dumps(result.penalties), result.late, result.submission))
 
     def results(self, learners: list[str] | None = None, exercises: set[str] | None = None) -> list[SubmissionResult]:
-        """Every learner's records (or these learners', of these exercises), by learner."""
+        """Every learner's records (or these learners', of these exercises), by learner, with
+        the instructor's overrides in place of what grading gave."""
+        columns = ", ".join(self._since(since, column, default) for since, column, default in (
+            (2, "variant", "''"), (1, "sandbox", "''"), (2, "submitted_at", "''"), (2, "submitted_from", "''"),
+            (2, "penalties", "'{}'"), (2, "late", "''")))
         rows = self.db.execute("SELECT r.learner, exercise, status, r.score, r.max_score, message, mistake, devices, "
-                               f"seconds, {self._sandbox} FROM results AS r JOIN submissions AS s USING (learner) "
+                               f"seconds, {columns} FROM results AS r JOIN submissions AS s USING (learner) "
                                "ORDER BY r.learner, position").fetchall()
         by_learner: dict[str, list[ExerciseResult]] = {}
-        sandboxes: dict[str, str] = {}
-        for learner, exercise, status, score, max_score, message, mistake, devices, seconds, sandbox in rows:
-            sandboxes[learner] = sandbox
+        submissions: dict[str, tuple] = {}
+        for learner, exercise, status, score, max_score, message, mistake, devices, seconds, variant, sandbox, \
+                submitted_at, submitted_from, penalties, late in rows:
+            submissions[learner] = (sandbox, submitted_at, submitted_from, json.loads(penalties), late)
             if exercises is not None and exercise not in exercises:
                 continue
-            by_learner.setdefault(learner, []).append(
-                ExerciseResult(exercise, status, score, max_score, message, json.loads(devices), mistake, seconds))
+            by_learner.setdefault(learner, []).append(ExerciseResult(
+                exercise, status, score, max_score, message, json.loads(devices), mistake, seconds, variant))
         chosen = learners if learners is not None else sorted(by_learner)
         chosen = [printable(learner) for learner in chosen]  # as the records name them
-        return [SubmissionResult(learner, by_learner[learner], sandboxes[learner]) for learner in chosen
-                if learner in by_learner]
+        results = [SubmissionResult(learner, by_learner[learner], *submissions[learner]) for learner in chosen
+                   if learner in by_learner]
+        for result in results:
+            self.apply_overrides(result)
+        return results
+
+    def _since(self, version: int, column: str, default: str) -> str:
+        """A column a gradebook has from this version on; its default in an older one, which a
+        command that only reads it does not bring up to date."""
+        return column if self.version >= version else default
+
+    def apply_overrides(self, result: SubmissionResult) -> list[ExerciseResult]:
+        """Put the instructor's scores in place of graded ones; the records overridden."""
+        standing = self.overrides(result.submission)
+        overridden = []
+        for record in result.exercises:
+            if record.id in standing:
+                score, reason, by, at = standing[record.id]
+                record.override = (f"{_points(score)}/{record.max_score} set by {by} on {at[:10]}: {reason} "
+                                   f"(graded {record.score}/{record.max_score})")
+                record.score = _points(score)
+                overridden.append(record)
+        return overridden
+
+    def overrides(self, learner: str) -> dict[str, tuple[float, str, str, str]]:
+        """The standing overrides of a learner, by exercise: (score, reason, by, at)."""
+        if self.version < 2:
+            return {}
+        latest: dict[str, tuple] = {}
+        for exercise, score, reason, by, at in self.db.execute(
+                "SELECT exercise, score, reason, by, at FROM overrides WHERE learner = ? ORDER BY rowid",
+                (printable(learner),)):
+            latest[exercise] = (score, reason, by, at)
+        return {exercise: entry for exercise, entry in latest.items() if entry[0] is not None}
+
+    def override(self, learner: str, exercise: str, score: float | None, reason: str, by: str) -> None:
+        """Set a learner's score of an exercise by hand (None: take the standing one back)."""
+        with self._transaction():
+            self.db.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
+                            (printable(learner), exercise, score, printable(reason), printable(by), _now()))
+
+    def learners(self) -> list[str]:
+        return [name for (name,) in self.db.execute("SELECT learner FROM submissions ORDER BY learner")]
+
+    def history(self, learner: str) -> list[tuple[str, str, tuple]]:
+        """(when, "graded" or "override", its row) for every grading and override of the
+        learner, oldest first."""
+        learner = printable(learner)
+        if self.version < 2:
+            return []
+        events = [(row[0], "graded", row[1:]) for row in self.db.execute(
+            "SELECT at, source, score, max_score, exercises, passed, sandbox FROM gradings WHERE learner = ? "
+            "ORDER BY rowid", (learner,))]
+        events += [(row[0], "override", row[1:]) for row in self.db.execute(
+            "SELECT at, exercise, score, reason, by FROM overrides WHERE learner = ? ORDER BY rowid", (learner,))]
+        return sorted(events, key=lambda event: event[0])  # stable: same-second events keep their order
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -191,6 +290,15 @@ class Gradebook:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _points(score: float) -> int | float:
+    """A score as the records hold it: whole points as an int."""
+    return int(score) if float(score).is_integer() else score
 
 
 def _storable(text: str) -> str:
@@ -249,9 +357,11 @@ def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:
 def _columns_of(version: int) -> dict[str, set[str]]:
     """The tables and columns of a gradebook of this version."""
     db = sqlite3.connect(":memory:")
-    db.executescript(SCHEMA)
+    db.executescript(BASE + ";".join(statement for v in range(1, version + 1) for statement in MIGRATIONS[v]))
     columns = _columns(db)
     db.close()
-    for table, column, _ in (ADDED[v] for v in range(version + 1, VERSION + 1)):
-        columns[table].discard(column)
     return columns
+
+
+def _added_after(version: int) -> list[str]:
+    return [statement for v in range(version + 1, VERSION + 1) for statement in MIGRATIONS[v]]
