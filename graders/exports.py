@@ -68,9 +68,11 @@ def _told_once(unit: Unit, records: list[ExerciseResult]) -> tuple[ExerciseResul
 
 
 def _heading(result: SubmissionResult) -> tuple[str, str]:
-    """(score line, progress line) shared by the Markdown and HTML reports."""
+    """(score line, progress line) shared by the Markdown and HTML reports; the score line gives
+    the raw score, the late penalty and the final score where there is a penalty."""
     done = sum(r.passed for r in result.exercises)
-    return (f"{result.score}/{result.max_score} points ({result.percent:.1f}%)",
+    late = f" − {result.penalty:g} late ({result.late}) = {result.final:g}" if result.penalty else ""
+    return (f"{result.score}/{result.max_score}{late} points ({result.percent:.1f}%)",
             f"{done}/{len(result.exercises)} exercises passed")
 
 
@@ -105,19 +107,24 @@ def _cell(value: object) -> object:
 
 
 def csv_table(course: Course, results: list[SubmissionResult]) -> str:
-    """One row per learner, sorted: learner, each exercise's score in course order, total,
-    max_total, percent, and the sandbox that graded it ("" if unknown). An exercise a learner's
+    """One row per learner, sorted: learner, each exercise's score in course order (an override's
+    where an instructor set one), total (the raw score), max_total, late_penalty, final (what
+    the learner gets), percent (of final), when it was submitted and how that is known, and the
+    sandbox that graded it ("" if unknown). An exercise a learner's
     records lack is an empty cell; a text cell that a spreadsheet would run as a formula starts
     with '. Lines end in CRLF (RFC 4180, so a field with a stray CR is quoted too): write with
     open(..., newline="")."""
     ids = [ex.id for ex in course.exercises]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "percent", "sandbox"]))
+    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "late_penalty", "final", "percent",
+                                "submitted_at", "submitted_from", "sandbox"]))
     for result in sorted(results, key=lambda r: r.submission):
         scores = {r.id: r.score for r in result.exercises}
         writer.writerow(map(_cell, [result.submission, *(scores.get(i, "") for i in ids),
-                                    result.score, result.max_score, f"{result.percent:.1f}", result.sandbox]))
+                                    result.score, result.max_score, result.penalty, result.final,
+                                    f"{result.percent:.1f}", result.submitted_at, result.submitted_from,
+                                    result.sandbox]))
     return out.getvalue()
 
 
@@ -135,6 +142,10 @@ def markdown_report(course: Course, result: SubmissionResult) -> str:
         lines += [f"## {markdown(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
         lines += [f"| `{r.id}` | {markdown(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
                   for r, title, _ in rows]
+        lines.append("")
+    overridden = [r for r in result.exercises if r.override]
+    if overridden:
+        lines += ["## Scores set by your instructor", ""] + [f"- `{r.id}`: {markdown(r.override)}" for r in overridden]
         lines.append("")
     todo = [row for _, rows in groups for row in rows if not row[0].passed]
     lines += ["## What to look at next", ""] if todo else ["All exercises passed. Well done! 🎉", ""]
@@ -165,6 +176,10 @@ def html_report(course: Course, result: SubmissionResult) -> str:
                  f"<td>{_status_html(r.status)}</td><td>{r.score}/{r.max_score}</td></tr>"
                  for r, title, _ in rows]
         body.append("</table>")
+    overridden = [r for r in result.exercises if r.override]
+    if overridden:
+        body.append("<h2>Scores set by your instructor</h2>\n<ul>" + "".join(
+            f"<li><code>{escape(r.id)}</code>: {escape(r.override)}</li>" for r in overridden) + "</ul>")
     todo = [row for _, rows in groups for row in rows if not row[0].passed]
     body.append("<h2>What to look at next</h2>" if todo else "<p>All exercises passed. Well done! 🎉</p>")
     for r, title, hints in todo:

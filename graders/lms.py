@@ -58,12 +58,15 @@ class Match:
     no_submission: list[str]
 
 
-def final_score(result: SubmissionResult, unit: Unit | None = None) -> int | None:
-    """The score an LMS is sent: the learner's exercise scores summed (of one unit: None where
-    the gradebook has none of its records). Every LMS file takes its scores from here."""
-    ids = None if unit is None else {ex.id for ex in unit.exercises}
-    records = [r for r in result.exercises if ids is None or r.id in ids]
-    return sum(r.score for r in records) if records or unit is None else None
+def final_score(result: SubmissionResult, unit: Unit | None = None) -> float | None:
+    """The score an LMS is sent: the learner's exercise scores summed (overrides in place), less
+    the late penalty (of one unit: its records' and its penalty; None where the gradebook has
+    none of its records). Every LMS file takes its scores from here."""
+    if unit is None:
+        return result.final
+    ids = {ex.id for ex in unit.exercises}
+    records = [r for r in result.exercises if r.id in ids]
+    return round(sum(r.score for r in records) - result.penalties.get(unit.name, 0), 2) if records else None
 
 
 def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
@@ -153,6 +156,6 @@ def moodle_csv(course: Course, found: Match, per_unit: bool = False, identifier:
     return _csv(rows)
 
 
-def _blank(score: int | None) -> int | str:
+def _blank(score: float | None) -> float | str:
     """An empty cell changes nothing in either LMS, where a 0 would be a grade given."""
     return "" if score is None else score

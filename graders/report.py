@@ -37,8 +37,10 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     units = {unit.name: unit.title for unit in course.units}
     blocked = blocked_units(result)
     # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
-    out = Table(title=title or t("table.title", submission=escape(printable(result.submission)), score=result.score,
-                                 max_score=result.max_score), title_justify="left",
+    scores = dict(submission=escape(printable(result.submission)), score=result.score, max_score=result.max_score)
+    heading = (t("table.title-late", **scores, penalty=f"{result.penalty:g}", final=f"{result.final:g}",
+                 late=escape(result.late)) if result.penalty else t("table.title", **scores))
+    out = Table(title=title or heading, title_justify="left",
                 caption=t("table.sandbox", sandbox=escape(printable(result.sandbox))) if result.sandbox else None,
                 caption_justify="left")
     out.add_column(t("table.exercise"))
@@ -48,7 +50,9 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     for r in result.exercises:
         unit = r.id.split(".")[0]
         if unit not in blocked:
-            out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status), f"{r.score}/{r.max_score}")
+            by_hand = f" ({t('table.overridden')})" if r.override else ""
+            out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status),
+                        f"{r.score}/{r.max_score}{by_hand}")
         elif r is blocked[unit][0]:
             records = blocked[unit]
             out.add_row(f"{unit}.py", t("unit-row", title=pick(units[unit]) if unit in units else unit,
@@ -126,20 +130,31 @@ def batch_tables(course: Course, results: list[SubmissionResult], details: bool)
 
 
 def class_table(results: list[SubmissionResult]) -> Table:
-    """A line per learner, in the order given: points, percent, exercises passed; then the class."""
+    """A line per learner, in the order given: points, percent (of the final score), exercises
+    passed; the late penalty and the final score too where anyone was late; then the class."""
+    late = any(r.penalty for r in results)
     out = Table(title=t("class.title", count=len(results)), title_justify="left")
     out.add_column(t("class.learner"))
     out.add_column(t("table.points"), justify="right")
+    if late:
+        out.add_column(t("class.penalty"), justify="right")
+        out.add_column(t("class.final"), justify="right")
     out.add_column("%", justify="right")
     out.add_column(t("class.passed"), justify="right")
+
+    def row(name: str, score: float, penalty: float, max_score: int, passed: str, **style) -> None:
+        final = score - penalty
+        cells = [f"{score:g}/{max_score}", *([f"{penalty:g}", f"{final:g}"] if late else []),
+                 f"{100 * final / max_score if max_score else 100:.1f}"]
+        out.add_row(name, *cells, passed, **style)
+
     for r in results:
-        out.add_row(escape(printable(r.submission)), f"{r.score}/{r.max_score}", f"{r.percent:.1f}",
-                    f"{sum(x.passed for x in r.exercises)}/{len(r.exercises)}")
-    score, max_score = sum(r.score for r in results), sum(r.max_score for r in results)
+        row(escape(printable(r.submission)), r.score, r.penalty, r.max_score,
+            f"{sum(x.passed for x in r.exercises)}/{len(r.exercises)}")
     out.add_section()
-    out.add_row(t("class.total"), f"{score}/{max_score}", f"{100 * score / max_score if max_score else 100:.1f}",
-                f"{sum(x.passed for r in results for x in r.exercises)}/{sum(len(r.exercises) for r in results)}",
-                style="bold")
+    row(t("class.total"), sum(r.score for r in results), round(sum(r.penalty for r in results), 2),
+        sum(r.max_score for r in results),
+        f"{sum(x.passed for r in results for x in r.exercises)}/{sum(len(r.exercises) for r in results)}", style="bold")
     return out
 
 

@@ -24,7 +24,8 @@ COURSE_DATA = load(ROOT)
 FIRST = COURSE_DATA.exercises[0]
 ENV = dict(os.environ, COLUMNS="250")  # rich wraps at 80 columns when not on a terminal
 
-EXERCISE_KEYS = ["id", "status", "score", "max_score", "message", "devices", "mistake", "seconds"]
+EXERCISE_KEYS = ["id", "status", "score", "max_score", "message", "devices", "mistake", "seconds", "variant",
+                 "override"]
 
 
 def course(*args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -59,7 +60,8 @@ def append(module: Path, source: str) -> None:
 
 
 def check_schema(data: dict) -> None:
-    assert list(data) == ["submission", "score", "max_score", "sandbox", "exercises"]
+    assert list(data) == ["submission", "score", "max_score", "penalty", "penalties", "final", "late",
+                          "submitted_at", "submitted_from", "sandbox", "exercises"]
     assert [ex["id"] for ex in data["exercises"]] == [ex.id for ex in COURSE_DATA.exercises]
     for ex in data["exercises"]:
         assert list(ex) == EXERCISE_KEYS

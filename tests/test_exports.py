@@ -93,11 +93,13 @@ def assert_self_contained(page: str, parser: StrictParser) -> None:
 
 
 # --- CSV ----------------------------------------------------------------------------------------
+TOTALS = ["total", "max_total", "late_penalty", "final", "percent", "submitted_at", "submitted_from", "sandbox"]
+
 
 def test_csv_parses_one_row_per_learner_in_course_order():
     rows = list(csv.DictReader(io.StringIO(exports.csv_table(COURSE, CLASS))))
     header = exports.csv_table(COURSE, CLASS).splitlines()[0].split(",")
-    assert header == ["learner", *IDS, "total", "max_total", "percent", "sandbox"]
+    assert header == ["learner", *IDS, *TOTALS]
     assert [r["learner"] for r in rows] == sorted(r.submission for r in CLASS)
     by_name = {r["learner"]: r for r in rows}
     total = sum(POINTS.values())
@@ -119,7 +121,7 @@ def test_csv_leaves_ungraded_exercises_empty():
 
 
 def test_csv_of_no_learners_is_the_header():
-    header = ["learner", *IDS, "total", "max_total", "percent", "sandbox"]
+    header = ["learner", *IDS, *TOTALS]
     assert exports.csv_table(COURSE, []).splitlines() == [",".join(header)]
 
 
