@@ -110,16 +110,20 @@ def gradescope_results(course: Course, result: SubmissionResult) -> dict:
     passed = sum(r.passed for r in result.exercises)
     sandbox = printable(result.sandbox)
     return {
-        "score": result.score,
+        "score": result.final,  # Gradescope takes this over the tests' sum: the late penalty counts
         "execution_time": round(sum(r.seconds for r in result.exercises), 3),
         "output": f"{passed}/{len(result.exercises)} exercises passed, {result.score}/{result.max_score} "
                   f"points. Each exercise below says what went wrong; `course check ID` repeats it locally."
+                  + (f"\nLate ({result.late}): {result.penalty:g} points off, {result.final:g}/{result.max_score}."
+                     if result.penalty else "")
                   + (f"\nSandbox: {sandbox}" if sandbox else ""),
         "output_format": "text",  # the messages quote the learner's output: never HTML or Markdown
         "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"sandbox": sandbox},
+        "extra_data": {"sandbox": sandbox, "raw_score": result.score, "penalty": result.penalty,
+                       "final_score": result.final, "submitted_at": result.submitted_at,
+                       "submitted_from": printable(result.submitted_from)},
         "tests": [{"name": f"{r.id} — {titles.get(r.id, r.id)}", "number": numbers.get(r.id, ""),
                    "score": r.score, "max_score": r.max_score,
                    "status": "passed" if r.passed else "failed",
@@ -172,6 +176,8 @@ def classroom_summary_markdown(course: Course, result: SubmissionResult) -> str:
                       "| exercise | status | points |", "|---|---|---:|", *rows,
                       f"| **total** | {passed}/{len(result.exercises)} passed | "
                       f"**{result.score}/{result.max_score}** |",
+                      *(["", f"Late ({markdown(result.late)}): {result.penalty:g} points off, final "
+                             f"**{result.final:g}/{result.max_score}**"] if result.penalty else []),
                       *(["", f"Sandbox: {markdown(result.sandbox)}"] if result.sandbox else [])]) + "\n"
 
 
@@ -210,7 +216,8 @@ set -uo pipefail
 export PATH=/autograder/venv/bin:$PATH
 mkdir -p /autograder/results
 # a folder of modules, notebooks or a zip, as `course grade` reads them
-course --root /autograder/source grade /autograder/submission --format gradescope --out /autograder/results/results.json
+course --root /autograder/source grade /autograder/submission --format gradescope \\
+    --submission-metadata /autograder/submission_metadata.json --out /autograder/results/results.json
 if [ ! -s /autograder/results/results.json ]; then
   echo '{"score": 0, "output": "The autograder stopped before grading; your instructor has its log."}' \\
     > /autograder/results/results.json

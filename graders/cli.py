@@ -235,9 +235,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="TARGET",
                    help="grade one unit (activations) or one exercise (activations.sigmoid), e.g. a unit's notebooks; "
                         "a gradebook keeps the learner's other records")
+    p.add_argument("--submitted-at", metavar="TIME|CSV",
+                   help="when it was handed in (ISO 8601, e.g. 2026-12-10T23:30+09:00), or a CSV of learner,submitted_at "
+                        "for a class; else git's last commit, or a zip's newest entry. With [deadlines] in "
+                        "instructor.toml, it sets the late penalty")
+    p.add_argument("--submission-metadata", type=Path, metavar="JSON",
+                   help="Gradescope's submission_metadata.json: its created_at is the submission time, and its due "
+                        "date the course's where instructor.toml gives none")
     hidden_seed_option(p, "add hidden cases drawn")
     device_option(p)
     p.set_defaults(run="grade")
+
+    p = commands.add_parser("override", help="instructors: set a learner's score of an exercise by hand, with why; "
+                                             "exports use it, a regrade keeps it")
+    p.add_argument("learner", help="the learner, as the gradebook names them")
+    p.add_argument("exercise", help="an exercise id, e.g. activations.sigmoid")
+    p.add_argument("--score", type=float, metavar="N", help="the points to give (0 to what the exercise is worth)")
+    p.add_argument("--remove", action="store_true", help="take the standing override back: the graded score counts")
+    p.add_argument("--reason", required=True, help="why, for the learner's history")
+    p.add_argument("--by", help="who set it (default: your user name)")
+    p.add_argument("--gradebook", type=Path, required=True, metavar="PATH")
+    p.set_defaults(run="override")
+
+    p = commands.add_parser("history", help="instructors: every grading and override of one learner, and where they stand")
+    p.add_argument("learner", help="the learner, as the gradebook names them")
+    p.add_argument("--gradebook", type=Path, required=True, metavar="PATH")
+    p.set_defaults(run="history")
 
     p = commands.add_parser("export", help="instructors: the gradebook as CSV, per-learner reports, or a class summary")
     p.add_argument("--gradebook", type=Path, required=True, metavar="PATH")

@@ -165,6 +165,7 @@ def _grade(args, course, console) -> int:
     if args.out is not None and not args.out.parent.is_dir():
         raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     _weak_sandbox(args)
+    from graders import term
     from graders.batch import Interrupted, grade_many
 
     try:
@@ -172,9 +173,11 @@ def _grade(args, course, console) -> int:
         prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache,
                            hidden_feedback=course_data.hidden_feedback(course.root))
         _load_graders(course)
+        times = term.Times(course, args.submitted_at, args.submissions, args.submission_metadata)
         with _gradebook(args.gradebook) as gradebook:
             results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
                                  args.executor, args.scheduler)
+            term.settle(course, results, args.submissions, gradebook, times)
     except KeyboardInterrupt:  # before the batch began (grade_many turns one into Interrupted)
         return _interrupted(args, Interrupted(0, len(args.submissions)))
     except Interrupted as stopped:
@@ -357,6 +360,18 @@ def _learner_report(fmt: str, course, result) -> str:
     return exports.markdown_report(course, result) if fmt == "markdown" else exports.html_report(course, result)
 
 
+def _override(args, course, console) -> int:
+    from graders import term
+
+    return term.override(args, course, console)
+
+
+def _history(args, course, console) -> int:
+    from graders import term
+
+    return term.history(args, course, console)
+
+
 def _similarity(args, course, console) -> int:
     from graders import similarity
 
@@ -409,4 +424,4 @@ def _release(args, course, console) -> int:
     return OK
 
 
-COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "similarity": _similarity, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release}
+COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "similarity": _similarity, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release, "override": _override, "history": _history}

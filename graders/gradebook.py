@@ -236,11 +236,12 @@ class Gradebook:
         return column if self.version >= version else default
 
     def apply_overrides(self, result: SubmissionResult) -> list[ExerciseResult]:
-        """Put the instructor's scores in place of graded ones; the records overridden."""
+        """Put the instructor's scores in place of graded ones (once: a record read back from
+        here has them already); the records overridden."""
         standing = self.overrides(result.submission)
         overridden = []
         for record in result.exercises:
-            if record.id in standing:
+            if record.id in standing and not record.override:
                 score, reason, by, at = standing[record.id]
                 record.override = (f"{_points(score)}/{record.max_score} set by {by} on {at[:10]}: {reason} "
                                    f"(graded {record.score}/{record.max_score})")

@@ -8,6 +8,7 @@ neither lxml nor xmlschema is a dependency. junitparser and ElementTree parse it
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import shutil
@@ -131,10 +132,24 @@ def test_gradescope_results_use_documented_keys_and_types_only():
 
 def test_gradescope_results_say_which_sandbox_graded_the_submission():
     data = ci_formats.gradescope_results(COURSE, ALICE)
-    assert data["extra_data"] == {"sandbox": "seccomp-bpf + Landlock ABI 7"}
+    assert data["extra_data"]["sandbox"] == "seccomp-bpf + Landlock ABI 7"
     assert data["output"].splitlines()[-1] == "Sandbox: seccomp-bpf + Landlock ABI 7"
     unknown = ci_formats.gradescope_results(COURSE, BOB)
-    assert unknown["extra_data"] == {"sandbox": ""} and "Sandbox" not in unknown["output"]
+    assert unknown["extra_data"]["sandbox"] == "" and "Sandbox" not in unknown["output"]
+
+
+def test_gradescope_score_is_the_final_one_with_raw_and_penalty_beside_it():
+    late = dataclasses.replace(ALICE, penalties={"tensors": 0.5}, late="tensors: 1 day late, 10% off",
+                               submitted_at="2026-12-11T08:00:00+09:00", submitted_from="git: last commit")
+    data = ci_formats.gradescope_results(COURSE, late)
+    assert data["score"] == late.score - 0.5
+    assert {k: data["extra_data"][k] for k in ("raw_score", "penalty", "final_score", "submitted_from")} == \
+        {"raw_score": late.score, "penalty": 0.5, "final_score": late.score - 0.5, "submitted_from": "git: last commit"}
+    assert "Late (tensors: 1 day late, 10% off): 0.5 points off" in data["output"]
+    on_time = ci_formats.gradescope_results(COURSE, ALICE)
+    assert on_time["score"] == ALICE.score and "Late" not in on_time["output"]
+    summary = ci_formats.classroom_summary_markdown(COURSE, late)
+    assert f"Late (tensors: 1 day late, 10% off): 0.5 points off, final **{late.score - 0.5:g}/" in summary
 
 
 # --- GitHub Classroom --------------------------------------------------------------------------
@@ -232,7 +247,8 @@ def test_gradescope_scripts_pin_torch_and_grade_into_the_results_file(course_cop
     assert torch_lines == [f"/autograder/venv/bin/pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu"]
     assert "pip install /autograder/source" in setup
     assert ("course --root /autograder/source grade /autograder/submission --format gradescope "
-            "--out /autograder/results/results.json") in run
+            "--submission-metadata /autograder/submission_metadata.json --out /autograder/results/results.json"
+            ) in re.sub(r"\s*\\\n\s*", " ", run)  # one command, over two lines
     assert "/autograder/submission" in run
 
 
