@@ -294,7 +294,7 @@ class Gradebook:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")  # a history orders events within a second
 
 
 def _points(score: float) -> int | float:

@@ -171,8 +171,8 @@ def _learner(gradebook, name: str) -> str:
 
 
 def history(args, course: Course, console) -> int:
-    from rich.markup import escape
-    from rich.table import Table
+    """A line per grading and override, oldest first (times in UTC), then where the learner stands."""
+    from rich.text import Text
 
     from graders.gradebook import Gradebook
     from graders.untrusted import printable
@@ -181,26 +181,25 @@ def history(args, course: Course, console) -> int:
         learner = _learner(gradebook, args.learner)
         events = gradebook.history(learner)
         (now,) = gradebook.results([learner])
-    table = Table(title=escape(f"{learner}: every grading and override"), title_justify="left")
-    table.add_column("when (UTC)", no_wrap=True)
-    for column in ("what", "score", "details"):
-        table.add_column(column)
+    lines = [f"{learner}: every grading and override, oldest first (UTC)"]
     for at, kind, row in events:
         at = at.replace("T", " ")[:19]  # recorded in UTC, to the second
         if kind == "graded":
             source, score, max_score, exercises, passed, sandbox = row
-            table.add_row(
-                at,
-                "graded",
-                f"{score}/{max_score}",
-                escape(printable(f"{passed}/{exercises} exercises passed, from {source}; {sandbox}")),
+            lines.append(
+                f"{at}  graded    {score}/{max_score}, {passed}/{exercises} exercises passed, from {source}"
+                + (f"; {sandbox}" if sandbox else "")
             )
         else:
             exercise, score, reason, by = row
-            set_to = "removed" if score is None else f"{score:g}"
-            table.add_row(at, f"override {exercise}", set_to, escape(printable(f"by {by}: {reason}")))
-    console.print(table)
-    console.print(f"Now: {_standing(now)} points" + (f" ({escape(now.late)})" if now.late else ""))
+            lines.append(
+                f"{at}  override  {exercise} "
+                + ("removed" if score is None else f"set to {score:g}")
+                + f" by {by}: {reason}"
+            )
+    lines.append(f"Now: {_standing(now)} points" + (f" ({now.late})" if now.late else ""))
     if now.submitted_at:
-        console.print(f"Submitted at {now.submitted_at} (from {escape(now.submitted_from)})")
+        lines.append(f"Submitted at {now.submitted_at} (from {now.submitted_from})")
+    for line in lines:
+        console.print(Text(printable(line)), soft_wrap=True)  # learners' texts: never markup
     return 0
