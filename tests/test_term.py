@@ -191,6 +191,56 @@ def test_a_term_from_grading_to_the_lms(term):
     honest00 = canvas[f"user{learners.index('honest00')}"]
     assert float(honest00["course total"]) == results["honest00"]["final"]
     assert "in " in run.stderr and "ghost" in run.stderr and "not in" in run.stderr and "empty" in run.stderr
+    run = course(
+        "export",
+        "--gradebook",
+        where / "class.sqlite",
+        "--format",
+        "moodle",
+        "--per-unit",
+        "--roster",
+        where / "roster.csv",
+        root=root,
+    )
+    moodle = {row["Email address"]: row for row in csv.DictReader(io.StringIO(run.stdout))}
+    honest00 = moodle[f"user{learners.index('honest00')}@example.edu"]
+    assert float(honest00["activations"]) == results["honest00"]["final"] and honest00["tensors"] == ""
+
+
+def test_gradescopes_due_date_stands_in_where_instructor_toml_has_none(term, tmp_path):
+    """Inside Gradescope: the submission's time and the assignment's due date from its metadata."""
+    root = tmp_path / "course"
+    shutil.copytree(term["root"], root)
+    (root / "instructor.toml").write_text(
+        INSTRUCTOR.replace('due = "2026-12-10T23:59:00+09:00"\n', ""), encoding="utf-8"
+    )
+    metadata = tmp_path / "submission_metadata.json"
+    metadata.write_text(
+        json.dumps(
+            {
+                "created_at": "2026-12-11T10:30:00.000000-08:00",
+                "assignment": {"due_date": "2026-12-10T23:59:00.000000-08:00"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    run = course(
+        "grade",
+        ROOT / "solutions",
+        "--only",
+        "activations",
+        "--format",
+        "gradescope",
+        "--submission-metadata",
+        metadata,
+        "--device",
+        "cpu",
+        root=root,
+    )
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["extra_data"]["submitted_from"] == "Gradescope submission_metadata.json"
+    assert (data["extra_data"]["penalty"], data["score"]) == (1.4, 12.6)  # 10 h 31 min late: 10% of 14
 
 
 @pytest.mark.parametrize(
