@@ -71,7 +71,8 @@ def final_score(result: SubmissionResult, unit: Unit | None = None) -> float | N
 
 def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
     """The roster's rows as {column: value}, every column of COLUMNS present ("" where the
-    file has none); RosterError where a column in `needs` is missing or a learner is listed twice."""
+    file has none); RosterError where a column in `needs` is missing or empty in a row, or a
+    learner is listed twice."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
             reader = csv.reader(file)
@@ -92,6 +93,13 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
         entry = {column: "" for column in COLUMNS}
         entry.update((name, value.strip()) for name, value in zip(header, row) if name in entry)
         entry["learner"] = printable(entry["learner"])  # as the gradebook names them
+        empty = [column for column in needs if not entry[column]]
+        if empty:  # the LMS could match the row to nobody, and would skip it without a word
+            whose = f" (learner {entry['learner']!r})" if entry["learner"] else ""
+            raise RosterError(
+                f"--roster {path}, line {number}{whose}: {' and '.join(empty)} is empty; fill it in from the "
+                f"LMS's own gradebook export, or remove the row"
+            )
         if entry["learner"] in seen:
             raise RosterError(
                 f"--roster {path} lists learner {entry['learner']!r} twice (lines "

@@ -190,6 +190,18 @@ def test_moodle_per_unit_has_a_grade_item_per_unit(graded, capsys):
 
 
 @pytest.mark.parametrize("fmt, column", [("canvas", "lms_id"), ("moodle", "email")])
+def test_a_roster_row_with_an_empty_id_is_refused_by_line_and_learner(graded, capsys, tmp_path, fmt, column):
+    roster = tmp_path / "roster.csv"
+    rows = [dict(row) for row in graded["roster"]]
+    rows[3][column] = ""
+    write_roster(roster, rows)
+    out = tmp_path / "lms.csv"
+    code, _, stderr = export(graded, capsys, "--format", fmt, "--roster", roster, "--out", out)
+    assert code == 2 and not out.exists()
+    assert f"line 5 (learner {rows[3]['learner']!r}): {column} is empty; fill it in" in " ".join(stderr.split())
+
+
+@pytest.mark.parametrize("fmt, column", [("canvas", "lms_id"), ("moodle", "email")])
 def test_a_roster_without_a_needed_column_is_a_usage_error_naming_it(graded, capsys, tmp_path, fmt, column):
     roster = tmp_path / "roster.csv"
     write_roster(roster, graded["roster"], columns=("learner", "name", "sis_id", "login"))
