@@ -40,7 +40,7 @@ class SubmissionResult:
     sandbox: str = ""  # what confined the learner's code, e.g. "seccomp-bpf + Landlock ABI 7"; "" if unknown
     submitted_at: str = ""  # ISO 8601, where known
     submitted_from: str = ""  # where that time came from: --submitted-at, a CSV, git, a zip...
-    penalty: float = 0.0  # points off the score for lateness (graders.deadlines)
+    penalties: dict[str, float] = field(default_factory=dict)  # points off for lateness, by unit (graders.deadlines)
     late: str = ""  # what the penalty is for, e.g. "tensors: 2 days late, 20% off"
 
     def __setattr__(self, name, value):
@@ -57,6 +57,10 @@ class SubmissionResult:
         return sum(r.max_score for r in self.exercises)
 
     @property
+    def penalty(self) -> float:
+        return round(sum(self.penalties.values()), 2)
+
+    @property
     def final(self) -> float:
         """The score after the late penalty: what the learner gets."""
         return round(self.score - self.penalty, 2)
@@ -71,6 +75,7 @@ class SubmissionResult:
             "score": self.score,
             "max_score": self.max_score,
             "penalty": self.penalty,
+            "penalties": self.penalties,
             "final": self.final,
             "late": self.late,
             "submitted_at": self.submitted_at,
