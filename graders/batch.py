@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from graders import executors
 from graders.course import Course, UserError
-from graders.engine import Prepared, grade
+from graders.engine import Prepared, for_learner, grade
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox.handle import Sandbox
 from graders.submissions import SubmissionError, learner_of, open_submission, readable
@@ -133,10 +133,12 @@ class _StoppableSandbox(Sandbox):
 
 
 def _fingerprint(prepared: list[Prepared]) -> bytes:
-    """What a batch grades with: the exercises and their cases (a hidden seed adds some)."""
+    """What a batch grades with: the exercises, their public cases, and with a hidden seed the
+    exercises' keys, which with the learner (whose record a gradebook keeps it in) draw that
+    learner's hidden cases. Without a seed the bytes are those of before, and records stand."""
     digest = hashlib.sha256()
     for p in prepared:
-        digest.update(p.exercise.id.encode() + b"\0" + p.inputs)
+        digest.update(p.exercise.id.encode() + b"\0" + p.inputs + p.key.encode())
     return digest.digest()
 
 
@@ -155,7 +157,9 @@ def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: byt
         if digest == graded_digest:
             return None, digest
         with (stop.sandbox if stop else Sandbox)(submission.folder, course.limits) as sandbox:
-            return grade(prepared, sandbox, learner), digest
+            # the learner's hidden references are computed here, on this batch's thread (or Dask
+            # worker), while the sandbox's worker starts and other submissions are graded
+            return grade([for_learner(p, learner) for p in prepared], sandbox, learner), digest
 
 
 def unreadable(prepared: list[Prepared], learner: str, reason: str) -> SubmissionResult:

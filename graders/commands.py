@@ -171,7 +171,7 @@ def _grade(args, course, console) -> int:
     try:
         secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
         prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache,
-                           hidden_feedback=course_data.hidden_feedback(course.root))
+                           hidden_feedback=course_data.hidden_feedback(course.root), per_learner=True)
         _load_graders(course)
         times = term.Times(course, args.submitted_at, args.submissions, args.submission_metadata)
         with _gradebook(args.gradebook) as gradebook:

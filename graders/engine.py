@@ -1,7 +1,8 @@
 """Grading: prepare cases and references once, then judge each submission's answers.
 
-`prepare` is the only place torch runs; `grade` only talks to the sandboxed worker and
-compares. A batch prepares once and grades many submissions against the same references.
+`prepare` (and `for_learner`, for one learner's hidden cases) is the only place torch runs;
+`grade` only talks to the sandboxed worker and compares. A batch prepares once and grades many
+submissions against the same public references, each with its learner's hidden ones.
 """
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ class Prepared:
     devices: list[str]
     inputs: bytes  # the cases' inputs, encoded: part of the cache key, and of a batch's fingerprint
     hidden_feedback: str = "summary"  # what a failed hidden case tells: "values" (expected and got) or "summary"
+    key: str = ""  # the exercise's hidden key, from which each learner's hidden cases are drawn; "" for none
+    variant: str = ""  # which hidden cases these are (engine.variant); "" for none
+    use_cache: bool = True  # whether a learner's hidden references, computed later, are cached too
 
     # Pickled to reach Dask workers as data: the grader (code) is looked up again where it lands.
     def __getstate__(self) -> dict:
@@ -69,13 +73,29 @@ def hidden_key(hidden_seed: str, exercise_id: str) -> str:
     return hmac.new(hidden_seed.encode(), exercise_id.encode(), hashlib.sha256).hexdigest()
 
 
+def learner_key(exercise_key: str, learner: str) -> str:
+    """The learner's own key to the exercise's hidden cases. Made from the exercise's key, not
+    the seed, so that a notebook's test cell (which holds only that) draws the same cases as
+    `course grade`; no two learners share one, so one's hidden feedback tells another nothing."""
+    return hmac.new(exercise_key.encode(), learner.encode(), hashlib.sha256).hexdigest()
+
+
+def variant(key: str) -> str:
+    """A short name for the hidden cases `key` draws, to record beside a result: the same
+    cases on a regrade give the same name, and the name tells nothing of the key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
 def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True,
-            hidden_keys: dict[str, str] | None = None, hidden_feedback: str = "summary") -> list[Prepared]:
+            hidden_keys: dict[str, str] | None = None, hidden_feedback: str = "summary",
+            learner: str | None = None, per_learner: bool = False) -> list[Prepared]:
     """Cases and references for each exercise: the public cases, then with a secret seed the
     hidden ones, which a learner who hard-coded the public answers cannot have seen. They are
-    drawn from the exercise's hidden_key: made from `hidden_seed`, or given in `hidden_keys`
-    (a notebook's, without the seed). References come from the on-disk cache where it holds
-    them (torch is then never imported). A failed hidden case never shows its inputs; with
+    drawn from the exercise's hidden_key (made from `hidden_seed`, or given in `hidden_keys`:
+    a notebook's, without the seed), through `learner`'s own key where the learner is known.
+    With `per_learner` (a batch of learners) they are left out here, and `for_learner` adds
+    each learner's. References come from the on-disk cache where it holds them (torch is then
+    never imported). A failed hidden case never shows its inputs; with
     `hidden_feedback` "values" it shows what was expected and what came back, with "summary"
     only that it failed, and how."""
     prepared = []
@@ -84,16 +104,43 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
         grader = grader_for(exercise)
         cases = grader.cases(case_rng(exercise.id, PUBLIC_SEED))
         key = (hidden_keys.get(exercise.id) if hidden_keys
-               else hidden_key(hidden_seed, exercise.id) if hidden_seed else None)
-        if key:
-            public = {wire.encode(dict(case.inputs)) for case in cases}
-            cases += [dataclasses.replace(case, hidden=True) for case in grader.cases(case_rng(exercise.id, key))
-                      if wire.encode(dict(case.inputs)) not in public]
+               else hidden_key(hidden_seed, exercise.id) if hidden_seed else None) or ""
         inputs = wire.encode([dict(case.inputs) for case in cases])
-        answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}
-        expected = [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
-        prepared.append(Prepared(exercise, grader, cases, expected, devices, inputs, hidden_feedback))
+        expected = _expected(exercise, grader, cases, inputs, devices, use_cache)
+        public = Prepared(exercise, grader, cases, expected, devices, inputs, hidden_feedback, key, use_cache=use_cache)
+        prepared.append(public if per_learner else for_learner(public, learner))
     return prepared
+
+
+def for_learner(public: Prepared, learner: str | None) -> Prepared:
+    """`public` with the hidden cases `learner` meets after its own (those of the public ones
+    left out), and their references: computed here (torch), or read from the cache. `public`
+    itself where the exercise has no hidden key."""
+    if not public.key:
+        return public
+    key = _drawing_key(public, learner)
+    seen = {wire.encode(dict(case.inputs)) for case in public.cases}
+    hidden = [dataclasses.replace(case, hidden=True) for case in public.grader.cases(case_rng(public.exercise.id, key))
+              if wire.encode(dict(case.inputs)) not in seen]
+    hidden_inputs = wire.encode([dict(case.inputs) for case in hidden])
+    expected = _expected(public.exercise, public.grader, hidden, hidden_inputs, public.devices, public.use_cache)
+    cases = public.cases + hidden
+    return dataclasses.replace(public, cases=cases, expected=public.expected + expected, variant=variant(key),
+                               inputs=wire.encode([dict(case.inputs) for case in cases]))
+
+
+def _drawing_key(public: Prepared, learner: str | None) -> str:
+    """The learner's own key; where no learner is known (a notebook's hidden test run outside
+    nbgrader autograde, as a learner may run their feedback copy), the exercise's key alone: an
+    id guessed there could be another learner's, and the exercise key's cases are no one's."""
+    return learner_key(public.key, learner) if learner is not None else public.key
+
+
+def _expected(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, devices: list[str],
+              use_cache: bool) -> list[dict[str, Any] | str]:
+    """Per case, every device's reference answer, or why they can't be trusted."""
+    answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}
+    return [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
 
 
 def _answers(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, device: str,
@@ -151,7 +198,7 @@ def grade_folder(course: Course, submission: Path, target: str | None = None,
 
 def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
     ex = p.exercise
-    result = ExerciseResult(ex.id, "passed", ex.points, ex.points, devices=list(p.devices))
+    result = ExerciseResult(ex.id, "passed", ex.points, ex.points, devices=list(p.devices), variant=p.variant)
     if bug := next((expected for expected in p.expected if isinstance(expected, str)), None):
         return _fail(result, "error", feedback.grader_bug(bug))
     outcomes = sandbox.calls(ex.unit, ex.function, [case.args for case in p.cases], p.request)

@@ -2,10 +2,12 @@
 
 `local` grades on this machine, a few submissions at a time (threads; each submission in its
 own sandbox process). `dask` hands each submission to Dask's scheduler as a task: a
-LocalCluster started here, or a running scheduler reached by address. The references are
-prepared once, here, and scattered to every Dask worker once; a submission is opened here and
-its modules travel as bytes, so a worker needs the installed course and nothing of this
-machine's files. On the worker the task grades inside the same sandbox as `local` does.
+LocalCluster started here, or a running scheduler reached by address. The public references
+are prepared once, here, and scattered to every Dask worker once (with a hidden seed, each
+learner's hidden references are computed by the worker that grades the learner, as a `local`
+thread does); a submission is opened here and its modules travel as bytes, so a worker needs
+the installed course and nothing of this machine's files. On the worker the task grades inside
+the same sandbox as `local` does.
 
 Either way `run` yields (i, (result or None, digest)) as submissions finish, in the order
 they finish, i being the submission's place among those given; the caller records each at

@@ -176,7 +176,8 @@ def _answer(exercise: Exercise, stub_source: str, stub: ast.Module, solution_sou
 
 def _test(exercise: Exercise, hidden_seed: str | None) -> str:
     """The exercise's check, and with a seed its hidden cases' check. nbgrader's feedback shows
-    learners the hidden one too: it holds the exercise's own key, never the seed."""
+    learners the hidden one too: it holds the exercise's own key, never the seed; at autograde
+    check() draws from it the learner's own hidden cases, as `course grade` does."""
     call = f'check("{exercise.id}", {exercise.function}'
     text = f"from graders.notebook import check\n\n{call})"
     if hidden_seed:

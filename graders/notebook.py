@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import warnings
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from graders.sandbox import wire
 from graders.course import Exercise
 from graders.engine import grade, prepare
 from graders.sandbox.handle import Outcome
+from graders.submissions import learner_of
 
 
 class _InKernel:
@@ -44,15 +46,36 @@ class _InKernel:
         return Outcome.from_reply(reply)
 
 
+def autograded_learner() -> str | None:
+    """The learner whose notebook nbgrader autograde runs in this kernel: nbgrader sets
+    $NBGRADER_EXECUTION to "autograde" around the kernel's start, and starts it in the
+    notebook's build folder, autograded/<student_id>/<assignment_id>/ (nbgrader's default
+    directory_structure, which the course's nbgrader_config.py keeps). None elsewhere: a learner
+    running the notebook at home, or nbgrader validating it, is no one nbgrader names."""
+    if os.environ.get("NBGRADER_EXECUTION") != "autograde":
+        return None
+    return learner_of(Path.cwd().parent)  # named as `course grade` names a learner's folder
+
+
+# Read once, when the notebook's first cell imports this module: the learner's own cells run
+# after it, and one that changes the working folder must not change whose cases are drawn.
+AUTOGRADED_LEARNER = autograded_learner()
+
+
 def check(exercise_id: str, fn, hidden_key: str | None = None) -> None:
     """Grade `fn` as the answer to `exercise_id`, with its hidden cases where `hidden_key` (the
-    exercise's engine.hidden_key) is given; raise AssertionError with the message if wrong."""
+    exercise's engine.hidden_key) is given; raise AssertionError with the message if wrong. At
+    nbgrader autograde the hidden cases are the learner's own, as `course grade` draws them;
+    elsewhere the exercise key's (engine._drawing_key says why)."""
     unit, _, function = exercise_id.partition(".")
     exercise = Exercise(exercise_id, unit, function, title={}, points=1, hints=())
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")  # torch's import-time notices are no concern of the learner's
-        prepared = prepare([exercise], ["cpu"], hidden_keys={exercise_id: hidden_key} if hidden_key else None)
+        prepared = prepare([exercise], ["cpu"], hidden_keys={exercise_id: hidden_key} if hidden_key else None,
+                           learner=AUTOGRADED_LEARNER)
     (result,) = grade(prepared, _InKernel(fn), "notebook").exercises
+    # which hidden cases, as the gradebook of `course grade` records them: the two can be compared
+    shown = f"{exercise_id} [hidden cases {result.variant}]" if result.variant else exercise_id
     if not result.passed:
-        raise AssertionError(f"{exercise_id} ({result.status}):\n{result.message}")
-    print(f"✓ {exercise_id} passed")
+        raise AssertionError(f"{shown} ({result.status}):\n{result.message}")
+    print(f"✓ {shown} passed")

@@ -1,6 +1,7 @@
 """The instructor's hidden seed stays the instructor's: never on a command line, never in a
 notebook; a notebook holds each exercise's own key, which draws that exercise's hidden cases
-exactly as `course grade` draws them from the seed, and no other exercise's."""
+(a learner's own, with the learner's id) exactly as `course grade` draws them from the seed,
+and no other exercise's."""
 
 from __future__ import annotations
 
@@ -70,14 +71,15 @@ def test_the_notebooks_hold_each_exercises_key_and_never_the_seed(notebooks, cou
     assert len(set(keys.values())) == len(keys)
 
 
+@pytest.mark.parametrize("learner", [None, "alice"])
 @pytest.mark.parametrize("exercise_id", ["activations.relu", "losses.mse", "gradient_descent.mse_gradient"])
-def test_a_notebooks_key_draws_the_hidden_cases_course_grade_draws(notebooks, course, exercise_id):
+def test_a_notebooks_key_draws_the_hidden_cases_course_grade_draws(notebooks, course, exercise_id, learner):
     exercise = course.exercise(exercise_id)
     key = keys_in(notebooks)[exercise_id]
-    (graded,) = prepare([exercise], ["cpu"], SEED)
-    (in_notebook,) = prepare([exercise], ["cpu"], hidden_keys={exercise_id: key})
+    (graded,) = prepare([exercise], ["cpu"], SEED, learner=learner)
+    (in_notebook,) = prepare([exercise], ["cpu"], hidden_keys={exercise_id: key}, learner=learner)
     assert hidden(graded) and hidden(in_notebook) == hidden(graded)
-    assert in_notebook.inputs == graded.inputs
+    assert in_notebook.inputs == graded.inputs and in_notebook.variant == graded.variant
 
 
 def test_one_exercises_key_does_not_draw_anothers_hidden_cases(notebooks, course):

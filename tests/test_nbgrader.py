@@ -12,6 +12,7 @@ import copy
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -147,6 +148,24 @@ def test_a_test_cell_writes_nothing_to_stderr(nbgrader_course):
             for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
                 if cell["metadata"].get("nbgrader", {}).get("grade"):
                     assert not [o for o in cell.get("outputs", []) if o.get("name") == "stderr"], (notebook, cell["source"])
+
+
+def test_a_hidden_test_cell_at_autograde_meets_the_students_own_cases(nbgrader_course):
+    """At autograde a hidden test cell draws nbgrader's student's own cases, and says which: the
+    variant `course grade` records for that learner and exercise (alice's cells all pass; the
+    others' may fail before their hidden check)."""
+    seen = set()
+    for learner in LEARNERS:
+        ours = {ex["id"]: ex["variant"] for ex in nbgrader_course["ours"][learner]["exercises"]}
+        told = {}
+        for notebook in (nbgrader_course["where"] / "autograded" / learner).glob("*/*.ipynb"):
+            for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+                for output in cell.get("outputs", []):
+                    text = "".join(output.get("text", [])) + output.get("evalue", "")  # text: a str or lines
+                    told.update(re.findall(r"([\w.]+) \[hidden cases (\w+)\]", text))
+        assert told.items() <= ours.items() and (learner != "alice" or told == ours), learner
+        seen |= set(ours.values())
+    assert len(seen) == len(LEARNERS) * len(COURSE.exercises)  # no two learners, nor exercises, share cases
 
 
 def test_course_check_reads_a_notebook(nbgrader_course):
