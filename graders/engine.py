@@ -57,6 +57,11 @@ class Prepared:
         self.__dict__.update(state, grader=grader_for(state["exercise"]))
 
     @functools.cached_property
+    def each_input(self) -> frozenset[bytes]:
+        """Each case's inputs, encoded once for every learner: their hidden cases leave these out."""
+        return frozenset(wire.encode(dict(case.inputs)) for case in self.cases)
+
+    @functools.cached_property
     def request(self) -> bytes:
         """The sandbox's request for these cases, encoded once for every submission."""
         return encode_request(self.exercise.unit, self.exercise.function, [case.args for case in self.cases])
@@ -119,9 +124,8 @@ def for_learner(public: Prepared, learner: str | None) -> Prepared:
     if not public.key:
         return public
     key = _drawing_key(public, learner)
-    seen = {wire.encode(dict(case.inputs)) for case in public.cases}
     hidden = [dataclasses.replace(case, hidden=True) for case in public.grader.cases(case_rng(public.exercise.id, key))
-              if wire.encode(dict(case.inputs)) not in seen]
+              if wire.encode(dict(case.inputs)) not in public.each_input]
     hidden_inputs = wire.encode([dict(case.inputs) for case in hidden])
     expected = _expected(public.exercise, public.grader, hidden, hidden_inputs, public.devices, public.use_cache)
     cases = public.cases + hidden
