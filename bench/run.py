@@ -15,6 +15,9 @@ with a realistic wrong answer from tests/wrong), through the installed `course` 
   8. kernel layer: the batch of 1. with the kernel layer (seccomp-bpf + Landlock) and without it
      (bench/kernel_layer_off.py denies its system calls, as a container may; --allow-weak-sandbox),
      alternating, median of 3 each, in this same run.
+  9. per-learner hidden cases: the batch of 1. without a hidden seed, and with one: first when
+     each learner's hidden references are computed (a new seed), then when the cache holds them
+     (a regrade), alternating, median of 3 each, in this same run.
 """
 from __future__ import annotations
 
@@ -63,11 +66,27 @@ def make_class(where: Path, n: int, seed: int = 0) -> list[Path]:
     return folders
 
 
-def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local", *, kernel_layer: bool = True) -> float:
+def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local", *extra, kernel_layer: bool = True) -> float:
     without = () if kernel_layer else (sys.executable, ROOT / "bench" / "kernel_layer_off.py")
     weak = () if kernel_layer else ("--allow-weak-sandbox",)
     return sh(*without, COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--executor", executor, "--device",
-              "cpu", "--format", "json", *weak, env=env)
+              "cpu", "--format", "json", *weak, *extra, env=env)
+
+
+def hidden_per_learner(where: Path, folders: list[Path], env: dict) -> tuple[float, float, float]:
+    """Seconds for the batch without a hidden seed; with one, each learner's hidden references
+    computed (a seed new to the cache); with it again, the cache holding them. Alternating, a
+    new seed each round, median of 3 each."""
+    env = {k: v for k, v in env.items() if k != "COURSE_HIDDEN_SEED"}  # "without" is without
+    seed = where / "hidden-seed"
+    runs: dict[str, list[float]] = {"without": [], "computed": [], "cached": []}
+    for i in range(3):
+        seed.write_text(f"the bench's seed {i}\n", encoding="utf-8")
+        runs["without"].append(batch(folders, env))
+        runs["computed"].append(batch(folders, env, 2, "local", "--hidden-seed-file", seed))
+        runs["cached"].append(batch(folders, env, 2, "local", "--hidden-seed-file", seed))
+    without, computed, cached = (statistics.median(runs[k]) for k in ("without", "computed", "cached"))
+    return without, computed, cached
 
 
 def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float]:
@@ -219,6 +238,12 @@ def main() -> None:
         rows.append(("8. kernel layer", (f"{big} full-course submissions, --jobs 2, with the kernel layer and without "
                                          "it (its calls denied), alternating, median of 3 each"),
                      f"with {with_layer:.1f} s, without {without_layer:.1f} s ({with_layer / without_layer:.2f}×)"))
+        without, computed, cached = hidden_per_learner(where, folders[:big], env)
+        rows.append(("9. per-learner hidden cases", (f"{big} full-course submissions, --jobs 2, without a hidden seed "
+                                                     "and with one (each learner's hidden references computed, then "
+                                                     "cached: a regrade), alternating, median of 3 each"),
+                     (f"without {without:.1f} s, with {computed:.1f} s ({computed / without:.2f}×), cached "
+                      f"{cached:.1f} s ({cached / without:.2f}×)")))
     table = "\n".join(["| measure | what | result |", "|---|---|---|",
                        *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
     text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
