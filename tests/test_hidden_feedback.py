@@ -54,7 +54,7 @@ def classroom(tmp_path_factory, course):
     shutil.copytree(ROOT / "solutions", wrong)
     with open(wrong / "activations.py", "a", encoding="utf-8") as module:
         module.write("\n\ndef relu(x):\n    return np.abs(np.asarray(x))\n")
-    (hidden,) = prepare([course.exercise(RELU)], ["cpu"], SEED)
+    (hidden,) = prepare([course.exercise(RELU)], ["cpu"], SEED, learner=memorised.name)  # the cases it is graded on
     failing = next(case for case in hidden.cases if case.hidden and np.any(np.asarray(case.inputs["x"]) > 0))
     return {"root": root, "submissions": [memorised, wrong], "hidden_x": np.asarray(failing.inputs["x"])}
 
