@@ -61,9 +61,14 @@ EXPECTED = {
 }
 
 
-def assemble(corpus: Path, where: Path) -> Path:
+def assemble(corpus: Path, where: Path, whole: bool = True) -> Path:
+    """The solutions with the corpus entry's changes; not `whole`: only the modules it changes
+    (all of them where it deletes one), the other units left out."""
     submission = where / corpus.name
-    shutil.copytree(ROOT / "solutions", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = {change.name for change in corpus.iterdir()}
+    keep = whole or any(name.endswith(".delete") for name in changed)
+    shutil.copytree(ROOT / "solutions", submission,
+                    ignore=lambda _, names: [n for n in names if n == "__pycache__" or not (keep or n in changed)])
     for change in sorted(corpus.iterdir()):
         target = submission / change.name.removesuffix(".delete")
         if change.name.endswith(".delete"):
