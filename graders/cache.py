@@ -38,15 +38,21 @@ def directory() -> Path:
     return Path(platformdirs.user_cache_dir("dl-course", appauthor=False)) / "references"
 
 
-def key(exercise_id: str, code: list[Path], cases_bytes: bytes, device: str) -> str:
+def key(exercise_id: str, code: tuple[Path, ...], cases_bytes: bytes, device: str) -> str:
     """The entry of one exercise's references on one device; `code` is the grader's source files."""
     digest = hashlib.sha256()
     for part in (VERSION, exercise_id, torch_version(), device):
         digest.update(part.encode() + b"\0")
-    for path in code:
-        digest.update(path.read_bytes() + b"\0")
+    digest.update(_source(code))
     digest.update(cases_bytes)
     return digest.hexdigest()
+
+
+@functools.cache
+def _source(code: tuple[Path, ...]) -> bytes:
+    """The grader's source files, read once per process (a batch asks again for every learner's
+    hidden cases): the code this process runs is the code it loaded, however the files change."""
+    return b"".join(path.read_bytes() + b"\0" for path in code)
 
 
 @functools.cache

@@ -43,7 +43,8 @@ class Prepared:
     cases: list[Case]
     expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
     devices: list[str]
-    inputs: bytes  # the cases' inputs, encoded: part of the cache key, and of a batch's fingerprint
+    inputs: bytes  # the cases' inputs, encoded (a learner's: the public ones', then the hidden ones'): part of
+    # the cache key, and of a batch's fingerprint
     hidden_feedback: str = "summary"  # what a failed hidden case tells: "values" (expected and got) or "summary"
     key: str = ""  # the exercise's hidden key, from which each learner's hidden cases are drawn; "" for none
     variant: str = ""  # which hidden cases these are (engine.variant); "" for none
@@ -128,9 +129,10 @@ def for_learner(public: Prepared, learner: str | None) -> Prepared:
               if wire.encode(dict(case.inputs)) not in public.each_input]
     hidden_inputs = wire.encode([dict(case.inputs) for case in hidden])
     expected = _expected(public.exercise, public.grader, hidden, hidden_inputs, public.devices, public.use_cache)
-    cases = public.cases + hidden
-    return dataclasses.replace(public, cases=cases, expected=public.expected + expected, variant=variant(key),
-                               inputs=wire.encode([dict(case.inputs) for case in cases]))
+    # the public and the hidden encodings side by side name these cases as well as one encoding
+    # of them all would, without encoding every case again for every learner
+    return dataclasses.replace(public, cases=public.cases + hidden, expected=public.expected + expected,
+                               variant=variant(key), inputs=public.inputs + hidden_inputs)
 
 
 def _drawing_key(public: Prepared, learner: str | None) -> str:
@@ -150,15 +152,20 @@ def _expected(exercise: Exercise, grader: Grader, cases: list[Case], inputs: byt
 def _answers(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, device: str,
              use_cache: bool) -> list:
     """The device's reference answer to each case (a string where the reference failed)."""
-    here = Path(__file__).parent  # the grader, the reference toolkit, and how torch is set up
-    code = [Path(sys.modules[f"graders.units.{exercise.unit}"].__file__), here / "reference.py", here / "devices.py"]
-    entry = cache.key(exercise.id, code, inputs, device)
+    entry = cache.key(exercise.id, _code(exercise.unit), inputs, device)
     if use_cache and (stored := cache.load(entry)) is not None:
         return stored
     answers = [_reference(grader, case, _ref(device)) for case in cases]
     if use_cache and not any(isinstance(answer, str) for answer in answers):
         cache.store(entry, answers)
     return answers
+
+
+@functools.cache
+def _code(unit: str) -> tuple[Path, ...]:
+    """The files a unit's references come from: its grader, the reference toolkit, and how torch is set up."""
+    here = Path(__file__).parent
+    return Path(sys.modules[f"graders.units.{unit}"].__file__), here / "reference.py", here / "devices.py"
 
 
 def _reference(grader: Grader, case: Case, ref: Ref):
