@@ -23,7 +23,6 @@ from graders.files import write_atomically
 from graders.i18n import t
 from graders.results import to_json
 from graders.sandbox.handle import Sandbox
-from graders.submissions import open_submission
 
 # The instructors' commands import what they need when they run: `course check` stays quick.
 # rich (25 ms to import) comes with graders.report, and only where a command prints for people.
@@ -59,6 +58,7 @@ def _check(args, course, console) -> int:
 def _check_notebook(path: Path, args, course, console) -> int:
     """A notebook outside nbgrader: its code cells are its unit's module, graded as `check` grades."""
     from graders import report
+    from graders.submissions import open_submission  # zipfile and notebooks: not for a unit's check
 
     if not path.is_file():
         raise UsageError(f"{path} does not exist")

@@ -9,6 +9,9 @@ thread does); a submission is opened here and its modules travel as bytes, so a 
 the installed course and nothing of this machine's files. On the worker the task grades inside
 the same sandbox as `local` does.
 
+The CLI imports this module for EXECUTORS at every start, `course check` too: what only a
+batch uses (concurrent.futures, logging, uuid: 20 ms) is imported where a batch uses it.
+
 Either way `run` yields (i, (result or None, digest)) as submissions finish, in the order
 they finish, i being the submission's place among those given; the caller records each at
 once. Once the batch's stop is asked (Ctrl-C), it yields what had finished by then, and no
@@ -16,17 +19,13 @@ more: the rest are cancelled, and those being graded here have their workers end
 """
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import hashlib
-import logging
 import os
 import signal
 import tempfile
 import threading
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
@@ -51,7 +50,9 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
              grade_one: Callable, stop: Stop):
     """A function `run(jobs)` for this executor: jobs are (path, digest the gradebook holds)."""
     if kind == "local":
-        pool = ThreadPoolExecutor(max_workers=jobs)
+        import concurrent.futures
+
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
         futures: dict = {}
 
         def run(work):
@@ -75,6 +76,8 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
             futures = {}
 
             def run(work):
+                import uuid
+
                 from graders.submissions import SubmissionError, learner_of
 
                 for i, (path, known) in enumerate(work):
@@ -138,6 +141,8 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
         with client:
             yield client
         return
+    import logging
+
     # one single-threaded worker process per job: a worker grades one submission at a time
     with _deaf_to_ctrl_c():
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
