@@ -78,4 +78,24 @@ def submit(tmp_path, course, prepared):
 @pytest.fixture(scope="session", autouse=True)
 def _own_reference_cache(tmp_path_factory):
     """The tests' reference cache is their own, never the user's ~/.cache (subprocesses inherit it)."""
-    os.environ["COURSE_CACHE_DIR"] = str(tmp_path_factory.mktemp("reference-cache"))
+    # one for every xdist worker of the run (their base folders share a parent): each reference
+    # is then computed once, whichever worker asks first (cache.store replaces atomically)
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    (shared / "reference-cache").mkdir(exist_ok=True)
+    os.environ["COURSE_CACHE_DIR"] = str(shared / "reference-cache")
+
+
+# The slowest files, longest first (their durations on 2 cores): marked slow, so that
+# `pytest -m "not slow"` is a quick inner loop, and started first, so that the two xdist
+# workers finish together instead of one waiting on nbgrader at the end.
+SLOW = ["test_nbgrader.py", "test_dask.py", "test_release.py", "test_integrity.py", "test_cache.py",
+        "test_backends.py", "test_mutants.py", "test_colab.py", "test_attacks.py", "test_watch.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: place for place, name in enumerate(SLOW)}
+    for item in items:
+        if item.path.name in rank:
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW)))  # stable: a file's own order stays
