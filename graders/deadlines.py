@@ -94,19 +94,24 @@ class Policy:
     def penalty(self, result: SubmissionResult, submitted_at: datetime) -> tuple[float, str]:
         """The points off `result` handed in at `submitted_at`, and what for: each late unit's
         earned points times its percent off. (0.0, "") when on time."""
+        off, why = self.penalties(result, submitted_at)
+        return round(sum(off.values()), 2), why
+
+    def penalties(self, result: SubmissionResult, submitted_at: datetime) -> tuple[dict[str, float], str]:
+        """`penalty`, by unit: the points off each late unit (unrounded), and what for."""
         submitted_at = parse_time(submitted_at, self.timezone, "submitted_at")
         earned: dict[str, float] = {}
         for exercise in result.exercises:
             unit = exercise.id.partition(".")[0]
             earned[unit] = earned.get(unit, 0) + exercise.score
-        off, why = 0.0, {}
+        off, why = {}, {}
         for unit, points in earned.items():
             late = submitted_at - self.due_for(unit, result.submission)
             if late > self.grace:
                 percent = self.percent_off(late)
-                off += points * percent / 100
+                off[unit] = points * percent / 100
                 why.setdefault(f"{_duration(late)} late, {percent:g}% off", []).append(unit)
-        return round(off, 2), "; ".join(f"{', '.join(units)}: {what}" for what, units in why.items())
+        return off, "; ".join(f"{', '.join(units)}: {what}" for what, units in why.items())
 
     def percent_off(self, late: timedelta) -> float:
         """The percent off for handing in `late` after the due date: every started period past

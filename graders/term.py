@@ -44,7 +44,6 @@ class Times:
     def __init__(
         self, course: Course, submitted_at: str | None, submissions: list[Path], gradescope_metadata: Path | None = None
     ):
-        self.course = course
         self.policy = deadlines.load_policy(course.root, course)
         self.metadata = gradescope_metadata if gradescope_metadata and gradescope_metadata.is_file() else None
         if self.policy is not None and self.policy.due is None and self.metadata is not None:
@@ -87,21 +86,15 @@ class Times:
         when, source = found
         result.submitted_at = when.isoformat(timespec="seconds")
         result.submitted_from = source
-        result.penalties, result.late = penalties(self.policy, self.course, result, when)
+        result.penalties, result.late = penalties(self.policy, result, when)
 
 
-def penalties(policy, course: Course, result: SubmissionResult, when: datetime) -> tuple[dict[str, float], str]:
-    """The points off by unit, and what for. The policy's penalty is a sum over units, so each
-    unit's is the penalty of its records alone."""
+def penalties(policy, result: SubmissionResult, when: datetime) -> tuple[dict[str, float], str]:
+    """The points off by unit (the units that lose some), and what for; none without a policy."""
     if policy is None:
         return {}, ""
-    by_unit = {}
-    for unit in course.units:
-        records = [r for r in result.exercises if r.id.split(".")[0] == unit.name]
-        points, _ = policy.penalty(replace(result, exercises=records), when)
-        if points:
-            by_unit[unit.name] = points
-    return by_unit, policy.penalty(result, when)[1]
+    off, why = policy.penalties(result, when)
+    return {unit: round(points, 2) for unit, points in off.items() if points}, why
 
 
 # --- course override ---------------------------------------------------------------------------
@@ -127,10 +120,8 @@ def override(args, course: Course, console) -> int:
         )
         (after,) = gradebook.results([learner])
         if after.submitted_at:  # the penalty is of the score, which changed
-            times = Times(course, None, [])
-            after.penalties, after.late = penalties(
-                times.policy, course, after, datetime.fromisoformat(after.submitted_at)
-            )
+            policy = deadlines.load_policy(course.root, course)
+            after.penalties, after.late = penalties(policy, after, datetime.fromisoformat(after.submitted_at))
             gradebook.record_late(after)
     record = next(r for r in after.exercises if r.id == exercise.id)
     console.print(
