@@ -43,8 +43,9 @@ class Prepared:
     cases: list[Case]
     expected: list[dict[str, Any] | str]  # per case: {device: answer}, or why the reference failed
     devices: list[str]
-    inputs: bytes  # the cases' inputs, encoded (a learner's: the public ones', then the hidden ones'): part of
+    # the cases' inputs, encoded (a learner's: the public ones', then the hidden ones'): part of
     # the cache key, and of a batch's fingerprint
+    inputs: bytes
     hidden_feedback: str = "summary"  # what a failed hidden case tells: "values" (expected and got) or "summary"
     key: str = ""  # the exercise's hidden key, from which each learner's hidden cases are drawn; "" for none
     variant: str = ""  # which hidden cases these are (engine.variant); "" for none
