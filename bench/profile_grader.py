@@ -6,6 +6,7 @@ not see (each submission is graded on a thread of its own). Prints the functions
 own time, and the parent's CPU time per submission. The worker's side (learner code, forks)
 is not in it: `py-spy record --subprocesses -- course grade ...` shows both.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,10 +46,24 @@ def main() -> None:
 
     batch.grade_one = profiled
     with tempfile.TemporaryDirectory(prefix="course-profile-") as tmp:
-        folders = [shutil.copytree(ROOT / "solutions", Path(tmp) / f"learner{i:03d}",
-                                   ignore=shutil.ignore_patterns("__pycache__")) for i in range(args.n)]
-        command = ["--root", str(ROOT), "grade", *map(str, folders), "--jobs", str(args.jobs), "--device", "cpu",
-                   "--format", "json"]
+        folders = [
+            shutil.copytree(
+                ROOT / "solutions", Path(tmp) / f"learner{i:03d}", ignore=shutil.ignore_patterns("__pycache__")
+            )
+            for i in range(args.n)
+        ]
+        command = [
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, folders),
+            "--jobs",
+            str(args.jobs),
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ]
         main_thread = cProfile.Profile()
         wall, cpu = time.perf_counter(), time.process_time()
         with redirect_stdout(io.StringIO()):
@@ -57,8 +72,10 @@ def main() -> None:
     stats = pstats.Stats(main_thread)
     for profile in profiles:
         stats.add(profile)
-    print(f"{args.n} submissions, --jobs {args.jobs}: {wall:.1f} s wall; the parent's CPU {cpu:.2f} s, "
-          f"{cpu / args.n * 1000:.0f} ms per submission")
+    print(
+        f"{args.n} submissions, --jobs {args.jobs}: {wall:.1f} s wall; the parent's CPU {cpu:.2f} s, "
+        f"{cpu / args.n * 1000:.0f} ms per submission"
+    )
     stats.sort_stats("tottime").print_stats(args.top)
 
 
