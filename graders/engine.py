@@ -268,7 +268,7 @@ def _judge(p: Prepared, case: Case, expected: dict[str, Any], outcome: Outcome):
     if wrong:
         lines.append("  " + wrong)
         briefs.append("  " + brief)
-        if len(expected) > 1:
+        if device and len(expected) > 1:
             lines.append(t("checked-with", device=device))
     if runtime:
         lines.append("  " + feedback.warnings_raised(list(runtime)))
@@ -302,21 +302,20 @@ def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome
 
 
 def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None, str | None]:
-    """The first device's verdict on the answer: a mismatch with its reference, or what
-    `accept` finds wrong with it; with it, the verdict without any value, and the device."""
-    for device, answer in expected.items():
-        if grader.accept is None:
-            mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
-                               histories=grader.histories)
-            if mismatch:
-                return feedback.mismatch(mismatch), feedback.hidden_mismatch(mismatch), device
-            continue
+    """The first device's verdict on the answer: a mismatch with its reference, or what `accept`
+    finds wrong with it (once: it needs no device); with it, the verdict without any value, and
+    the device."""
+    if grader.accept is not None:
         try:
-            wrong = grader.accept(_ref(device), case, got)
+            wrong = grader.accept(case, got)
         except Exception as err:  # an answer of a shape the check cannot even read
             wrong = feedback.unreadable(err)
-        if wrong:
-            return wrong, t("hidden.value"), device
+        return (wrong, t("hidden.value"), None) if wrong else (None, None, None)
+    for device, answer in expected.items():
+        mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
+                           histories=grader.histories)
+        if mismatch:
+            return feedback.mismatch(mismatch), feedback.hidden_mismatch(mismatch), device
     return None, None, None
 
 

@@ -83,7 +83,7 @@ class Mistake:
 class Grader:
     """An exercise's grader. `reference` gives the answer each case must match; where many
     answers are right (a gate's weights), `accept` instead judges the learner's answer itself
-    with torch and returns what is wrong with it, or None. `reference` may still return
+    against the task's fixed truth table, in NumPy, and returns what is wrong with it, or None. `reference` may still return
     Raises(...) for the cases that must raise."""
 
     cases: Callable[[np.random.Generator], list[Case]]
@@ -92,7 +92,7 @@ class Grader:
     check_dtype: bool = True
     parts: tuple[str, ...] = ()  # names of a tuple answer's parts, for messages
     histories: tuple[str, ...] = ()  # the parts that are a training history: any 1-D sequence of numbers
-    accept: Callable[..., str | None] | None = None  # (Ref, Case, answer) -> what is wrong
+    accept: Callable[..., str | None] | None = None  # (Case, answer) -> what is wrong
 
 
 # --- tests for known mistakes ---------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Unit 2, 퍼셉트론: the step function, one perceptron, logic-gate weights judged by a torch
-perceptron, XOR from two layers, and Rosenblatt's rule replayed step by step in torch."""
+"""Unit 2, 퍼셉트론: the step function, one perceptron, logic-gate weights judged against the
+gate's truth table, XOR from two layers, and Rosenblatt's rule replayed step by step in torch."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -89,15 +89,18 @@ def _gate_outputs(got) -> tuple[int, ...]:
     return tuple(int(v) for v in _step(TRUTH @ w + b))
 
 
-def _judge_gate(R, case: Case, got) -> str | None:
-    """Run the learner's (w, b) through a torch perceptron on the four rows; name the wrong rows."""
+def _judge_gate(case: Case, got) -> str | None:
+    """Run the learner's (w, b) through a perceptron on the four rows; name the wrong rows.
+
+    In NumPy: the reference is the gate's truth table, and with 0/1 inputs x·w + b is rounded
+    once, exactly as torch rounds it (tests/test_units.py), so no torch is imported to judge."""
     name = case.inputs["name"]
     answer = _gate_answer(got)
     if isinstance(answer, str):
         return answer
     w, b = answer
-    z = R.t(TRUTH) @ R.t(w) + b
-    got_table = tuple(int(v) for v in _heaviside(R, z).cpu().tolist())
+    z = TRUTH @ w + b
+    got_table = tuple(int(v) for v in _step(z))
     want = TABLES[name]
     if got_table == want:
         return None
@@ -105,7 +108,7 @@ def _judge_gate(R, case: Case, got) -> str | None:
     wrong = [row for row, g, w_ in zip(TRUTH, got_table, want) if g != w_]
     text = t("gate.wrong", w=f"[{_num(w[0])}, {_num(w[1])}]", b=_num(b), got=list(got_table), gate=gate,
              want=list(want), rows=_rows(wrong))
-    on_boundary = [row for row, zi, w_ in zip(TRUTH, z.cpu().tolist(), want) if w_ == 1 and zi == 0]
+    on_boundary = [row for row, zi, w_ in zip(TRUTH, z, want) if w_ == 1 and zi == 0]
     if on_boundary:
         text += t("gate.on-boundary", rows=_rows(on_boundary))
     other = next((g for g, table in TABLES.items() if table == got_table), None)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from graders.i18n import t
-from graders.reference import to_numpy
 from graders.spec import (FLOATS, Case, Grader, Mistake, Raises, behaves_as, same_as, stable_sigmoid, transposed,
                           warned)
 
@@ -272,12 +271,13 @@ def _row(i) -> str:
     return f"({int(XOR_X[i, 0])}, {int(XOR_X[i, 1])})"
 
 
-def _accept_robust(R, case, got):
+def _accept_robust(case, got):
+    """The learner's weights through the sigmoid network, in NumPy: the reference is XOR's table,
+    read with a margin far wider than NumPy's and torch's sigmoids differ (tests/test_units.py)."""
     params = _as_params(got)
     if isinstance(params, str):
         return params
-    out = _torch_forward(R, R.t(XOR_X), *(R.t(a) for a in params), "sigmoid")[1]
-    out = to_numpy(out).ravel()
+    out = _forward(XOR_X, *params, "sigmoid")[1].ravel()
     fails = [f"{_row(i)} → {out[i]:.4f} ({'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
              for i in range(4) if not (out[i] > 0.9 if XOR_Y[i, 0] else out[i] < 0.1)]
     if not fails:
