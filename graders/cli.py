@@ -125,11 +125,13 @@ def _console(args):
 def run() -> None:
     """The `course` command: main(), then leave at once. What it wrote is flushed and its files
     closed by then; the interpreter's own teardown, tens of milliseconds with NumPy and rich
-    loaded, would only make the learner wait."""
+    loaded, would only make the learner wait. What the sandbox started ahead of need is ended
+    first, and waited for: no process of the grader's outlives it."""
     _utf8_output()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
+    backends.stop()
     os._exit(code)
 
 

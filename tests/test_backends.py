@@ -128,9 +128,7 @@ def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
             solution = (ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8")
             (folder / f"{unit}.py").write_text("\n\n".join([solution, *sources, ""]), encoding="utf-8")
         submissions.append(folder)
-    submissions += [
-        assemble(corpus, where, whole=False) for corpus in HOSTILE
-    ]
+    submissions += [assemble(corpus, where, whole=False) for corpus in HOSTILE]
     return root, submissions
 
 
@@ -175,6 +173,42 @@ def test_spawn_gives_the_fork_backends_records(a_class):
     assert all(fork[name]["score"] == spawned[name]["score"] for name in fork)
     assert fork["solutions"]["score"] == fork["solutions"]["max_score"] == 70
     assert {ex["status"] for ex in fork["stubs"]["exercises"]} == {"not-implemented"}
+
+
+@pytest.mark.parametrize("backend", ["fork", "spawn"])
+def test_nothing_the_grader_started_is_running_once_it_has_left(tmp_path, backend):
+    """The fork server and the spare worker, started ahead of need, end before `course` does: a
+    process found the moment it exits would be one that outlived it."""
+    package = tmp_path / "package"  # a copy of the grader: every process it starts names this path
+    shutil.copytree(ROOT / "graders", package / "graders", ignore=shutil.ignore_patterns("__pycache__"))
+    submission = tmp_path / "submission"
+    shutil.copytree(ROOT / "solutions", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    for _ in range(3):
+        graded = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "graders",
+                "--root",
+                str(ROOT),
+                "grade",
+                str(submission),
+                "--only",
+                "activations",
+                "--device",
+                "cpu",
+                "--format",
+                "json",
+            ],
+            capture_output=True,
+            encoding="utf-8",
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(package), "COURSE_SANDBOX": backend},
+            cwd=package,  # `python -m` puts the working folder first on sys.path
+        )
+        left = subprocess.run(["pgrep", "-f", str(package)], capture_output=True, encoding="utf-8", check=False)
+        assert graded.returncode == 0, graded.stderr
+        assert left.stdout == "", f"still running after `course grade` left: {left.stdout.split()}"
 
 
 def test_a_spawned_worker_in_an_endless_loop_dies_with_the_grader(tmp_path):

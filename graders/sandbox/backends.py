@@ -67,6 +67,15 @@ class Backend:
         return f"RLIMIT_AS, {memory_mb} MB per worker"
 
 
+def stop() -> None:
+    """End what either backend started ahead of need (the fork server, the spare spawned
+    worker), waiting for it: for a grader about to leave."""
+    if (fork := sys.modules.get("graders.sandbox.fork")) is not None:
+        fork.FORK_SERVER.stop()
+    if (spawn := sys.modules.get("graders.sandbox.spawn")) is not None:
+        spawn.SPARES.stop()
+
+
 @functools.cache
 def current() -> Backend:
     """The backend for this process: COURSE_SANDBOX's, or the fastest this platform supports."""

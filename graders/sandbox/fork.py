@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 WORKER_SCRIPT = Path(__file__).with_name("fork_worker.py")
 READ_AHEAD = 1 << 16
+STOP_SECONDS = 2.0
 
 
 class _ForkServer:
@@ -58,6 +59,20 @@ class _ForkServer:
         """Start the server now, so it loads NumPy while the caller is busy elsewhere."""
         with self._lock:
             self._ensure()
+
+    def stop(self) -> None:
+        """End the server, which ends its spare worker first, and wait for it: nothing this
+        grader started outlives it. A server that does not leave at once is killed."""
+        with self._lock:
+            if self._proc is None:
+                return
+            self._control.close()
+            try:
+                self._proc.wait(STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            self._proc = None
 
     def _ensure(self) -> None:
         if self._proc is not None and self._proc.poll() is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import contextlib
 import os
 import signal
 import socket
@@ -42,23 +43,26 @@ def serve_forks(control: socket.socket) -> None:
     # long before the grader does. The grader's end closes `control`, and that ends the loop.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     while True:
-        spare = _spare_worker(control, marks, confinement)
+        spare, spare_pid = _spare_worker(control, marks, confinement)
         message, fds, _, _ = socket.recv_fds(control, 65536, 1)
-        if not message:
-            return
+        if not message:  # the grader is done: end the spare and leave, before the grader does
+            os.kill(spare_pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: waits for it, then says so
+                os.waitpid(spare_pid, 0)
+            os._exit(0)  # no teardown of NumPy: the grader waits for this exit
         socket.send_fds(spare, [message], fds)
         for fd in fds:
             os.close(fd)
         spare.close()
 
 
-def _spare_worker(control: socket.socket, marks: worker.Marks, confinement: Confinement) -> socket.socket:
+def _spare_worker(control: socket.socket, marks: worker.Marks, confinement: Confinement) -> tuple[socket.socket, int]:
     """A fork that waits, its own process group set, for a submission to work on: the socket
-    returned takes the job and the submission's socket."""
+    returned takes the job and the submission's socket; with it, the fork's pid."""
     ours, theirs = socket.socketpair()
-    if os.fork():
+    if pid := os.fork():
         theirs.close()
-        return ours
+        return ours, pid
     control.close()
     ours.close()
     os.setsid()  # its own process group: the grader kills it, and all its children, at once

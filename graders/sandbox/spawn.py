@@ -130,6 +130,13 @@ class _Spares:
             if self._spare is None:
                 self._spare = _Worker()
 
+    def stop(self) -> None:
+        """End the spare and wait for it: nothing this grader started outlives it."""
+        with self._lock:
+            if self._spare is not None:
+                self._spare.kill()
+                self._spare = None
+
     def take(self) -> _Worker:
         with self._lock:
             worker, self._spare = self._spare, _Worker()
