@@ -90,15 +90,15 @@ def hidden_per_learner(where: Path, folders: list[Path], env: dict) -> tuple[flo
     return without, computed, cached
 
 
-def learner_checks(where: Path, env: dict, repeats: int) -> tuple[float, float, float]:
-    """Seconds of `course check activations` cold and warm, and of the floor any check pays:
-    an interpreter importing NumPy, in turn with the warm check (median of `repeats` each)."""
-    copy = where / "learner-course"
+def learner_checks(where: Path, env: dict, repeats: int, unit: str = "activations") -> tuple[float, float, float]:
+    """Seconds of `course check UNIT` cold and warm, and of the floor any check pays: an
+    interpreter importing NumPy, in turn with the warm check (median of `repeats` each)."""
+    copy = where / f"learner-course-{unit}"
     copy.mkdir(parents=True)
     shutil.copy(ROOT / "course.toml", copy)
     shutil.copytree(ROOT / "exercises", copy / "exercises")
-    shutil.copy(ROOT / "solutions" / "activations.py", copy / "exercises")
-    check = lambda *extra: sh(COURSE, "check", "activations", "--device", "cpu", *extra, cwd=copy, env=env)
+    shutil.copy(ROOT / "solutions" / f"{unit}.py", copy / "exercises")
+    check = lambda *extra: sh(COURSE, "check", unit, "--device", "cpu", *extra, cwd=copy, env=env)
     cold = statistics.median(check("--no-cache") for _ in range(repeats))
     check()  # fills the cache
     runs: dict[str, list[float]] = {"warm": [], "floor": []}
@@ -190,6 +190,8 @@ def machine() -> str:
 
 
 def main() -> None:
+    from graders.course import load
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
@@ -210,6 +212,7 @@ def main() -> None:
         live, cached, ours = against_nbgrader(where, env, notebooks)
         serial, default = ours[1], ours[os.cpu_count()]
         full = times[big] / big
+        units = len(load(ROOT).units)
         rows.append(("2. vs nbgrader",
                      (f"{notebooks} activations notebooks, per submission: nbgrader autograde (serial by design, one "
                       f"run) against course grade (median of 3) serial (--jobs 1) and as shipped (--jobs "
@@ -219,13 +222,17 @@ def main() -> None:
                       f"{live / default:.0f}× faster ({cached / serial:.0f}× and {cached / default:.0f}× against the "
                       f"cached); a whole course's submission in the batch of 1. ({full:.3f} s, every unit) against one "
                       f"activations notebook under nbgrader: {live / full:.0f}× faster ({cached / full:.0f}× against "
-                      "the cached)")))
+                      f"the cached); against the same course under nbgrader ({units} unit notebooks, each at the "
+                      f"activations notebook's cost): {units * live / full:.0f}× faster")))
         cold, warm, floor = learner_checks(where, env, repeats)
+        _, gates, gates_floor = learner_checks(where, env, repeats, "perceptron")
         rows.append(("3. learner",
                      (f"`course check activations`, median of {repeats}; the floor, `python -c \"import numpy\"`, "
-                      "in turn with the warm check"),
+                      "in turn with the warm check; then the same for `course check perceptron`, whose gate weights "
+                      "are judged, not compared"),
                      (f"cold (--no-cache) {cold:.2f} s, warm {warm:.2f} s; floor {floor:.2f} s: warm is "
-                      f"{warm / floor:.2f}× the floor")))
+                      f"{warm / floor:.2f}× the floor; perceptron warm {gates:.2f} s, {gates / gates_floor:.2f}× its "
+                      "floor")))
         rows.append(("4. scaling", "per submission, --jobs 2",
                      ", ".join(f"{n}: {times[n] / n:.3f} s" for n in sizes)))
         parent, worker = memory(folders[: min(25, big)])
@@ -259,10 +266,21 @@ def main() -> None:
                                                      "cached: a regrade), alternating, median of 3 each"),
                      (f"without {without:.1f} s, with {computed:.1f} s ({computed / without:.2f}×), cached "
                       f"{cached:.1f} s ({cached / without:.2f}×)")))
+        targets = [  # issue 18's, each a ratio measured in this run
+            ("a full-course submission against the same course under nbgrader (2.)", f"{units * live / full:.0f}×",
+             "≥ 300× faster"),
+            ("warm `course check activations` against `python -c \"import numpy\"` (3.)", f"{warm / floor:.2f}×",
+             "≤ 1.5×"),
+            ("`course watch` re-check after a save, fork (7.)", f"{watch_f:.3f} s", "≤ 0.1 s"),
+            ("the kernel layer's cost on the batch (8.)", f"{with_layer / without_layer:.2f}×", "no regression (1.06×)"),
+            ("a worker's peak RSS (5.)", f"{worker:.0f} MB", "unchanged or lower (25 MB)"),
+        ]
     table = "\n".join(["| measure | what | result |", "|---|---|---|",
                        *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
+    goals = "\n".join(["| target | this run | goal |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in targets)])
     text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
-            f"Produced by `python bench/run.py{' --quick' if args.quick else ''}` in one run.\n\n{table}\n")
+            f"Produced by `python bench/run.py{' --quick' if args.quick else ''}` in one run.\n\n{table}\n\n"
+            f"## Speed targets\n\n{goals}\n")
     print(text)
     args.out.write_text(text, encoding="utf-8")
 
