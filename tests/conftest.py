@@ -86,11 +86,11 @@ def _own_reference_cache(tmp_path_factory):
     os.environ["COURSE_CACHE_DIR"] = str(shared / "reference-cache")
 
 
-# The slowest files, longest first (their durations on 2 cores): marked slow, so that
-# `pytest -m "not slow"` is a quick inner loop, and started first, so that the two xdist
-# workers finish together instead of one waiting on nbgrader at the end.
-SLOW = ["test_nbgrader.py", "test_dask.py", "test_release.py", "test_integrity.py", "test_cache.py",
-        "test_backends.py", "test_mutants.py", "test_colab.py", "test_attacks.py", "test_watch.py"]
+# The slowest files, longest first (each file's total on 2 cores, --durations=0): marked slow,
+# so that `pytest -m "not slow"` is a quick inner loop, and started first, so that the two xdist
+# workers finish together instead of one waiting on the longest file at the end.
+SLOW = ["test_release.py", "test_dask.py", "test_nbgrader.py", "test_backends.py", "test_plots.py",
+        "test_integrity.py", "test_mutants.py", "test_class.py", "test_attacks.py", "test_colab.py", "test_cache.py"]
 
 
 def pytest_collection_modifyitems(config, items):
