@@ -93,7 +93,7 @@ def _judge_gate(case: Case, got) -> str | None:
     """Run the learner's (w, b) through a perceptron on the four rows; name the wrong rows.
 
     In NumPy: the reference is the gate's truth table, and with 0/1 inputs x·w + b is rounded
-    once, exactly as torch rounds it (tests/test_units.py), so no torch is imported to judge."""
+    once, exactly as torch rounds it (tests/test_accept_judges.py), so no torch is imported to judge."""
     name = case.inputs["name"]
     answer = _gate_answer(got)
     if isinstance(answer, str):

@@ -273,7 +273,7 @@ def _row(i) -> str:
 
 def _accept_robust(case, got):
     """The learner's weights through the sigmoid network, in NumPy: the reference is XOR's table,
-    read with a margin far wider than NumPy's and torch's sigmoids differ (tests/test_units.py)."""
+    read with a margin far wider than NumPy's and torch's sigmoids differ (tests/test_accept_judges.py)."""
     params = _as_params(got)
     if isinstance(params, str):
         return params
