@@ -83,8 +83,8 @@ class Mistake:
 class Grader:
     """An exercise's grader. `reference` gives the answer each case must match; where many
     answers are right (a gate's weights), `accept` instead judges the learner's answer itself
-    against the task's fixed truth table, in NumPy, and returns what is wrong with it, or None. `reference` may still return
-    Raises(...) for the cases that must raise."""
+    against the task's fixed truth table, in NumPy, and returns what is wrong with it, or None.
+    `reference` may still return Raises(...) for the cases that must raise."""
 
     cases: Callable[[np.random.Generator], list[Case]]
     reference: Callable[..., Any]  # (Ref, *args) -> tensors, in the answer's structure

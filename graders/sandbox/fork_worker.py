@@ -9,9 +9,9 @@ told as its request's reply; the worker lives on.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
-import contextlib
 import os
 import signal
 import socket
