@@ -66,7 +66,7 @@ class Prepared:
     @functools.cached_property
     def request(self) -> bytes:
         """The sandbox's request for these cases, encoded once for every submission."""
-        return encode_request(self.exercise.unit, self.exercise.function, [case.args for case in self.cases])
+        return encode_request(self.exercise.unit, self.exercise.function, [case.sent for case in self.cases])
 
 
 def case_rng(exercise_id: str, seed: str) -> np.random.Generator:
@@ -170,6 +170,8 @@ def _code(unit: str) -> tuple[Path, ...]:
 
 
 def _reference(grader: Grader, case: Case, ref: Ref):
+    if case.defaults:  # the contract's own: no reference to run
+        return dict(case.inputs)
     try:
         return to_numpy(grader.reference(ref, *case.args))
     except Exception as err:  # our bug, reported as such, never a traceback
@@ -213,7 +215,7 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
     result = ExerciseResult(ex.id, "passed", ex.points, ex.points, devices=list(p.devices), variant=p.variant)
     if bug := next((expected for expected in p.expected if isinstance(expected, str)), None):
         return _fail(result, "error", feedback.grader_bug(bug))
-    outcomes = sandbox.calls(ex.unit, ex.function, [case.args for case in p.cases], p.request)
+    outcomes = sandbox.calls(ex.unit, ex.function, [case.sent for case in p.cases], p.request)
     try:
         return _judge_outcomes(p, result, zip(p.cases, p.expected, outcomes), f"{sandbox.submission.name}/{ex.unit}.py")
     finally:
@@ -285,8 +287,9 @@ def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome
 
     None where the case asks for an exception: every mistake models a wrong value, and an answer
     to an invalid input fits none of them. An answer whose only fault is its form (the right
-    numbers as a list, in float64, in another shape) may only fit a mistake about that form."""
-    if isinstance(expected, Raises):
+    numbers as a list, in float64, in another shape) may only fit a mistake about that form.
+    None for a case of defaults either: no mistake models a signature."""
+    if isinstance(expected, Raises) or case.defaults:
         return text, None
     g = p.grader
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
@@ -314,6 +317,9 @@ def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) ->
     for device, answer in expected.items():
         mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
                            histories=grader.histories)
+        if mismatch and case.defaults:  # one parameter's default: told as the signature, not as arrays
+            wrong = feedback.wrong_default(mismatch.path, case.inputs[mismatch.path], got[mismatch.path])
+            return wrong, wrong, None
         if mismatch:
             return feedback.mismatch(mismatch), feedback.hidden_mismatch(mismatch), device
     return None, None, None

@@ -42,6 +42,8 @@ def _num(v) -> str:
 
 
 def on_input(case: Case) -> str:
+    if case.defaults:
+        return t("input.defaults")
     if case.hidden:  # its inputs are the instructor's secret: only the size of the largest, and the dtype
         shapes = [np.shape(value) for value in case.inputs.values() if not isinstance(value, (str, Rng))]
         return t("input.hidden", shape=max(shapes, key=np.prod, default=()), dtype=case.dtype)
@@ -49,6 +51,10 @@ def on_input(case: Case) -> str:
     if not inputs:
         return t("input.none")
     return t("input", inputs=inputs)
+
+
+def wrong_default(name: str, expected, got) -> str:
+    return t("mismatch.default", name=name, expected=show(expected), got=show(got))
 
 
 def mismatch(m: Mismatch) -> str:

@@ -34,11 +34,11 @@ class _InKernel:
         self.fn = fn
         self.worker = Worker(Path.cwd())
 
-    def calls(self, module: str, function: str, cases: list[tuple], encoded: bytes | None = None):
+    def calls(self, module: str, function: str, cases: list[list | dict], encoded: bytes | None = None):
         return (self._call(function, args) for args in cases)
 
-    def _call(self, function: str, args: tuple) -> Outcome:
-        reply = self.worker.run(self.fn, function, list(wire.decode(wire.encode(list(args)))))
+    def _call(self, function: str, args: list | dict) -> Outcome:
+        reply = self.worker.run(self.fn, function, wire.decode(wire.encode(args)))
         try:
             reply = wire.decode(wire.encode(reply))
         except wire.Unsupported as err:

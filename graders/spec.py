@@ -15,15 +15,25 @@ from graders.compare import compare
 
 @dataclass(frozen=True)
 class Case:
-    """One call: `inputs` maps the contract's parameter names to values, passed in order."""
+    """One call: `inputs` maps the contract's parameter names to values, passed in order.
+
+    With `defaults`, no call: `inputs` are the contract's defaults of those parameters, and the
+    function's signature must give the same. That is what a call leaving them out would take,
+    told without the call: train's epochs=2000 would otherwise cost a 2000-epoch run."""
 
     inputs: Mapping[str, Any]
     label: str = ""
     hidden: bool = False  # drawn from the instructor's secret seed
+    defaults: bool = False
 
     @property
     def args(self) -> tuple:
         return tuple(self.inputs.values())
+
+    @property
+    def sent(self) -> list | dict:
+        """What the worker is sent for this case: the arguments, or the names whose defaults it reports."""
+        return {"defaults": list(self.inputs)} if self.defaults else list(self.args)
 
     @property
     def dtype(self) -> np.dtype:

@@ -7,6 +7,7 @@ contract's exception, gets no mistake at all. A training history may be any sequ
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import pickle
 
 import numpy as np
@@ -93,6 +94,9 @@ def solution(exercise_id: str) -> _Solution:
 
 
 def run(graded, answer):
+    """Grade `answer`, a wrapper of the solution's function, with that function's signature: a
+    case of defaults reads the defaults from it."""
+    answer.__signature__ = inspect.signature(solution(graded.exercise.id).fn)
     return grade([graded], _InKernel(answer), "reformed").exercises[0]
 
 

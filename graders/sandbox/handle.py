@@ -53,9 +53,9 @@ class Outcome:
         )
 
 
-def encode_request(module: str, function: str, cases: list[tuple]) -> bytes:
-    """A request to the worker: call `module.function` on each case's arguments."""
-    return wire.encode({"module": module, "function": function, "cases": [list(args) for args in cases]})
+def encode_request(module: str, function: str, cases: list[list | dict]) -> bytes:
+    """A request to the worker: call `module.function` on each case's arguments (Case.sent)."""
+    return wire.encode({"module": module, "function": function, "cases": cases})
 
 
 class UnreadableReply(Exception):
@@ -127,9 +127,9 @@ class Sandbox:
 
     def call(self, module: str, function: str, args: tuple) -> Outcome:
         """Call `module.function(*args)` once, within the time limits."""
-        return next(self.calls(module, function, [args]))
+        return next(self.calls(module, function, [list(args)]))
 
-    def calls(self, module: str, function: str, cases: list[tuple], encoded: bytes | None = None) -> Iterator[Outcome]:
+    def calls(self, module: str, function: str, cases: list[list | dict], encoded: bytes | None = None) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
         time limit (`encoded`: the same request, as `encode_request` gives it, kept from an
         earlier submission). The worker imports the module, says how that went, then answers the

@@ -185,15 +185,19 @@ class Worker:
                     "fields": {"file": f"{name}.py", "function": function}}
         return self.run(fn, function, args)
 
-    def run(self, fn, function: str, args: list) -> dict:
-        """Call a learner's function on these arguments: signature, output, warnings, mutation."""
+    def run(self, fn, function: str, args: list | dict) -> dict:
+        """Call a learner's function on these arguments: signature, output, warnings, mutation.
+        Arguments {"defaults": names} ask for no call: those parameters' defaults (Case.defaults)."""
         try:
             signature = self.signatures.get(fn) or self.signatures.setdefault(fn, inspect.signature(fn))
+            if isinstance(args, dict):
+                return _defaults(signature, function, args["defaults"])
             signature.bind(*args)
         except TypeError:
             return {"ok": False, "kind": "signature", "message": f"{function}{inspect.signature(fn)}"}
-        except ValueError:
-            pass  # a builtin without a signature: let the call tell
+        except ValueError:  # a builtin without a signature: let the call tell
+            if isinstance(args, dict):
+                return _defaults(None, function, args["defaults"])
         before = [_snapshot(a) for a in args]
         outcome = self._guarded(lambda: fn(*args))
         outcome["mutated"] = [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
@@ -233,6 +237,17 @@ class Worker:
         inside = [(f.f_code.co_filename, line) for f, line in frames
                   if Path(f.f_code.co_filename).parent == self.submission]
         return f"{Path(inside[-1][0]).name} line {inside[-1][1]}" if inside else ""
+
+
+def _defaults(signature: inspect.Signature | None, function: str, names: list[str]) -> dict:
+    """The reply to a case of defaults: what a call that leaves out these parameters takes for
+    them, or, where one has no default, the signature, as a call it could not take."""
+    given = {name: p.default for name, p in (signature.parameters.items() if signature else ())
+             if p.default is not inspect.Parameter.empty}
+    if not all(name in given for name in names):
+        return {"ok": False, "kind": "signature", "message": f"{function}{signature or '(...)'}"}
+    return {"ok": True, "value": {name: given[name] for name in names}, "seconds": 0.0, "output": "", "warnings": [],
+            "mutated": []}
 
 
 def _run_module(code, module: types.ModuleType) -> None:
