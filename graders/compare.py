@@ -102,6 +102,8 @@ def _compare_history(expected: np.ndarray, got, dtype, path: str) -> Mismatch | 
 def _compare_values(expected: np.ndarray, got_arr: np.ndarray, g: np.ndarray, dtype, path: str) -> Mismatch | None:
     """`g` (the answer `got_arr`, in float64) against `expected`, element by element."""
     e = expected.astype(np.float64)
+    if (g == e).all():  # two answers in three, in a batch of right ones: a fifth of the full test's cost
+        return None
     rtol, atol = tolerance(dtype)
     with np.errstate(invalid="ignore", over="ignore"):
         # np.isclose(g, e, rtol, atol, equal_nan=True), written out: it costs a tenth as much on
