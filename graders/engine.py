@@ -317,7 +317,9 @@ def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) ->
     for device, answer in expected.items():
         mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
                            histories=grader.histories)
-        if mismatch and case.defaults:  # one parameter's default: told as the signature, not as arrays
+        if mismatch and case.defaults and isinstance(got, dict) and mismatch.path in got:
+            # one parameter's default: told as the signature, not as arrays (any other reply is
+            # no worker's own, and is told as any mismatch is)
             wrong = feedback.wrong_default(mismatch.path, case.inputs[mismatch.path], got[mismatch.path])
             return wrong, wrong, None
         if mismatch:

@@ -124,3 +124,18 @@ def test_the_long_run_is_not_chaotic():
 
     a, b = run(0.0), run(1e-14)
     assert max(np.max(np.abs(a[k] - b[k]) / (1e-7 + 1e-7 * np.abs(a[k]))) for k in a) < 1e-3
+
+
+@pytest.mark.parametrize(
+    "reply", [[1, 2], None, {}, {"hidden": 4}, {"hidden": 4, "lr": 1.0, "epochs": [2000], "seed": 0}]
+)
+def test_a_reply_no_worker_sends_is_told_as_a_mismatch_never_a_crash(prepared, reply):
+    """The learner's code can write to the worker's descriptors: a forged reply to a case of
+    defaults is judged like any answer."""
+    from graders.engine import _what_is_wrong
+
+    graded = prepared[TRAIN]
+    case = next(case for case in graded.cases if case.defaults)
+    expected = graded.expected[graded.cases.index(case)]
+    wrong, brief, _ = _what_is_wrong(graded.grader, case, expected, reply)
+    assert wrong and brief
