@@ -190,14 +190,15 @@ class Worker:
         Arguments {"defaults": names} ask for no call: those parameters' defaults (Case.defaults)."""
         try:
             signature = self.signatures.get(fn) or self.signatures.setdefault(fn, inspect.signature(fn))
-            if isinstance(args, dict):
-                return _defaults(signature, function, args["defaults"])
-            signature.bind(*args)
-        except TypeError:
-            return {"ok": False, "kind": "signature", "message": f"{function}{inspect.signature(fn)}"}
         except ValueError:  # a builtin without a signature: let the call tell
-            if isinstance(args, dict):
-                return _defaults(None, function, args["defaults"])
+            signature = None
+        if isinstance(args, dict):
+            return _defaults(signature, function, args["defaults"])
+        try:
+            if signature is not None:
+                signature.bind(*args)
+        except TypeError:
+            return {"ok": False, "kind": "signature", "message": f"{function}{signature}"}
         before = [_snapshot(a) for a in args]
         outcome = self._guarded(lambda: fn(*args))
         outcome["mutated"] = [i for i, a in enumerate(args) if _snapshot(a) != before[i]]
@@ -246,8 +247,7 @@ def _defaults(signature: inspect.Signature | None, function: str, names: list[st
              if p.default is not inspect.Parameter.empty}
     if not all(name in given for name in names):
         return {"ok": False, "kind": "signature", "message": f"{function}{signature or '(...)'}"}
-    return {"ok": True, "value": {name: given[name] for name in names}, "seconds": 0.0, "output": "", "warnings": [],
-            "mutated": []}
+    return {"ok": True, "value": {name: given[name] for name in names}}
 
 
 def _run_module(code, module: types.ModuleType) -> None:
