@@ -11,11 +11,12 @@ import pytest
 
 from graders import i18n, notebook
 from graders.sandbox.worker import Worker
+from solutions.xor_mlp import train
 from tests.conftest import ROOT
 
 TRAIN = "xor_mlp.train"
 HEAD = "def train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0):"
-BODY = inspect.getsource(__import__("solutions.xor_mlp", fromlist=["train"]).train).split("\n", 1)[1]
+BODY = inspect.getsource(train).split("\n", 1)[1]
 
 
 def graded(submit, head: str = HEAD, body: str = BODY):
@@ -92,8 +93,6 @@ def test_the_worker_reports_defaults_without_calling():
 
 
 def test_a_notebook_checks_defaults_too():
-    from solutions.xor_mlp import train
-
     notebook.check(TRAIN, train)
 
     def wrong(X, y, hidden=4, lr=1.0, epochs=500, seed=0):
