@@ -65,20 +65,25 @@ def answer_cell(exercise_id: str) -> str:
     return exercise_id.replace(".", "-") + "-answer"
 
 
-def with_mistakes(notebook: dict, release: dict, unit: str) -> dict:
-    """The source notebook (the solutions) with one realistic wrong answer in place of one, and
-    the release's stub in place of another (the unit's last exercise)."""
+def with_answers(notebook: dict, answers: dict[str, str]) -> dict:
+    """The notebook with these answer cells' sources, by grade id, in place of its own."""
     notebook = copy.deepcopy(notebook)
-    wrong = wrong_answer(unit)
-    stubs = {cell["metadata"].get("nbgrader", {}).get("grade_id"): cell["source"] for cell in release["cells"]}
-    unanswered = answer_cell(STUBBED[unit])
     for cell in notebook["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
-        if wrong and grade_id == answer_cell(wrong[0]):
-            cell["source"] = wrong[1]
-        elif grade_id == unanswered:
-            cell["source"] = stubs[grade_id]
+        cell["source"] = answers.get(grade_id, cell["source"])
     return notebook
+
+
+def with_mistakes(notebook: dict, unit: str) -> dict:
+    """The source notebook (the solutions) with one realistic wrong answer in place of one."""
+    wrong = wrong_answer(unit)
+    return with_answers(notebook, {answer_cell(wrong[0]): wrong[1]} if wrong else {})
+
+
+def with_a_stub(notebook: dict, release: dict, unit: str) -> dict:
+    """The notebook with the release's stub in place of the unit's last exercise's answer."""
+    stubs = {cell["metadata"].get("nbgrader", {}).get("grade_id"): cell["source"] for cell in release["cells"]}
+    return with_answers(notebook, {answer_cell(STUBBED[unit]): stubs[answer_cell(STUBBED[unit])]})
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +102,8 @@ def nbgrader_course(tmp_path_factory):
         name = f"{unit.name}.ipynb"
         source = json.loads((where / "source" / unit.name / name).read_text(encoding="utf-8"))
         release = json.loads((where / "release" / unit.name / name).read_text(encoding="utf-8"))
-        for learner, notebook in zip(LEARNERS, (source, with_mistakes(source, release, unit.name))):
+        carols = with_a_stub(with_mistakes(source, unit.name), release, unit.name)
+        for learner, notebook in zip(LEARNERS, (source, carols)):
             for target in (where / "submitted" / learner / unit.name / name, folders[learner] / name):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(notebook), encoding="utf-8")
