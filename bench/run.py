@@ -90,16 +90,18 @@ def hidden_per_learner(where: Path, folders: list[Path], env: dict) -> tuple[flo
     return without, computed, cached
 
 
-def learner_checks(where: Path, env: dict, repeats: int, unit: str = "activations") -> tuple[float, float, float]:
-    """Seconds of `course check UNIT` cold and warm, and of the floor any check pays: an
-    interpreter importing NumPy, in turn with the warm check (median of `repeats` each)."""
+def learner_checks(where: Path, env: dict, repeats: int, unit: str = "activations",
+                   measure_cold: bool = True) -> tuple[float | None, float, float]:
+    """Seconds of `course check UNIT` cold (None unless `measure_cold`) and warm, and of the
+    floor any check pays: an interpreter importing NumPy, in turn with the warm check (median
+    of `repeats` each)."""
     copy = where / f"learner-course-{unit}"
     copy.mkdir(parents=True)
     shutil.copy(ROOT / "course.toml", copy)
     shutil.copytree(ROOT / "exercises", copy / "exercises")
     shutil.copy(ROOT / "solutions" / f"{unit}.py", copy / "exercises")
     check = lambda *extra: sh(COURSE, "check", unit, "--device", "cpu", *extra, cwd=copy, env=env)
-    cold = statistics.median(check("--no-cache") for _ in range(repeats))
+    cold = statistics.median(check("--no-cache") for _ in range(repeats)) if measure_cold else None
     check()  # fills the cache
     runs: dict[str, list[float]] = {"warm": [], "floor": []}
     for _ in range(repeats):
@@ -225,7 +227,7 @@ def main() -> None:
                       f"the cached); against the same course under nbgrader ({units} unit notebooks, each at the "
                       f"activations notebook's cost): {units * live / full:.0f}× faster")))
         cold, warm, floor = learner_checks(where, env, repeats)
-        _, gates, gates_floor = learner_checks(where, env, repeats, "perceptron")
+        _, gates, gates_floor = learner_checks(where, env, repeats, "perceptron", measure_cold=False)
         rows.append(("3. learner",
                      (f"`course check activations`, median of {repeats}; the floor, `python -c \"import numpy\"`, "
                       "in turn with the warm check; then the same for `course check perceptron`, whose gate weights "
@@ -244,8 +246,8 @@ def main() -> None:
         by_backend = {}
         for backend in ("fork", "spawn"):
             forced = {**env, "COURSE_SANDBOX": backend}
-            by_backend[backend] = (learner_checks(where / backend, forced, repeats)[1], batch(folders[:big], forced),
-                                   watch_recheck(where, forced, repeats))
+            checked = learner_checks(where / backend, forced, repeats, measure_cold=False)[1]
+            by_backend[backend] = (checked, batch(folders[:big], forced), watch_recheck(where, forced, repeats))
         (warm_f, batch_f, watch_f), (warm_s, batch_s, watch_s) = by_backend["fork"], by_backend["spawn"]
         rows.append(("7. backends", f"fork against spawn: warm `course check activations` (median of {repeats}); "
                      f"{big} submissions, --jobs 2; `course watch` re-check after a save (median of {repeats})",
