@@ -37,6 +37,9 @@ WATCH_KEYS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    # This process's NumPy only compares answers: starting OpenBLAS's thread pool would cost a
+    # check more CPU than its grading, on the cores the worker needs. Workers set their own.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         args = _parser().parse_args(argv)
         args.argv = sys.argv[1:] if argv is None else list(argv)  # as typed: what a resume line repeats
