@@ -287,3 +287,15 @@ def test_course_grade_reports_a_learners_lone_surrogate_and_escape_as_json(tmp_p
     assert run.returncode == 0, run.stderr
     message = json.loads(run.stdout.decode("utf-8"))["exercises"][0]["message"]
     assert "bad \ufffd \ufffd[31m" in message, message
+
+
+def test_a_batchs_progress_shows_done_rate_and_left():
+    """The bar a batch shows on a terminal: its columns load with it (a check never pays for
+    rich.progress), and a rate is shown only once there is one."""
+    bar = report.grading_progress()
+    task = bar.add_task("grading", total=4)
+    bar.advance(task)
+    screen = Console(file=io.StringIO(), width=120, color_system=None)
+    screen.print(bar.make_tasks_table(bar.tasks))
+    assert re.search(r"grading .* 1/4", screen.file.getvalue())
+    assert "None" not in screen.file.getvalue()
