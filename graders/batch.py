@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graders import executors
-from graders.course import Course, UserError
+from graders.course import Course
 from graders.engine import Prepared, for_learner, grade
+from graders.errors import UserError
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox.handle import Sandbox
 from graders.submissions import SubmissionError, learner_of, open_submission, readable

@@ -15,13 +15,16 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from graders import course as course_data
 from graders import i18n
-from graders.course import UserError
 from graders.devices import DEVICE_CHOICES
+from graders.errors import UserError
 from graders.executors import EXECUTORS
 from graders.sandbox import backends
+
+if TYPE_CHECKING:
+    from graders.course import Course
 
 USAGE = 2
 FORMATS = ("table", "json", "junit", "gradescope", "classroom")
@@ -58,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE
 
 
-def _course(args) -> course_data.Course:
+def _course(args) -> Course:
+    from graders import course as course_data  # tomllib and the dataclasses: after the worker starts
+
     return course_data.load(args.root.resolve() if args.root else course_data.find_root())
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from graders import course as course_data
 from graders import i18n
-from graders.course import UserError
 from graders.devices import select_devices
 from graders.engine import grade, grade_folder, prepare
+from graders.errors import UserError
 from graders.files import write_atomically
 from graders.i18n import t
 from graders.results import to_json

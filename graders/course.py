@@ -10,12 +10,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graders.errors import UserError
+
 COURSE_FILE = "course.toml"
-
-
-class UserError(Exception):
-    """A problem the user can fix (a file, an argument, a device); the message says how.
-    The CLI prints it and exits 2."""
 
 
 class CourseError(UserError):

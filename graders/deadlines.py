@@ -47,7 +47,8 @@ from datetime import timezone as fixed_offset
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from graders.course import INSTRUCTOR_FILE, Course, UserError
+from graders.course import INSTRUCTOR_FILE, Course
+from graders.errors import UserError
 from graders.results import SubmissionResult
 from graders.submissions import BROKEN_ZIP, MAX_UNPACKED_BYTES, NOFOLLOW, READ, SubmissionError, read_regular
 

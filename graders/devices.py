@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from graders.course import UserError
+from graders.errors import UserError
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
 

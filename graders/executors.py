@@ -30,10 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from graders.course import Course, UserError
+from graders.errors import UserError
 
 if TYPE_CHECKING:
     from graders.batch import Stop
+    from graders.course import Course
 
 EXECUTORS = ("local", "dask")
 CONNECT_SECONDS = 20

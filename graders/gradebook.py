@@ -14,7 +14,7 @@ import sqlite3
 from datetime import datetime, timezone, UTC
 from pathlib import Path
 
-from graders.course import UserError
+from graders.errors import UserError
 from graders.results import ExerciseResult, SubmissionResult
 from graders.untrusted import printable
 

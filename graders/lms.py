@@ -33,7 +33,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.course import Course, Unit, UserError
+from graders.course import Course, Unit
+from graders.errors import UserError
 from graders.exports import _cell
 from graders.results import SubmissionResult
 from graders.untrusted import printable

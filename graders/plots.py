@@ -21,8 +21,9 @@ from matplotlib.ticker import MaxNLocator
 
 from graders import engine
 from graders.compare import compare
-from graders.course import Course, Unit, UserError
+from graders.course import Course, Unit
 from graders.devices import select_devices
+from graders.errors import UserError
 from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.sandbox.handle import Outcome, Sandbox

@@ -12,7 +12,8 @@ import shutil
 import string
 from pathlib import Path
 
-from graders.course import Course, UserError, torch_pin
+from graders.course import Course, torch_pin
+from graders.errors import UserError
 from graders.i18n import messages
 
 # What `course` needs to run and pip to install it: the packaged files of pyproject.toml's

@@ -11,7 +11,8 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from graders.course import Course, UserError
+from graders.course import Course
+from graders.errors import UserError
 from graders.i18n import t
 
 BACKUPS = ".backup"  # inside exercises/: not a module, so never graded

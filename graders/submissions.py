@@ -22,7 +22,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from graders.course import Course, UserError
+from graders.course import Course
+from graders.errors import UserError
 from graders.nbgrader_course import INSTALL_CELL
 from graders.untrusted import printable
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 from graders import deadlines
-from graders.course import Course, UserError
+from graders.course import Course
+from graders.errors import UserError
 from graders.results import SubmissionResult
 from graders.submissions import learner_of
 

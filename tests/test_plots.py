@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from graders import plots
-from graders.course import UserError, load
+from graders.course import load
+from graders.errors import UserError
 from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
 from graders.spec import Case
 from graders.units import grader_for

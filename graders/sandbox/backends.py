@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graders.course import UserError
+from graders.errors import UserError
 
 if TYPE_CHECKING:
     from graders.course import Limits
