@@ -20,6 +20,7 @@ with a realistic wrong answer from tests/wrong), through the installed `course` 
      each learner's hidden references are computed (a new seed), then when the cache holds them
      (a regrade), alternating, median of 3 each, in this same run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,11 +69,30 @@ def make_class(where: Path, n: int, seed: int = 0) -> list[Path]:
     return folders
 
 
-def batch(folders: list[Path], env: dict, jobs: int = 2, executor: str = "local", *extra, kernel_layer: bool = True) -> float:
+def batch(
+    folders: list[Path], env: dict, jobs: int = 2, executor: str = "local", *extra, kernel_layer: bool = True
+) -> float:
     without = () if kernel_layer else (sys.executable, ROOT / "bench" / "kernel_layer_off.py")
     weak = () if kernel_layer else ("--allow-weak-sandbox",)
-    return sh(*without, COURSE, "--root", ROOT, "grade", *folders, "--jobs", jobs, "--executor", executor, "--device",
-              "cpu", "--format", "json", *weak, *extra, env=env)
+    return sh(
+        *without,
+        COURSE,
+        "--root",
+        ROOT,
+        "grade",
+        *folders,
+        "--jobs",
+        jobs,
+        "--executor",
+        executor,
+        "--device",
+        "cpu",
+        "--format",
+        "json",
+        *weak,
+        *extra,
+        env=env,
+    )
 
 
 def hidden_per_learner(where: Path, folders: list[Path], env: dict) -> tuple[float, float, float]:
@@ -91,8 +111,9 @@ def hidden_per_learner(where: Path, folders: list[Path], env: dict) -> tuple[flo
     return without, computed, cached
 
 
-def learner_checks(where: Path, env: dict, repeats: int, unit: str = "activations",
-                   measure_cold: bool = True) -> tuple[float | None, float, float]:
+def learner_checks(
+    where: Path, env: dict, repeats: int, unit: str = "activations", measure_cold: bool = True
+) -> tuple[float | None, float, float]:
     """Seconds of `course check UNIT` cold (None unless `measure_cold`) and warm, and of the
     floor any check pays: an interpreter importing NumPy, in turn with the warm check (median
     of `repeats` each)."""
@@ -124,14 +145,33 @@ def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float, floa
     handed_in.mkdir()
     for i in range(n):
         notebook = with_mistakes(source, "activations") if i % 3 == 2 else source
-        for target in (nb / "submitted" / f"learner{i:02d}" / "activations" / "activations.ipynb",
-                       handed_in / f"learner{i:02d}.ipynb"):
+        for target in (
+            nb / "submitted" / f"learner{i:02d}" / "activations" / "activations.ipynb",
+            handed_in / f"learner{i:02d}.ipynb",
+        ):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(notebook), encoding="utf-8")
     live = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env={**env, "COURSE_CACHE": "off"}) / n
     cached = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env=env) / n
-    grade = lambda jobs: sh(COURSE, "--root", ROOT, "grade", *sorted(handed_in.glob("*.ipynb")), "--only", "activations",
-                            "--jobs", jobs, "--device", "cpu", "--format", "json", env=env) / n
+    grade = lambda jobs: (
+        sh(
+            COURSE,
+            "--root",
+            ROOT,
+            "grade",
+            *sorted(handed_in.glob("*.ipynb")),
+            "--only",
+            "activations",
+            "--jobs",
+            jobs,
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+            env=env,
+        )
+        / n
+    )
     ours = {jobs: statistics.median(grade(jobs) for _ in range(3)) for jobs in (1, os.cpu_count())}  # a second each
     return live, cached, ours
 
@@ -184,12 +224,20 @@ def memory(folders: list[Path]) -> tuple[float, float]:
 
 
 def machine() -> str:
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
-                  if line.startswith("model name")), platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     import importlib.metadata
 
-    return (f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
-            f"torch {importlib.metadata.version('torch')}, numpy {importlib.metadata.version('numpy')}")
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"torch {importlib.metadata.version('torch')}, numpy {importlib.metadata.version('numpy')}"
+    )
 
 
 def main() -> None:
@@ -208,86 +256,147 @@ def main() -> None:
     compileall.compile_dir(ROOT / "graders", quiet=1)
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         where = Path(tmp)
-        env = {**os.environ, "COURSE_CACHE_DIR": str(where / "cache"),
-               "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs alembic by name
+        env = {
+            **os.environ,
+            "COURSE_CACHE_DIR": str(where / "cache"),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }  # nbgrader runs alembic by name
         folders = make_class(where / "class", max(sizes))
         batch(folders[:2], env)  # the references, once, into the cache: every batch below reads them
         times = {n: batch(folders[:n], env) for n in sizes}
         big = max(sizes)
-        rows.append(("1. batch", f"{big} full-course submissions, --jobs 2",
-                     f"{times[big]:.1f} s wall, {times[big] / big:.3f} s per submission"))
+        rows.append(
+            (
+                "1. batch",
+                f"{big} full-course submissions, --jobs 2",
+                f"{times[big]:.1f} s wall, {times[big] / big:.3f} s per submission",
+            )
+        )
         live, cached, ours = against_nbgrader(where, env, notebooks)
         serial, default = ours[1], ours[os.cpu_count()]
         full = times[big] / big
         units = len(load(ROOT).units)
-        rows.append(("2. vs nbgrader",
-                     (f"{notebooks} activations notebooks, per submission: nbgrader autograde (serial by design, one "
-                      f"run) against course grade (median of 3) serial (--jobs 1) and as shipped (--jobs "
-                      f"{os.cpu_count()}, the cores)"),
-                     (f"nbgrader {live:.2f} s (torch in each kernel; {cached:.2f} s with our warm cache); course grade "
-                      f"{serial:.3f} s serial: {live / serial:.0f}× faster, {default:.3f} s as shipped: "
-                      f"{live / default:.0f}× faster ({cached / serial:.0f}× and {cached / default:.0f}× against the "
-                      f"cached); a whole course's submission in the batch of 1. ({full:.3f} s, every unit) against one "
-                      f"activations notebook under nbgrader: {live / full:.0f}× faster ({cached / full:.0f}× against "
-                      f"the cached); against the same course under nbgrader ({units} unit notebooks, each at the "
-                      f"activations notebook's cost): {units * live / full:.0f}× faster")))
+        rows.append(
+            (
+                "2. vs nbgrader",
+                (
+                    f"{notebooks} activations notebooks, per submission: nbgrader autograde (serial by design, one "
+                    f"run) against course grade (median of 3) serial (--jobs 1) and as shipped (--jobs "
+                    f"{os.cpu_count()}, the cores)"
+                ),
+                (
+                    f"nbgrader {live:.2f} s (torch in each kernel; {cached:.2f} s with our warm cache); course grade "
+                    f"{serial:.3f} s serial: {live / serial:.0f}× faster, {default:.3f} s as shipped: "
+                    f"{live / default:.0f}× faster ({cached / serial:.0f}× and {cached / default:.0f}× against the "
+                    f"cached); a whole course's submission in the batch of 1. ({full:.3f} s, every unit) against one "
+                    f"activations notebook under nbgrader: {live / full:.0f}× faster ({cached / full:.0f}× against "
+                    f"the cached); against the same course under nbgrader ({units} unit notebooks, each at the "
+                    f"activations notebook's cost): {units * live / full:.0f}× faster"
+                ),
+            )
+        )
         cold, warm, floor = learner_checks(where, env, repeats)
         _, gates, gates_floor = learner_checks(where, env, repeats, "perceptron", measure_cold=False)
-        rows.append(("3. learner",
-                     (f"`course check activations`, median of {repeats}; the floor, `python -c \"import numpy\"`, "
-                      "in turn with the warm check; then the same for `course check perceptron`, whose gate weights "
-                      "are judged, not compared"),
-                     (f"cold (--no-cache) {cold:.2f} s, warm {warm:.2f} s; floor {floor:.2f} s: warm is "
-                      f"{warm / floor:.2f}× the floor; perceptron warm {gates:.2f} s, {gates / gates_floor:.2f}× its "
-                      "floor")))
-        rows.append(("4. scaling", "per submission, --jobs 2",
-                     ", ".join(f"{n}: {times[n] / n:.3f} s" for n in sizes)))
+        rows.append(
+            (
+                "3. learner",
+                (
+                    f'`course check activations`, median of {repeats}; the floor, `python -c "import numpy"`, '
+                    "in turn with the warm check; then the same for `course check perceptron`, whose gate weights "
+                    "are judged, not compared"
+                ),
+                (
+                    f"cold (--no-cache) {cold:.2f} s, warm {warm:.2f} s; floor {floor:.2f} s: warm is "
+                    f"{warm / floor:.2f}× the floor; perceptron warm {gates:.2f} s, {gates / gates_floor:.2f}× its "
+                    "floor"
+                ),
+            )
+        )
+        rows.append(("4. scaling", "per submission, --jobs 2", ", ".join(f"{n}: {times[n] / n:.3f} s" for n in sizes)))
         parent, worker = memory(folders[: min(25, big)])
         rows.append(("5. memory", "peak RSS", f"parent {parent:.0f} MB, worker {worker:.0f} MB"))
         on_dask = batch(folders[:big], env, executor="dask")
-        rows.append(("6. executors", f"{big} full-course submissions, 2 workers: local vs Dask LocalCluster "
-                     "(its start included)", f"local {big / times[big]:.1f}, dask {big / on_dask:.1f} submissions/s "
-                     f"({on_dask:.1f} s wall)"))
+        rows.append(
+            (
+                "6. executors",
+                f"{big} full-course submissions, 2 workers: local vs Dask LocalCluster (its start included)",
+                f"local {big / times[big]:.1f}, dask {big / on_dask:.1f} submissions/s ({on_dask:.1f} s wall)",
+            )
+        )
         by_backend = {}
         for backend in ("fork", "spawn"):
             forced = {**env, "COURSE_SANDBOX": backend}
             checked = learner_checks(where / backend, forced, repeats, measure_cold=False)[1]
             by_backend[backend] = (checked, batch(folders[:big], forced), watch_recheck(where, forced, repeats))
         (warm_f, batch_f, watch_f), (warm_s, batch_s, watch_s) = by_backend["fork"], by_backend["spawn"]
-        rows.append(("7. backends", f"fork against spawn: warm `course check activations` (median of {repeats}); "
-                     f"{big} submissions, --jobs 2; `course watch` re-check after a save (median of {repeats})",
-                     f"warm check fork {warm_f:.2f} s, spawn {warm_s:.2f} s ({warm_s / warm_f:.2f}×); batch fork "
-                     f"{batch_f:.1f} s, spawn {batch_s:.1f} s ({batch_s / batch_f:.2f}×); watch fork {watch_f:.3f} s, "
-                     f"spawn {watch_s:.3f} s"))
+        rows.append(
+            (
+                "7. backends",
+                f"fork against spawn: warm `course check activations` (median of {repeats}); "
+                f"{big} submissions, --jobs 2; `course watch` re-check after a save (median of {repeats})",
+                f"warm check fork {warm_f:.2f} s, spawn {warm_s:.2f} s ({warm_s / warm_f:.2f}×); batch fork "
+                f"{batch_f:.1f} s, spawn {batch_s:.1f} s ({batch_s / batch_f:.2f}×); watch fork {watch_f:.3f} s, "
+                f"spawn {watch_s:.3f} s",
+            )
+        )
         layered = {True: [], False: []}
         for _ in range(3):
             for kernel_layer in (True, False):
                 layered[kernel_layer].append(batch(folders[:big], env, kernel_layer=kernel_layer))
         with_layer, without_layer = statistics.median(layered[True]), statistics.median(layered[False])
-        rows.append(("8. kernel layer", (f"{big} full-course submissions, --jobs 2, with the kernel layer and without "
-                                         "it (its calls denied), alternating, median of 3 each"),
-                     f"with {with_layer:.1f} s, without {without_layer:.1f} s ({with_layer / without_layer:.2f}×)"))
+        rows.append(
+            (
+                "8. kernel layer",
+                (
+                    f"{big} full-course submissions, --jobs 2, with the kernel layer and without "
+                    "it (its calls denied), alternating, median of 3 each"
+                ),
+                f"with {with_layer:.1f} s, without {without_layer:.1f} s ({with_layer / without_layer:.2f}×)",
+            )
+        )
         without, computed, cached = hidden_per_learner(where, folders[:big], env)
-        rows.append(("9. per-learner hidden cases", (f"{big} full-course submissions, --jobs 2, without a hidden seed "
-                                                     "and with one (each learner's hidden references computed, then "
-                                                     "cached: a regrade), alternating, median of 3 each"),
-                     (f"without {without:.1f} s, with {computed:.1f} s ({computed / without:.2f}×), cached "
-                      f"{cached:.1f} s ({cached / without:.2f}×)")))
+        rows.append(
+            (
+                "9. per-learner hidden cases",
+                (
+                    f"{big} full-course submissions, --jobs 2, without a hidden seed "
+                    "and with one (each learner's hidden references computed, then "
+                    "cached: a regrade), alternating, median of 3 each"
+                ),
+                (
+                    f"without {without:.1f} s, with {computed:.1f} s ({computed / without:.2f}×), cached "
+                    f"{cached:.1f} s ({cached / without:.2f}×)"
+                ),
+            )
+        )
         targets = [  # issue 18's, each a ratio measured in this run
-            ("a full-course submission against the same course under nbgrader (2.)", f"{units * live / full:.0f}×",
-             "≥ 300× faster"),
-            ("warm `course check activations` against `python -c \"import numpy\"` (3.)", f"{warm / floor:.2f}×",
-             "≤ 1.5×"),
+            (
+                "a full-course submission against the same course under nbgrader (2.)",
+                f"{units * live / full:.0f}×",
+                "≥ 300× faster",
+            ),
+            (
+                'warm `course check activations` against `python -c "import numpy"` (3.)',
+                f"{warm / floor:.2f}×",
+                "≤ 1.5×",
+            ),
             ("`course watch` re-check after a save, fork (7.)", f"{watch_f:.3f} s", "≤ 0.1 s"),
-            ("the kernel layer's cost on the batch (8.)", f"{with_layer / without_layer:.2f}×", "no regression (1.06×)"),
+            (
+                "the kernel layer's cost on the batch (8.)",
+                f"{with_layer / without_layer:.2f}×",
+                "no regression (1.06×)",
+            ),
             ("a worker's peak RSS (5.)", f"{worker:.0f} MB", "unchanged or lower (25 MB)"),
         ]
-    table = "\n".join(["| measure | what | result |", "|---|---|---|",
-                       *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
-    goals = "\n".join(["| target | this run | goal |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in targets)])
-    text = (f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
-            f"Produced by `python bench/run.py{' --quick' if args.quick else ''}` in one run.\n\n{table}\n\n"
-            f"## Speed targets\n\n{goals}\n")
+    table = "\n".join(["| measure | what | result |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in rows)])
+    goals = "\n".join(
+        ["| target | this run | goal |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in targets)]
+    )
+    text = (
+        f"# Benchmark results\n\n{datetime.date.today().isoformat()} on {machine()}.\n"
+        f"Produced by `python bench/run.py{' --quick' if args.quick else ''}` in one run.\n\n{table}\n\n"
+        f"## Speed targets\n\n{goals}\n"
+    )
     print(text)
     args.out.write_text(text, encoding="utf-8")
 

@@ -8,6 +8,7 @@ NumPy only; the graders compare your answers with PyTorch.
 
 활성화 함수(시그모이드, 하이퍼볼릭 탄젠트, ReLU, 리키 ReLU, 소프트맥스)와 역전파에 쓰이는 도함수를 NumPy로 구현합니다.
 """
+
 import numpy as np
 
 

@@ -10,6 +10,7 @@ graders replay your training with torch.autograd and torch.optim.SGD.
 
 배치 경사 하강법, 확률적 경사 하강법, 미니 배치 경사 하강법으로 선형 회귀의 가중치와 바이어스를 학습합니다.
 """
+
 import numpy as np
 
 

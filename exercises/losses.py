@@ -9,6 +9,7 @@ the inputs. Use NumPy only; the graders compare your answers with PyTorch.
 
 손실 함수: 평균 제곱 오차(MSE)와 교차 엔트로피 오차(CEE)로 예측값과 실제값의 차이를 계산합니다.
 """
+
 import numpy as np
 
 

@@ -7,6 +7,7 @@ NumPy only; the graders compare your answers with PyTorch.
 
 퍼셉트론은 다수의 신호를 입력받아 하나의 신호(1 또는 0)를 출력합니다. AND, OR 게이트는 선형적으로 분리되지만 XOR 게이트는 비선형적으로 분리되므로 다층 퍼셉트론이 필요합니다.
 """
+
 import numpy as np
 
 

@@ -7,6 +7,7 @@ Use NumPy only; the graders compare your answers with PyTorch.
 
 벡터(1차원 배열), 행렬(2차원 배열), 텐서(3차원 배열)를 NumPy로 만들고, 각 축(axis)의 길이인 shape를 다룹니다.
 """
+
 import numpy as np
 
 

@@ -9,6 +9,7 @@ compare your answers with PyTorch.
 
 다층 퍼셉트론: 입력층과 출력층 사이에 은닉층을 두어 XOR 게이트를 계산하고(순전파), 역전파로 가중치를 학습합니다.
 """
+
 import numpy as np
 
 # The notes' weights: n1 = σ(x1·(−2) + x2·(−2) + 3), n2 = σ(x1·2 + x2·2 − 1), y_out = σ(n1·1 + n2·1 − 1).

@@ -1,5 +1,6 @@
 """Grading a class: submissions in parallel against one set of references, each result
 recorded in the gradebook the moment it is done."""
+
 from __future__ import annotations
 
 import contextlib
@@ -36,9 +37,16 @@ class Interrupted(Exception):
         self.graded, self.left = graded, left
 
 
-def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs: int,
-               gradebook: Gradebook | None = None, regrade: bool = False, executor: str = "local",
-               scheduler: str | None = None) -> list[SubmissionResult]:
+def grade_many(
+    course: Course,
+    paths: list[Path],
+    prepared: list[Prepared],
+    jobs: int,
+    gradebook: Gradebook | None = None,
+    regrade: bool = False,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> list[SubmissionResult]:
     """Every submission's result, in the order given. With a gradebook, a submission it already
     holds unchanged is not graded again (unless `regrade`), and each new result is committed
     as soon as it is ready, so an interrupted batch resumes where it stopped. `executor` says
@@ -47,15 +55,20 @@ def grade_many(course: Course, paths: list[Path], prepared: list[Prepared], jobs
     learners = [learner_of(path) for path in paths]
     if len(set(learners)) < len(learners):
         twice = sorted({name for name in learners if learners.count(name) > 1})
-        raise BatchError(f"more than one submission for {', '.join(twice)}; each learner's folder or file name must be unique")
+        raise BatchError(
+            f"more than one submission for {', '.join(twice)}; each learner's folder or file name must be unique"
+        )
     known = {learner: gradebook.digest(learner) for learner in learners} if gradebook and not regrade else {}
     graded = {p.exercise.id for p in prepared}
     positions = {exercise.id: i for i, exercise in enumerate(course.exercises)}
     grading = _fingerprint(prepared)
     stop = Stop()
     results: dict[int, SubmissionResult] = {}  # by the submission's place in `paths`
-    with _ctrl_c(stop.asked), _progress(len(paths)) as progress, \
-            executors.executor(executor, jobs, scheduler, course, prepared, grading, grade_one, stop) as run:
+    with (
+        _ctrl_c(stop.asked),
+        _progress(len(paths)) as progress,
+        executors.executor(executor, jobs, scheduler, course, prepared, grading, grade_one, stop) as run,
+    ):
         task = progress.add_task("grading", total=len(paths))
         for i, (result, digest) in run([(path, known.get(learner)) for path, learner in zip(paths, learners)]):
             if result is None:  # unchanged since it was graded: the gradebook's record stands
@@ -143,8 +156,14 @@ def _fingerprint(prepared: list[Prepared]) -> bytes:
     return digest.digest()
 
 
-def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: bytes, graded_digest: str | None,
-              stop: Stop | None = None):
+def grade_one(
+    course: Course,
+    path: Path,
+    prepared: list[Prepared],
+    grading: bytes,
+    graded_digest: str | None,
+    stop: Stop | None = None,
+):
     """(result, digest): result None when the gradebook holds this very submission, graded this
     very way. The digest is of both. `stop`: the batch's, where it can stop this grading."""
     learner = learner_of(path)
@@ -165,9 +184,20 @@ def grade_one(course: Course, path: Path, prepared: list[Prepared], grading: byt
 
 def unreadable(prepared: list[Prepared], learner: str, reason: str) -> SubmissionResult:
     """A submission that could not be read: every exercise is an error that says why."""
-    return SubmissionResult(learner, [
-        ExerciseResult(p.exercise.id, "error", 0, p.exercise.points, f"the submission could not be read: {reason}",
-                       devices=list(p.devices)) for p in prepared])
+    return SubmissionResult(
+        learner,
+        [
+            ExerciseResult(
+                p.exercise.id,
+                "error",
+                0,
+                p.exercise.points,
+                f"the submission could not be read: {reason}",
+                devices=list(p.devices),
+            )
+            for p in prepared
+        ],
+    )
 
 
 def _progress(total: int):

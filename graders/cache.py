@@ -6,6 +6,7 @@ device): the key hashes all of them, so a changed case, grader, torch or device 
 never a stale hit. Values are stored in the worker's plain-data wire format (no pickle), and
 written atomically, so a killed run leaves no half entry.
 """
+
 from __future__ import annotations
 
 import functools

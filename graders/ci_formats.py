@@ -18,6 +18,7 @@ Formats as their sources define them (checked against these copies):
 - GitHub Actions: `::notice title=T::message` workflow command; $GITHUB_OUTPUT takes `name=value` lines,
   $GITHUB_STEP_SUMMARY takes Markdown (docs.github.com, "Workflow commands for GitHub Actions").
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,8 +33,13 @@ from graders.course import Course, torch_pin
 from graders.results import MARK, ExerciseResult, SubmissionResult
 from graders.untrusted import markdown, printable
 
-_JUNIT_TAG = {"failed": "failure", "missing": "failure", "not-implemented": "failure",
-              "error": "error", "timeout": "error"}
+_JUNIT_TAG = {
+    "failed": "failure",
+    "missing": "failure",
+    "not-implemented": "failure",
+    "error": "error",
+    "timeout": "error",
+}
 _CLASSROOM_STATUS = {"passed": "pass", "error": "error", "timeout": "error"}  # the rest: "fail"
 
 
@@ -56,11 +62,11 @@ def _headline(r: ExerciseResult) -> str:
 
 def _numbers(course: Course) -> dict[str, str]:
     """'2.3' for the third exercise of the second unit, as Gradescope numbers tests."""
-    return {ex.id: f"{u}.{e}" for u, unit in enumerate(course.units, 1)
-            for e, ex in enumerate(unit.exercises, 1)}
+    return {ex.id: f"{u}.{e}" for u, unit in enumerate(course.units, 1) for e, ex in enumerate(unit.exercises, 1)}
 
 
 # --- JUnit XML ---------------------------------------------------------------------------------
+
 
 def _properties(parent: ET.Element, **values) -> None:
     props = ET.SubElement(parent, "properties")
@@ -88,12 +94,12 @@ def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
         _properties(suite, score=result.score, max_score=result.max_score, sandbox=result.sandbox)
         for r in result.exercises:
             unit = units.get(r.id, r.id.partition(".")[0])
-            case = ET.SubElement(suite, "testcase", classname=f"{result.submission}.{unit}", name=r.id,
-                                 time=f"{r.seconds:.3f}")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"{result.submission}.{unit}", name=r.id, time=f"{r.seconds:.3f}"
+            )
             _properties(case, score=r.score, max_score=r.max_score)
             if r.status in _JUNIT_TAG:
-                outcome = ET.SubElement(case, _JUNIT_TAG[r.status], type=r.mistake or r.status,
-                                        message=_headline(r))
+                outcome = ET.SubElement(case, _JUNIT_TAG[r.status], type=r.mistake or r.status, message=_headline(r))
                 outcome.text = r.message
     ET.indent(root)
     # ElementTree writes any character it is given; the tags are ours, so what it must not hold
@@ -102,6 +108,7 @@ def junit_xml(course: Course, results: list[SubmissionResult]) -> str:
 
 
 # --- Gradescope --------------------------------------------------------------------------------
+
 
 def gradescope_results(course: Course, result: SubmissionResult) -> dict:
     """The results.json object of Gradescope's autograder specification (documented keys only)."""
@@ -113,33 +120,59 @@ def gradescope_results(course: Course, result: SubmissionResult) -> dict:
         "score": result.final,  # Gradescope takes this over the tests' sum: the late penalty counts
         "execution_time": round(sum(r.seconds for r in result.exercises), 3),
         "output": f"{passed}/{len(result.exercises)} exercises passed, {result.score}/{result.max_score} "
-                  f"points. Each exercise below says what went wrong; `course check ID` repeats it locally."
-                  + (f"\nLate ({result.late}): {result.penalty:g} points off, {result.final:g}/{result.max_score}."
-                     if result.penalty else "")
-                  + (f"\nSandbox: {sandbox}" if sandbox else ""),
+        f"points. Each exercise below says what went wrong; `course check ID` repeats it locally."
+        + (
+            f"\nLate ({result.late}): {result.penalty:g} points off, {result.final:g}/{result.max_score}."
+            if result.penalty
+            else ""
+        )
+        + (f"\nSandbox: {sandbox}" if sandbox else ""),
         "output_format": "text",  # the messages quote the learner's output: never HTML or Markdown
         "test_output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"sandbox": sandbox, "raw_score": result.score, "penalty": result.penalty,
-                       "final_score": result.final, "submitted_at": result.submitted_at,
-                       "submitted_from": printable(result.submitted_from)},
-        "tests": [{"name": f"{r.id} — {titles.get(r.id, r.id)}", "number": numbers.get(r.id, ""),
-                   "score": r.score, "max_score": r.max_score,
-                   "status": "passed" if r.passed else "failed",
-                   "output": _feedback(r), "visibility": "visible"} for r in result.exercises],
+        "extra_data": {
+            "sandbox": sandbox,
+            "raw_score": result.score,
+            "penalty": result.penalty,
+            "final_score": result.final,
+            "submitted_at": result.submitted_at,
+            "submitted_from": printable(result.submitted_from),
+        },
+        "tests": [
+            {
+                "name": f"{r.id} — {titles.get(r.id, r.id)}",
+                "number": numbers.get(r.id, ""),
+                "score": r.score,
+                "max_score": r.max_score,
+                "status": "passed" if r.passed else "failed",
+                "output": _feedback(r),
+                "visibility": "visible",
+            }
+            for r in result.exercises
+        ],
     }
 
 
 # --- GitHub Classroom --------------------------------------------------------------------------
 
+
 def classroom_result(course: Course, result: SubmissionResult) -> dict:
     """The object a GitHub Classroom runner step hands to autograding-grading-reporter."""
     units = {ex.id: ex.unit for ex in course.exercises}
-    tests = [{"name": r.id, "status": _CLASSROOM_STATUS.get(r.status, "fail"), "score": r.score,
-              "message": _feedback(r), "test_code": f"course check {r.id}",
-              "filename": f"exercises/{units.get(r.id, r.id.partition('.')[0])}.py", "line_no": 0,
-              "duration": round(r.seconds * 1000)} for r in result.exercises]
+    tests = [
+        {
+            "name": r.id,
+            "status": _CLASSROOM_STATUS.get(r.status, "fail"),
+            "score": r.score,
+            "message": _feedback(r),
+            "test_code": f"course check {r.id}",
+            "filename": f"exercises/{units.get(r.id, r.id.partition('.')[0])}.py",
+            "line_no": 0,
+            "duration": round(r.seconds * 1000),
+        }
+        for r in result.exercises
+    ]
     statuses = {t["status"] for t in tests}
     status = "fail" if "fail" in statuses else "error" if "error" in statuses else "pass"
     return {"version": 1, "status": status, "max_score": result.max_score, "tests": tests}
@@ -169,23 +202,43 @@ def classroom_notice(result: SubmissionResult) -> str:
 
 def classroom_summary_markdown(course: Course, result: SubmissionResult) -> str:
     titles = {ex.id: ex.title.get("en", "") for ex in course.exercises}
-    rows = [f"| `{r.id}` {titles.get(r.id, '')} | {MARK[r.status]} {r.status} | {r.score}/{r.max_score} |"
-            for r in result.exercises]
+    rows = [
+        f"| `{r.id}` {titles.get(r.id, '')} | {MARK[r.status]} {r.status} | {r.score}/{r.max_score} |"
+        for r in result.exercises
+    ]
     passed = sum(r.passed for r in result.exercises)
-    return "\n".join([f"### Autograding: {result.score}/{result.max_score} points", "",
-                      "| exercise | status | points |", "|---|---|---:|", *rows,
-                      f"| **total** | {passed}/{len(result.exercises)} passed | "
-                      f"**{result.score}/{result.max_score}** |",
-                      *(["", f"Late ({markdown(result.late)}): {result.penalty:g} points off, final "
-                             f"**{result.final:g}/{result.max_score}**"] if result.penalty else []),
-                      *(["", f"Sandbox: {markdown(result.sandbox)}"] if result.sandbox else [])]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"### Autograding: {result.score}/{result.max_score} points",
+                "",
+                "| exercise | status | points |",
+                "|---|---|---:|",
+                *rows,
+                f"| **total** | {passed}/{len(result.exercises)} passed | **{result.score}/{result.max_score}** |",
+                *(
+                    [
+                        "",
+                        f"Late ({markdown(result.late)}): {result.penalty:g} points off, final "
+                        f"**{result.final:g}/{result.max_score}**",
+                    ]
+                    if result.penalty
+                    else []
+                ),
+                *(["", f"Sandbox: {markdown(result.sandbox)}"] if result.sandbox else []),
+            ]
+        )
+        + "\n"
+    )
 
 
 def emit_classroom(course: Course, result: SubmissionResult, environ=os.environ) -> str:
     """Append `result=<base64>` to $GITHUB_OUTPUT and the table to $GITHUB_STEP_SUMMARY (where
     set); return the notice line to print on stdout."""
-    appends = {"GITHUB_OUTPUT": f"result={classroom_base64(classroom_result(course, result))}\n",
-               "GITHUB_STEP_SUMMARY": classroom_summary_markdown(course, result)}
+    appends = {
+        "GITHUB_OUTPUT": f"result={classroom_base64(classroom_result(course, result))}\n",
+        "GITHUB_STEP_SUMMARY": classroom_summary_markdown(course, result),
+    }
     for variable, text in appends.items():
         if environ.get(variable):
             with open(environ[variable], "a", encoding="utf-8") as out:

@@ -3,6 +3,7 @@
 Exit codes: OK, NOT_PASSED, and a UserError (any subclass) for a usage problem, which the CLI
 prints and turns into exit 2.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -105,8 +106,10 @@ def _plot(args, course, console) -> int:
     for path in written:
         console.print(str(path), soft_wrap=True)
     if not written:
-        console.print(f"Nothing to plot for {args.unit}: it has no figure of its own, and none of its exercises "
-                      f"fails on an array answer.")
+        console.print(
+            f"Nothing to plot for {args.unit}: it has no figure of its own, and none of its exercises "
+            f"fails on an array answer."
+        )
     return OK
 
 
@@ -126,7 +129,9 @@ def _reset(args, course, console) -> int:
 def _verify(args, course, console) -> int:
     solutions = course.root / "solutions"
     if not solutions.is_dir():
-        raise UsageError(f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`")
+        raise UsageError(
+            f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`"
+        )
     from rich.table import Table
 
     devices = select_devices(args.device)
@@ -170,13 +175,20 @@ def _grade(args, course, console) -> int:
 
     try:
         secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
-        prepared = prepare(course.select(args.only), select_devices(args.device), secret, args.use_cache,
-                           hidden_feedback=course_data.hidden_feedback(course.root), per_learner=True)
+        prepared = prepare(
+            course.select(args.only),
+            select_devices(args.device),
+            secret,
+            args.use_cache,
+            hidden_feedback=course_data.hidden_feedback(course.root),
+            per_learner=True,
+        )
         _load_graders(course)
         times = term.Times(course, args.submitted_at, args.submissions, args.submission_metadata)
         with _gradebook(args.gradebook) as gradebook:
-            results = grade_many(course, args.submissions, prepared, args.jobs, gradebook, args.regrade,
-                                 args.executor, args.scheduler)
+            results = grade_many(
+                course, args.submissions, prepared, args.jobs, gradebook, args.regrade, args.executor, args.scheduler
+            )
             term.settle(course, results, args.submissions, gradebook, times)
     except KeyboardInterrupt:  # before the batch began (grade_many turns one into Interrupted)
         return _interrupted(args, Interrupted(0, len(args.submissions)))
@@ -195,11 +207,16 @@ def _grade(args, course, console) -> int:
             sys.stdout.write(text)
     short = [r for r in results if r.percent < args.fail_under] if args.fail_under is not None else []
     if short:  # on stderr: a --format json on stdout stays the records alone
-        print(f"--fail-under {args.fail_under:g}: {len(short)} of {len(results)} submissions scored under "
-              f"{args.fail_under:g}%:", file=sys.stderr)
+        print(
+            f"--fail-under {args.fail_under:g}: {len(short)} of {len(results)} submissions scored under "
+            f"{args.fail_under:g}%:",
+            file=sys.stderr,
+        )
         for r in short:
-            print(f"  {r.submission}: {r.percent:.1f}%, {args.fail_under - r.percent:.1f} percentage points short",
-                  file=sys.stderr)
+            print(
+                f"  {r.submission}: {r.percent:.1f}%, {args.fail_under - r.percent:.1f} percentage points short",
+                file=sys.stderr,
+            )
         return NOT_PASSED
     return OK
 
@@ -208,11 +225,17 @@ def _interrupted(args, stopped) -> int:
     """One line on stderr: how many were graded, how many were not, and how to go on."""
     command = shlex.join(["course", *args.argv])
     if args.gradebook:
-        print(f"Interrupted: {stopped.graded} graded (recorded in {args.gradebook}), {stopped.left} left. Resume "
-              f"with the same command, which skips what the gradebook holds: {command}", file=sys.stderr)
+        print(
+            f"Interrupted: {stopped.graded} graded (recorded in {args.gradebook}), {stopped.left} left. Resume "
+            f"with the same command, which skips what the gradebook holds: {command}",
+            file=sys.stderr,
+        )
     else:
-        print(f"Interrupted: {stopped.graded} graded, {stopped.left} left, and nothing recorded without --gradebook. "
-              f"Run it again with --gradebook PATH to keep each result as it finishes: {command}", file=sys.stderr)
+        print(
+            f"Interrupted: {stopped.graded} graded, {stopped.left} left, and nothing recorded without --gradebook. "
+            f"Run it again with --gradebook PATH to keep each result as it finishes: {command}",
+            file=sys.stderr,
+        )
     return INTERRUPTED
 
 
@@ -234,8 +257,10 @@ def _weak_sandbox(args) -> None:
             "Grade for credit on Linux 5.13 or later with seccomp and Landlock (`course doctor` says what this "
             "machine has), or pass --allow-weak-sandbox to grade anyway: each record then says which sandbox graded it"
         )
-    print(f"course grade: a weak sandbox ({layer['level'] or 'no kernel layer'}: {missing}); each record says so",
-          file=sys.stderr)
+    print(
+        f"course grade: a weak sandbox ({layer['level'] or 'no kernel layer'}: {missing}); each record says so",
+        file=sys.stderr,
+    )
 
 
 def _load_graders(course) -> None:
@@ -248,8 +273,13 @@ def _load_graders(course) -> None:
 
     import graders
 
-    later = {"graders.__main__", "graders.plots", "graders.watch", "graders.sandbox.fork_worker",
-             "graders.sandbox.spawn_worker"}
+    later = {
+        "graders.__main__",
+        "graders.plots",
+        "graders.watch",
+        "graders.sandbox.fork_worker",
+        "graders.sandbox.spawn_worker",
+    }
     for module in pkgutil.walk_packages(graders.__path__, "graders."):
         if module.name not in later:
             importlib.import_module(module.name)
@@ -326,20 +356,28 @@ def _lms_export(args, course, results) -> int:
     from graders import lms
 
     if args.roster is None:
-        raise UsageError(f"--format {args.format} matches learners to the LMS's students: pass --roster roster.csv "
-                         f"(columns {','.join(lms.COLUMNS)}; see the README)")
+        raise UsageError(
+            f"--format {args.format} matches learners to the LMS's students: pass --roster roster.csv "
+            f"(columns {','.join(lms.COLUMNS)}; see the README)"
+        )
     if args.learner:
         raise UsageError(f"--format {args.format} writes the whole class's grades: leave out --learner")
     needs = lms.CANVAS_NEEDS if args.format == "canvas" else ("learner", args.moodle_id)
     found = lms.match(lms.read_roster(args.roster, needs), results)
-    text = (lms.canvas_csv(course, found, args.per_unit) if args.format == "canvas"
-            else lms.moodle_csv(course, found, args.per_unit, args.moodle_id))
+    text = (
+        lms.canvas_csv(course, found, args.per_unit)
+        if args.format == "canvas"
+        else lms.moodle_csv(course, found, args.per_unit, args.moodle_id)
+    )
     for learner in found.not_in_roster:
         print(f"not in {args.roster}, so no row: {learner}", file=sys.stderr)
     for learner in found.no_submission:
         print(f"in {args.roster} but not graded, so no row: {learner}", file=sys.stderr)
-    left_out = (f"; left out: {len(found.not_in_roster)} not in the roster, "
-                f"{len(found.no_submission)} not graded" if found.not_in_roster or found.no_submission else "")
+    left_out = (
+        f"; left out: {len(found.not_in_roster)} not in the roster, {len(found.no_submission)} not graded"
+        if found.not_in_roster or found.no_submission
+        else ""
+    )
     if args.out:
         write_atomically(args.out, text)
         print(f"wrote {args.out} ({args.format}, {_count(len(found.rows), 'learner')}{left_out})", file=sys.stderr)
@@ -381,8 +419,11 @@ def _similarity(args, course, console) -> int:
     write_atomically(args.out, similarity.html_report(comparison, args.threshold / 100))
     sys.stdout.write(similarity.top_table(comparison))
     flagged = sum(pair.similarity >= args.threshold / 100 for pair in comparison.pairs)
-    print(f"wrote {args.out} ({_count(flagged, 'pair')} at or over {args.threshold:g}%, "
-          f"{_count(len(comparison.unreadable), 'unreadable submission')})", file=sys.stderr)
+    print(
+        f"wrote {args.out} ({_count(flagged, 'pair')} at or over {args.threshold:g}%, "
+        f"{_count(len(comparison.unreadable), 'unreadable submission')})",
+        file=sys.stderr,
+    )
     return OK
 
 
@@ -406,11 +447,15 @@ def _notebooks(args, course, console) -> int:
         raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
     secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
     written = nbgrader_course.build(course, args.out, secret, args.install_from)
-    console.print(f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
-                  + ("" if secret else " (no hidden tests: give --hidden-seed-file or an instructor.toml for them)"))
+    console.print(
+        f"Wrote {args.out}/nbgrader_config.py and {len(written)} notebooks under {args.out}/source/"
+        + ("" if secret else " (no hidden tests: give --hidden-seed-file or an instructor.toml for them)")
+    )
     if not args.install_from:
-        console.print("The notebooks' install cell has no source: a learner's kernel without the course (Colab) "
-                      "is told to ask you. Give --install-from git+https://... or a wheel's URL for one.")
+        console.print(
+            "The notebooks' install cell has no source: a learner's kernel without the course (Colab) "
+            "is told to ask you. Give --install-from git+https://... or a wheel's URL for one."
+        )
     console.print(f"Next: cd {args.out} && nbgrader generate_assignment <unit>  (then collect, autograde, export)")
     return OK
 
@@ -424,4 +469,20 @@ def _release(args, course, console) -> int:
     return OK
 
 
-COMMANDS = {"list": _list, "check": _check, "watch": _watch, "reset": _reset, "hint": _hint, "plot": _plot, "verify": _verify, "grade": _grade, "export": _export, "similarity": _similarity, "gradescope": _gradescope, "notebooks": _notebooks, "release": _release, "override": _override, "history": _history}
+COMMANDS = {
+    "list": _list,
+    "check": _check,
+    "watch": _watch,
+    "reset": _reset,
+    "hint": _hint,
+    "plot": _plot,
+    "verify": _verify,
+    "grade": _grade,
+    "export": _export,
+    "similarity": _similarity,
+    "gradescope": _gradescope,
+    "notebooks": _notebooks,
+    "release": _release,
+    "override": _override,
+    "history": _history,
+}

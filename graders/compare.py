@@ -1,4 +1,5 @@
 """One comparison for every grader: structure, shape, dtype, then values at the dtype's tolerance."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,16 @@ class Mismatch:
         return self.abs_error / abs(self.worst_expected) if self.worst_expected else float("inf")
 
 
-def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str, ...] = (),
-            histories: tuple[str, ...] = (), path: str = "") -> Mismatch | None:
+def compare(
+    expected,
+    got,
+    dtype,
+    *,
+    check_dtype: bool = True,
+    parts: tuple[str, ...] = (),
+    histories: tuple[str, ...] = (),
+    path: str = "",
+) -> Mismatch | None:
     """None when `got` matches `expected`; else the first Mismatch, worst element included.
 
     `dtype` picks the tolerance (the inputs' dtype). Arrays must keep the expected dtype when
@@ -63,8 +72,9 @@ def compare(expected, got, dtype, *, check_dtype: bool = True, parts: tuple[str,
         if set(got) != set(expected):
             return Mismatch("keys", path, sorted(expected), sorted(got))
         for key in expected:
-            if found := compare(expected[key], got[key], dtype, check_dtype=check_dtype, histories=histories,
-                                path=_join(path, key)):
+            if found := compare(
+                expected[key], got[key], dtype, check_dtype=check_dtype, histories=histories, path=_join(path, key)
+            ):
                 return found
         return None
     return _compare_array(np.asarray(expected), got, dtype, check_dtype, path)
@@ -114,8 +124,15 @@ def _compare_values(expected: np.ndarray, got_arr: np.ndarray, g: np.ndarray, dt
         return None
     excess = np.where(close, -np.inf, np.nan_to_num(excess, nan=np.inf))
     index = np.unravel_index(int(np.argmax(excess)), e.shape) if e.ndim else ()
-    return Mismatch("value", path, expected, got_arr, index=tuple(int(i) for i in index),
-                    worst_expected=float(e[index]), worst_got=float(g[index]))
+    return Mismatch(
+        "value",
+        path,
+        expected,
+        got_arr,
+        index=tuple(int(i) for i in index),
+        worst_expected=float(e[index]),
+        worst_got=float(g[index]),
+    )
 
 
 def only_form(expected, got, dtype, **strict) -> bool:
@@ -128,10 +145,16 @@ def only_form(expected, got, dtype, **strict) -> bool:
 def _same_numbers(expected, got, dtype) -> bool:
     if isinstance(expected, (tuple, dict)) and not _is_shape(expected):
         if isinstance(expected, dict):
-            return isinstance(got, dict) and set(got) == set(expected) and all(
-                _same_numbers(expected[k], got[k], dtype) for k in expected)
-        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
-                and all(_same_numbers(e, g, dtype) for e, g in zip(expected, got)))
+            return (
+                isinstance(got, dict)
+                and set(got) == set(expected)
+                and all(_same_numbers(expected[k], got[k], dtype) for k in expected)
+            )
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(expected)
+            and all(_same_numbers(e, g, dtype) for e, g in zip(expected, got))
+        )
     try:
         e, g = np.asarray(expected, dtype=np.float64).ravel(), np.asarray(got, dtype=np.float64).ravel()
     except (TypeError, ValueError):

@@ -1,4 +1,5 @@
 """The curriculum as data: course.toml, read once, and where the course lives on disk."""
+
 from __future__ import annotations
 
 import contextlib
@@ -82,8 +83,11 @@ class Course:
 
         ids = [u.name for u in self.units] + [ex.id for ex in self.exercises]
         if close := difflib.get_close_matches(name, ids, n=1):
-            raise CourseError(t("did-you-mean.exercise", target=target, match=close[0]) if "." in name
-                              else t("did-you-mean.unit", target=target, match=close[0]))
+            raise CourseError(
+                t("did-you-mean.exercise", target=target, match=close[0])
+                if "." in name
+                else t("did-you-mean.unit", target=target, match=close[0])
+            )
         raise CourseError(t("unknown-target", target=target, units=", ".join(u.name for u in self.units)))
 
 
@@ -110,7 +114,7 @@ def hidden_feedback(root: Path) -> str:
     allows "values" (what was expected and what came back). Never its inputs."""
     told = _grading(root).get("hidden_feedback", HIDDEN_FEEDBACK[0])
     if told not in HIDDEN_FEEDBACK:
-        raise CourseError(f"{root / INSTRUCTOR_FILE}: hidden_feedback = {told!r}; write \"summary\" or \"values\"")
+        raise CourseError(f'{root / INSTRUCTOR_FILE}: hidden_feedback = {told!r}; write "summary" or "values"')
     return told
 
 
@@ -131,7 +135,9 @@ def _first_line(seed_file: str) -> str:
         with contextlib.nullcontext(sys.stdin) if seed_file == "-" else open(seed_file, encoding="utf-8") as source:
             line = source.readline().rstrip("\r\n")
     except OSError as err:
-        raise CourseError(f"--hidden-seed-file {seed_file}: {err.strerror}; give the file that holds the secret") from None
+        raise CourseError(
+            f"--hidden-seed-file {seed_file}: {err.strerror}; give the file that holds the secret"
+        ) from None
     except UnicodeDecodeError:
         raise CourseError(f"--hidden-seed-file {seed_file} is not UTF-8 text; write the secret as text") from None
     if not line:
@@ -145,8 +151,10 @@ def torch_pin(course_root: Path) -> str:
     tool = tomllib.loads((course_root / "pyproject.toml").read_text(encoding="utf-8")).get("tool", {})
     version = str(tool.get("dl-course", {}).get("torch", ""))
     if not re.fullmatch(r"\d+(\.\d+)+", version):
-        raise ValueError('pyproject.toml must pin the torch build to install: [tool.dl-course] torch = "X.Y.Z"; '
-                         "an unpinned torch pulls GBs of CUDA")
+        raise ValueError(
+            'pyproject.toml must pin the torch build to install: [tool.dl-course] torch = "X.Y.Z"; '
+            "an unpinned torch pulls GBs of CUDA"
+        )
     return f"torch=={version}"
 
 

@@ -1,5 +1,6 @@
 """Which devices the PyTorch references run on: the CPU, and CUDA where there is a GPU.
 Standard library only until torch is really needed (it costs ~3 s to import)."""
+
 from __future__ import annotations
 
 import os

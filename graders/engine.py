@@ -4,6 +4,7 @@
 `grade` only talks to the sandboxed worker and compares. A batch prepares once and grades many
 submissions against the same public references, each with its learner's hidden ones.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -32,8 +33,16 @@ from graders.units import grader_for
 PUBLIC_SEED = "public"
 
 # what a call that produced no answer means for the exercise
-STATUS_OF = {"not-implemented": "not-implemented", "missing": "missing", "import-error": "error", "signature": "error",
-             "exception": "error", "crashed": "error", "unsupported": "failed", "timeout": "timeout"}
+STATUS_OF = {
+    "not-implemented": "not-implemented",
+    "missing": "missing",
+    "import-error": "error",
+    "signature": "error",
+    "exception": "error",
+    "crashed": "error",
+    "unsupported": "failed",
+    "timeout": "timeout",
+}
 
 
 @dataclass
@@ -93,9 +102,16 @@ def variant(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_cache: bool = True,
-            hidden_keys: dict[str, str] | None = None, hidden_feedback: str = "summary",
-            learner: str | None = None, per_learner: bool = False) -> list[Prepared]:
+def prepare(
+    exercises,
+    devices: list[str],
+    hidden_seed: str | None = None,
+    use_cache: bool = True,
+    hidden_keys: dict[str, str] | None = None,
+    hidden_feedback: str = "summary",
+    learner: str | None = None,
+    per_learner: bool = False,
+) -> list[Prepared]:
     """Cases and references for each exercise: the public cases, then with a secret seed the
     hidden ones, which a learner who hard-coded the public answers cannot have seen. They are
     drawn from the exercise's hidden_key (made from `hidden_seed`, or given in `hidden_keys`:
@@ -110,8 +126,13 @@ def prepare(exercises, devices: list[str], hidden_seed: str | None = None, use_c
     for exercise in exercises:
         grader = grader_for(exercise)
         cases = grader.cases(case_rng(exercise.id, PUBLIC_SEED))
-        key = (hidden_keys.get(exercise.id) if hidden_keys
-               else hidden_key(hidden_seed, exercise.id) if hidden_seed else None) or ""
+        key = (
+            hidden_keys.get(exercise.id)
+            if hidden_keys
+            else hidden_key(hidden_seed, exercise.id)
+            if hidden_seed
+            else None
+        ) or ""
         inputs = wire.encode([dict(case.inputs) for case in cases])
         expected = _expected(exercise, grader, cases, inputs, devices, use_cache)
         public = Prepared(exercise, grader, cases, expected, devices, inputs, hidden_feedback, key, use_cache=use_cache)
@@ -126,14 +147,22 @@ def for_learner(public: Prepared, learner: str | None) -> Prepared:
     if not public.key:
         return public
     key = _drawing_key(public, learner)
-    hidden = [dataclasses.replace(case, hidden=True) for case in public.grader.cases(case_rng(public.exercise.id, key))
-              if wire.encode(dict(case.inputs)) not in public.each_input]
+    hidden = [
+        dataclasses.replace(case, hidden=True)
+        for case in public.grader.cases(case_rng(public.exercise.id, key))
+        if wire.encode(dict(case.inputs)) not in public.each_input
+    ]
     hidden_inputs = wire.encode([dict(case.inputs) for case in hidden])
     expected = _expected(public.exercise, public.grader, hidden, hidden_inputs, public.devices, public.use_cache)
     # the public and the hidden encodings side by side name these cases as well as one encoding
     # of them all would, without encoding every case again for every learner
-    return dataclasses.replace(public, cases=public.cases + hidden, expected=public.expected + expected,
-                               variant=variant(key), inputs=public.inputs + hidden_inputs)
+    return dataclasses.replace(
+        public,
+        cases=public.cases + hidden,
+        expected=public.expected + expected,
+        variant=variant(key),
+        inputs=public.inputs + hidden_inputs,
+    )
 
 
 def _drawing_key(public: Prepared, learner: str | None) -> str:
@@ -143,15 +172,17 @@ def _drawing_key(public: Prepared, learner: str | None) -> str:
     return learner_key(public.key, learner) if learner is not None else public.key
 
 
-def _expected(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, devices: list[str],
-              use_cache: bool) -> list[dict[str, Any] | str]:
+def _expected(
+    exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, devices: list[str], use_cache: bool
+) -> list[dict[str, Any] | str]:
     """Per case, every device's reference answer, or why they can't be trusted."""
     answers = {device: _answers(exercise, grader, cases, inputs, device, use_cache) for device in devices}
     return [_agreed(case, {device: answers[device][i] for device in devices}) for i, case in enumerate(cases)]
 
 
-def _answers(exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, device: str,
-             use_cache: bool) -> list:
+def _answers(
+    exercise: Exercise, grader: Grader, cases: list[Case], inputs: bytes, device: str, use_cache: bool
+) -> list:
     """The device's reference answer to each case (a string where the reference failed)."""
     entry = cache.key(exercise.id, _code(exercise.unit), inputs, device)
     if use_cache and (stored := cache.load(entry)) is not None:
@@ -200,8 +231,9 @@ def grade(prepared: list[Prepared], sandbox: Sandbox, name: str) -> SubmissionRe
     return SubmissionResult(name, exercises, sandbox.level)
 
 
-def grade_folder(course: Course, submission: Path, target: str | None = None,
-                 device: str = "auto", use_cache: bool = True) -> SubmissionResult:
+def grade_folder(
+    course: Course, submission: Path, target: str | None = None, device: str = "auto", use_cache: bool = True
+) -> SubmissionResult:
     """Grade one folder of unit modules on the public cases; its worker starts first, so that
     NumPy loads while the references are read (or computed)."""
     exercises = course.select(target)
@@ -232,8 +264,12 @@ def _judge_outcomes(p: Prepared, result: ExerciseResult, runs, source: str) -> E
             if outcome.kind == "exception" and wanted.error in outcome.types:
                 continue
             if outcome.kind == "ok":
-                text = _told(p, case, " " + feedback.should_raise(wanted.error, outcome.value),
-                             " " + t("hidden.should-raise", error=wanted.error))
+                text = _told(
+                    p,
+                    case,
+                    " " + feedback.should_raise(wanted.error, outcome.value),
+                    " " + t("hidden.should-raise", error=wanted.error),
+                )
                 return _fail(result, "failed", *_with_mistake(p, text, case, wanted, outcome), output)
         if outcome.kind != "ok":
             text = feedback.problem(outcome, source)
@@ -241,7 +277,10 @@ def _judge_outcomes(p: Prepared, result: ExerciseResult, runs, source: str) -> E
             if isinstance(wanted, Raises):
                 text += t("contract-raises", error=wanted.error)
                 brief += t("contract-raises", error=wanted.error)
-            if outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported") and not outcome.importing:
+            if (
+                outcome.kind in ("exception", "signature", "timeout", "crashed", "unsupported")
+                and not outcome.importing
+            ):
                 text = _told(p, case, " " + text, " " + brief)
             if outcome.kind == "exception":
                 return _fail(result, "error", *_with_mistake(p, text, case, wanted, outcome), output)
@@ -295,16 +334,24 @@ def _with_mistake(p: Prepared, text: str, case: Case, expected, outcome: Outcome
     runtime = tuple(w for w in outcome.warnings if w.startswith("RuntimeWarning"))
     error = f"{outcome.type}: {outcome.message}" if outcome.kind == "exception" else ""
     attempt = Attempt(case, outcome.value, expected, runtime, tuple(outcome.mutated), error, g.parts, g.histories)
-    form = (outcome.kind == "ok" and g.accept is None and not runtime and not outcome.mutated
-            and only_form(expected, outcome.value, case.dtype, check_dtype=g.check_dtype, parts=g.parts,
-                          histories=g.histories))
+    form = (
+        outcome.kind == "ok"
+        and g.accept is None
+        and not runtime
+        and not outcome.mutated
+        and only_form(
+            expected, outcome.value, case.dtype, check_dtype=g.check_dtype, parts=g.parts, histories=g.histories
+        )
+    )
     mistake = next((m for m in g.mistakes if m.form in (form, None) and _safely(m.test, attempt)), None)
     if mistake is None:
         return text, None
     return f"{text}\n{feedback.likely(p.exercise.unit, p.exercise.function, mistake)}", mistake.name
 
 
-def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) -> tuple[str | None, str | None, str | None]:
+def _what_is_wrong(
+    grader: Grader, case: Case, expected: dict[str, Any], got
+) -> tuple[str | None, str | None, str | None]:
     """The first device's verdict on the answer: a mismatch with its reference, or what `accept`
     finds wrong with it (once: it needs no device); with it, the verdict without any value, and
     the device."""
@@ -315,8 +362,9 @@ def _what_is_wrong(grader: Grader, case: Case, expected: dict[str, Any], got) ->
             wrong = feedback.unreadable(err)
         return (wrong, t("hidden.value"), None) if wrong else (None, None, None)
     for device, answer in expected.items():
-        mismatch = compare(answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts,
-                           histories=grader.histories)
+        mismatch = compare(
+            answer, got, case.dtype, check_dtype=grader.check_dtype, parts=grader.parts, histories=grader.histories
+        )
         if mismatch and case.defaults and isinstance(got, dict) and mismatch.path in got:
             # one parameter's default: told as the signature, not as arrays (any other reply is
             # no worker's own, and is told as any mismatch is)
@@ -339,8 +387,9 @@ def _safely(test, attempt: Attempt) -> bool:
         return False
 
 
-def _fail(result: ExerciseResult, status: str, text: str, mistake: str | None = None,
-          output: str = "") -> ExerciseResult:
+def _fail(
+    result: ExerciseResult, status: str, text: str, mistake: str | None = None, output: str = ""
+) -> ExerciseResult:
     result.status, result.score, result.mistake = status, 0, mistake
     result.message = "\n".join(filter(None, [text, feedback.printed(output)]))
     return result

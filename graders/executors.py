@@ -17,6 +17,7 @@ they finish, i being the submission's place among those given; the caller record
 once. Once the batch's stop is asked (Ctrl-C), it yields what had finished by then, and no
 more: the rest are cancelled, and those being graded here have their workers ended.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -47,8 +48,16 @@ class ExecutorError(UserError):
 
 
 @contextlib.contextmanager
-def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepared: list, grading: bytes,
-             grade_one: Callable, stop: Stop):
+def executor(
+    kind: str,
+    jobs: int,
+    scheduler: str | None,
+    course: Course,
+    prepared: list,
+    grading: bytes,
+    grade_one: Callable,
+    stop: Stop,
+):
     """A function `run(jobs)` for this executor: jobs are (path, digest the gradebook holds)."""
     if kind == "local":
         import concurrent.futures
@@ -57,10 +66,18 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
         futures: dict = {}
 
         def run(work):
-            futures.update({pool.submit(grade_one, course, path, prepared, grading, known, stop): i
-                            for i, (path, known) in enumerate(work)})
-            yield from _as_finished(futures, stop, lambda pending: concurrent.futures.wait(
-                pending, LOOK_SECONDS, concurrent.futures.FIRST_COMPLETED).done)
+            futures.update(
+                {
+                    pool.submit(grade_one, course, path, prepared, grading, known, stop): i
+                    for i, (path, known) in enumerate(work)
+                }
+            )
+            yield from _as_finished(
+                futures,
+                stop,
+                lambda pending: concurrent.futures.wait(pending, LOOK_SECONDS, concurrent.futures.FIRST_COMPLETED).done,
+            )
+
         try:
             yield run
         finally:
@@ -89,9 +106,13 @@ def executor(kind: str, jobs: int, scheduler: str | None, course: Course, prepar
                     except SubmissionError:  # nothing to ship: grade_one says why, here, without a sandbox
                         yield i, grade_one(course, path, prepared, grading, known)
                         continue
-                    futures[client.submit(grade_shipped, shared, shipped, known,
-                                          key=f"grade-{learner_of(path)}-{uuid.uuid4().hex}")] = i
+                    futures[
+                        client.submit(
+                            grade_shipped, shared, shipped, known, key=f"grade-{learner_of(path)}-{uuid.uuid4().hex}"
+                        )
+                    ] = i
                 yield from _as_finished(futures, stop, _dask_wait)
+
             try:
                 yield run
             finally:
@@ -131,14 +152,18 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ExecutorError("--executor dask needs Dask's distributed package: pip install 'distributed' "
-                            "(or this course's [dask] extra)") from None
+        raise ExecutorError(
+            "--executor dask needs Dask's distributed package: pip install 'distributed' "
+            "(or this course's [dask] extra)"
+        ) from None
     if scheduler:
         try:
             client = Client(scheduler, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError, ValueError) as err:
-            raise ExecutorError(f"could not reach the Dask scheduler at {scheduler} ({err}); start one with "
-                                f"`dask scheduler` and `dask worker ADDRESS` on each machine") from None
+            raise ExecutorError(
+                f"could not reach the Dask scheduler at {scheduler} ({err}); start one with "
+                f"`dask scheduler` and `dask worker ADDRESS` on each machine"
+            ) from None
         with client:
             yield client
         return
@@ -146,8 +171,9 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
 
     # one single-threaded worker process per job: a worker grades one submission at a time
     with _deaf_to_ctrl_c():
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        cluster = LocalCluster(
+            n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        )
     with cluster, Client(cluster) as client:
         yield client
 
@@ -201,8 +227,10 @@ def grade_shipped(shared: tuple, shipped: Shipped, graded_digest: str | None):
     """A Dask task: one submission graded on this worker, in the sandbox, as `local` grades it."""
     course, prepared, grading, fingerprint, grade_one = shared
     if fingerprint != installed():
-        raise ExecutorError("this Dask worker has another version of the course installed than the machine that "
-                            "started the grading; install the same version on every worker")
+        raise ExecutorError(
+            "this Dask worker has another version of the course installed than the machine that "
+            "started the grading; install the same version on every worker"
+        )
     with tempfile.TemporaryDirectory(prefix="course-shipped-") as scratch:
         return grade_one(course, shipped.unpack(Path(scratch)), prepared, grading, graded_digest, _stop_here())
 

@@ -5,6 +5,7 @@ Every page is self-contained (inline CSS, images as data URIs, no links) so it w
 and can be mailed as one file. Learner-provided strings (submission ids, messages, mistake
 names) are escaped for the format they land in.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,18 +22,27 @@ from graders.report import blocked_units
 from graders.results import MARK, STATUSES, ExerciseResult, SubmissionResult
 from graders.untrusted import markdown, printable
 
-COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#a40e26", "timeout": "#8250df",
-          "missing": "#9a6700", "not-implemented": "#6e7781"}
-CSS = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
-       "color:#1f2328}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
-       "th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}"
-       "pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}"
-       ".bar{background:#d0d7de;height:.8rem;border-radius:.4rem;width:20rem}"
-       ".bar div{background:#1a7f37;height:100%;border-radius:.4rem}"
-       + "".join(f".{s}{{color:{c};font-weight:600}}" for s, c in COLOUR.items()))
+COLOUR = {
+    "passed": "#1a7f37",
+    "failed": "#cf222e",
+    "error": "#a40e26",
+    "timeout": "#8250df",
+    "missing": "#9a6700",
+    "not-implemented": "#6e7781",
+}
+CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;"
+    "color:#1f2328}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
+    "th,td{border:1px solid #d0d7de;padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}"
+    "pre{background:#f6f8fa;padding:.6rem;overflow-x:auto;white-space:pre-wrap}"
+    ".bar{background:#d0d7de;height:.8rem;border-radius:.4rem;width:20rem}"
+    ".bar div{background:#1a7f37;height:100%;border-radius:.4rem}"
+    + "".join(f".{s}{{color:{c};font-weight:600}}" for s, c in COLOUR.items())
+)
 
 
 # --- shared helpers ---------------------------------------------------------------------------
+
 
 def _both(title: dict[str, str]) -> str:
     return " · ".join(t for t in (title.get("en", ""), title.get("ko", "")) if t)
@@ -61,8 +71,10 @@ def _told_once(unit: Unit, records: list[ExerciseResult]) -> tuple[ExerciseResul
     place of their hints (none is about that) what to do, in both languages."""
     first = records[0]
     record = ExerciseResult(f"{unit.name}.py", first.status, 0, sum(r.max_score for r in records), first.message)
-    title = {lang: messages()["unit-row"][lang].format(title=unit.title.get(lang, ""), count=len(records))
-             for lang in LANGUAGES}
+    title = {
+        lang: messages()["unit-row"][lang].format(title=unit.title.get(lang, ""), count=len(records))
+        for lang in LANGUAGES
+    }
     wait = {lang: messages()["unit-blocked"][lang].format(count=len(records)) for lang in LANGUAGES}
     return record, _both(title), ({lang: text[:1].upper() + text[1:] for lang, text in wait.items()},)
 
@@ -72,8 +84,10 @@ def _heading(result: SubmissionResult) -> tuple[str, str]:
     the raw score, the late penalty and the final score where there is a penalty."""
     done = sum(r.passed for r in result.exercises)
     late = f" − {result.penalty:g} late ({result.late}) = {result.final:g}" if result.penalty else ""
-    return (f"{result.score}/{result.max_score}{late} points ({result.percent:.1f}%)",
-            f"{done}/{len(result.exercises)} exercises passed")
+    return (
+        f"{result.score}/{result.max_score}{late} points ({result.percent:.1f}%)",
+        f"{done}/{len(result.exercises)} exercises passed",
+    )
 
 
 def _fence(text: str) -> str:
@@ -83,9 +97,11 @@ def _fence(text: str) -> str:
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
 
 
 def _status_html(status: str) -> str:
@@ -117,31 +133,66 @@ def csv_table(course: Course, results: list[SubmissionResult]) -> str:
     ids = [ex.id for ex in course.exercises]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(map(_cell, ["learner", *ids, "total", "max_total", "late_penalty", "final", "percent",
-                                "submitted_at", "submitted_from", "sandbox"]))
+    writer.writerow(
+        map(
+            _cell,
+            [
+                "learner",
+                *ids,
+                "total",
+                "max_total",
+                "late_penalty",
+                "final",
+                "percent",
+                "submitted_at",
+                "submitted_from",
+                "sandbox",
+            ],
+        )
+    )
     for result in sorted(results, key=lambda r: r.submission):
         scores = {r.id: r.score for r in result.exercises}
-        writer.writerow(map(_cell, [result.submission, *(scores.get(i, "") for i in ids),
-                                    result.score, result.max_score, result.penalty, result.final,
-                                    f"{result.percent:.1f}", result.submitted_at, result.submitted_from,
-                                    result.sandbox]))
+        writer.writerow(
+            map(
+                _cell,
+                [
+                    result.submission,
+                    *(scores.get(i, "") for i in ids),
+                    result.score,
+                    result.max_score,
+                    result.penalty,
+                    result.final,
+                    f"{result.percent:.1f}",
+                    result.submitted_at,
+                    result.submitted_from,
+                    result.sandbox,
+                ],
+            )
+        )
     return out.getvalue()
 
 
 # --- 2. and 3. one learner's feedback ---------------------------------------------------------
 
+
 def markdown_report(course: Course, result: SubmissionResult) -> str:
     score, progress = _heading(result)
     groups = _units(course, result)
     filled = round(20 * sum(r.passed for r in result.exercises) / max(len(result.exercises), 1))
-    lines = [f"# {markdown(result.submission)}: {score}", "",
-             f"Progress: `{'█' * filled}{'░' * (20 - filled)}` {progress}", ""]
+    lines = [
+        f"# {markdown(result.submission)}: {score}",
+        "",
+        f"Progress: `{'█' * filled}{'░' * (20 - filled)}` {progress}",
+        "",
+    ]
     if result.sandbox:
         lines += [f"Sandbox: {markdown(result.sandbox)}", ""]
     for unit, rows in groups:
         lines += [f"## {markdown(unit)}", "", "| exercise | title | status | points |", "|---|---|---|---|"]
-        lines += [f"| `{r.id}` | {markdown(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
-                  for r, title, _ in rows]
+        lines += [
+            f"| `{r.id}` | {markdown(title)} | {MARK.get(r.status, '')} {r.status} | {r.score}/{r.max_score} |"
+            for r, title, _ in rows
+        ]
         lines.append("")
     overridden = [r for r in result.exercises if r.override]
     if overridden:
@@ -164,22 +215,30 @@ def html_report(course: Course, result: SubmissionResult) -> str:
     groups = _units(course, result)
     passed = sum(r.passed for r in result.exercises)
     width = 100 * passed / max(len(result.exercises), 1)
-    body = [f"<h1>{escape(result.submission)}: {escape(score)}</h1>",
-            f'<div class="bar"><div style="width:{width:.1f}%"></div></div>',
-            f"<p>Progress: {escape(progress)}</p>"]
+    body = [
+        f"<h1>{escape(result.submission)}: {escape(score)}</h1>",
+        f'<div class="bar"><div style="width:{width:.1f}%"></div></div>',
+        f"<p>Progress: {escape(progress)}</p>",
+    ]
     if result.sandbox:
         body.append(f"<p>Sandbox: {escape(printable(result.sandbox))}</p>")
     for unit, rows in groups:
-        body.append(f"<h2>{escape(unit)}</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
-                    "<th>status</th><th>points</th></tr>")
-        body += [f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(title)}</td>"
-                 f"<td>{_status_html(r.status)}</td><td>{r.score}/{r.max_score}</td></tr>"
-                 for r, title, _ in rows]
+        body.append(
+            f"<h2>{escape(unit)}</h2>\n<table>\n<tr><th>exercise</th><th>title</th><th>status</th><th>points</th></tr>"
+        )
+        body += [
+            f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(title)}</td>"
+            f"<td>{_status_html(r.status)}</td><td>{r.score}/{r.max_score}</td></tr>"
+            for r, title, _ in rows
+        ]
         body.append("</table>")
     overridden = [r for r in result.exercises if r.override]
     if overridden:
-        body.append("<h2>Scores set by your instructor</h2>\n<ul>" + "".join(
-            f"<li><code>{escape(r.id)}</code>: {escape(r.override)}</li>" for r in overridden) + "</ul>")
+        body.append(
+            "<h2>Scores set by your instructor</h2>\n<ul>"
+            + "".join(f"<li><code>{escape(r.id)}</code>: {escape(r.override)}</li>" for r in overridden)
+            + "</ul>"
+        )
     todo = [row for _, rows in groups for row in rows if not row[0].passed]
     body.append("<h2>What to look at next</h2>" if todo else "<p>All exercises passed. Well done! 🎉</p>")
     for r, title, hints in todo:
@@ -187,17 +246,24 @@ def html_report(course: Course, result: SubmissionResult) -> str:
         if r.message:
             body.append(f"<pre>{escape(r.message)}</pre>")
         if hints:
-            body.append("<p>Hints:</p>\n<ul>" + "".join(
-                f'<li>{escape(h.get("en", ""))}<br><span lang="ko">{escape(h.get("ko", ""))}</span></li>'
-                for h in hints) + "</ul>")
+            body.append(
+                "<p>Hints:</p>\n<ul>"
+                + "".join(
+                    f'<li>{escape(h.get("en", ""))}<br><span lang="ko">{escape(h.get("ko", ""))}</span></li>'
+                    for h in hints
+                )
+                + "</ul>"
+            )
     return printable(_page(f"{result.submission}: {score}", "\n".join(body) + "\n"))
 
 
 # --- 4. the class at a glance -----------------------------------------------------------------
 
+
 def _histogram(percents: list[float]) -> str:
     """A PNG histogram of the learners' percent scores, as a data URI."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -233,8 +299,11 @@ def exercise_stats(course: Course, results: list[SubmissionResult]) -> list[tupl
             continue
         failed = Counter(r.status for r in rs if not r.passed)
         unstarted = failed.pop("not-implemented", 0)
-        worst = min(failed, key=lambda s: (-failed[s], STATUSES.index(s) if s in STATUSES else len(STATUSES)),
-                    default="not-implemented" if unstarted else "")
+        worst = min(
+            failed,
+            key=lambda s: (-failed[s], STATUSES.index(s) if s in STATUSES else len(STATUSES)),
+            default="not-implemented" if unstarted else "",
+        )
         rows.append((i, titles.get(i, ""), len(rs) - sum(failed.values()) - unstarted, len(rs), unstarted, worst))
     order = list(records)
     return sorted(rows, key=lambda row: (row[2] + row[4] - row[3], -row[4], order.index(row[0])))
@@ -256,21 +325,34 @@ def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
         return _page(f"Class summary: {title}", "\n".join(body) + "\n")
     percents = [r.percent for r in results]
     points = [r.score for r in results]
-    body += [f"<p>Mean score: {statistics.mean(points):.1f} points ({statistics.mean(percents):.1f}%) · "
-             f"median: {statistics.median(points):g} points ({statistics.median(percents):.1f}%)</p>",
-             "<h2>Mistakes most named</h2>"]
+    body += [
+        f"<p>Mean score: {statistics.mean(points):.1f} points ({statistics.mean(percents):.1f}%) · "
+        f"median: {statistics.median(points):g} points ({statistics.median(percents):.1f}%)</p>",
+        "<h2>Mistakes most named</h2>",
+    ]
     mistakes = top_mistakes(results)
     if mistakes:
-        body.append("<table>\n<tr><th>mistake</th><th>exercise</th><th>count</th></tr>" + "".join(
-            f"<tr><td>{escape(m)}</td><td><code>{escape(i)}</code></td><td>{c}</td></tr>"
-            for m, i, c in mistakes) + "</table>")
+        body.append(
+            "<table>\n<tr><th>mistake</th><th>exercise</th><th>count</th></tr>"
+            + "".join(
+                f"<tr><td>{escape(m)}</td><td><code>{escape(i)}</code></td><td>{c}</td></tr>" for m, i, c in mistakes
+            )
+            + "</table>"
+        )
     else:
         body.append("<p>No known mistake was named.</p>")
-    body.append("<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
-                "<th>passed</th><th>not started</th><th>most common problem</th></tr>")
-    body += [f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td><td>{unstarted}</td>"
-             f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
-             for i, t, ok, n, unstarted, worst in exercise_stats(course, results)]
-    body += ["</table>", "<h2>Scores</h2>",
-             f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">']
+    body.append(
+        "<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
+        "<th>passed</th><th>not started</th><th>most common problem</th></tr>"
+    )
+    body += [
+        f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td><td>{unstarted}</td>"
+        f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
+        for i, t, ok, n, unstarted, worst in exercise_stats(course, results)
+    ]
+    body += [
+        "</table>",
+        "<h2>Scores</h2>",
+        f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">',
+    ]
     return _page(f"Class summary: {title}", "\n".join(body) + "\n")

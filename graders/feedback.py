@@ -1,4 +1,5 @@
 """Every learner-facing sentence about a failed case: input, expected, got, the likely mistake."""
+
 from __future__ import annotations
 
 import builtins
@@ -69,10 +70,16 @@ def mismatch(m: Mismatch) -> str:
         return part + t("mismatch.shape", expected=m.expected.shape, got=m.got.shape)
     if m.kind == "dtype":
         return part + t("mismatch.dtype", expected=m.expected.dtype, got=m.got.dtype)
-    return part + t("mismatch.value", expected=show(m.expected), got=show(m.got),
-                    where=t("mismatch.at", index=m.index) if m.index else "",
-                    worst_expected=_num(m.worst_expected), worst_got=_num(m.worst_got),
-                    abs_error=f"{m.abs_error:.3g}", rel_error=f"{m.rel_error:.3g}")
+    return part + t(
+        "mismatch.value",
+        expected=show(m.expected),
+        got=show(m.got),
+        where=t("mismatch.at", index=m.index) if m.index else "",
+        worst_expected=_num(m.worst_expected),
+        worst_got=_num(m.worst_got),
+        abs_error=f"{m.abs_error:.3g}",
+        rel_error=f"{m.rel_error:.3g}",
+    )
 
 
 def hidden_mismatch(m: Mismatch) -> str:

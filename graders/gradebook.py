@@ -4,6 +4,7 @@ A gradebook says it is one (PRAGMA application_id) and which version of the tabl
 (PRAGMA user_version). A file that is anything else is refused and left exactly as it was; a
 gradebook of an older version is brought up to date in place by a command that writes to it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -47,7 +48,8 @@ CREATE TABLE results (
 """
 MIGRATIONS = {
     1: ["ALTER TABLE submissions ADD COLUMN sandbox TEXT NOT NULL DEFAULT ''"],  # what confined the code
-    2: ["ALTER TABLE results ADD COLUMN variant TEXT NOT NULL DEFAULT ''",  # whose hidden cases
+    2: [
+        "ALTER TABLE results ADD COLUMN variant TEXT NOT NULL DEFAULT ''",  # whose hidden cases
         "ALTER TABLE submissions ADD COLUMN submitted_at TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE submissions ADD COLUMN submitted_from TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE submissions ADD COLUMN penalties TEXT NOT NULL DEFAULT '{}'",  # JSON: unit -> points off
@@ -72,7 +74,8 @@ MIGRATIONS = {
             exercises INTEGER NOT NULL,
             passed    INTEGER NOT NULL,
             sandbox   TEXT NOT NULL
-        )"""],
+        )""",
+    ],
 }
 VERSION = max(MIGRATIONS)
 SQLITE_HEADER = b"SQLite format 3\0"
@@ -95,10 +98,13 @@ class Gradebook:
             unwritable = not (os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK))
             if _primary(err) == sqlite3.SQLITE_READONLY or (_primary(err) == sqlite3.SQLITE_CANTOPEN and unwritable):
                 # CANTOPEN: its WAL files cannot be made beside it (a read-only folder or file system)
-                raise GradebookError(f"{path} is read-only, and grading records each result in it: make it and its "
-                                     f"folder writable, or give --gradebook another path") from None
-            raise GradebookError(f"{path} cannot be used as a gradebook ({err}); "
-                                 f"give --gradebook another path") from None
+                raise GradebookError(
+                    f"{path} is read-only, and grading records each result in it: make it and its "
+                    f"folder writable, or give --gradebook another path"
+                ) from None
+            raise GradebookError(
+                f"{path} cannot be used as a gradebook ({err}); give --gradebook another path"
+            ) from None
         except sqlite3.DatabaseError as err:
             raise GradebookError(f"{path} is not a usable gradebook ({err}); {ANOTHER}") from None
         except OSError as err:
@@ -120,8 +126,10 @@ class Gradebook:
         try:
             if new:
                 self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.executescript(f"BEGIN; {BASE}{';'.join(_added_after(0))}; PRAGMA application_id = {APPLICATION_ID}; "
-                                      f"PRAGMA user_version = {VERSION}; COMMIT;")
+                self.db.executescript(
+                    f"BEGIN; {BASE}{';'.join(_added_after(0))}; PRAGMA application_id = {APPLICATION_ID}; "
+                    f"PRAGMA user_version = {VERSION}; COMMIT;"
+                )
                 return VERSION
             version = self._version()
             if not read_only:
@@ -142,11 +150,15 @@ class Gradebook:
         application_id = self.db.execute("PRAGMA application_id").fetchone()[0]
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if application_id not in (0, APPLICATION_ID):
-            raise GradebookError(f"{self.path} is another program's SQLite file (application_id "
-                                 f"{application_id:#x}), not a gradebook; {ANOTHER}")
+            raise GradebookError(
+                f"{self.path} is another program's SQLite file (application_id "
+                f"{application_id:#x}), not a gradebook; {ANOTHER}"
+            )
         if application_id == APPLICATION_ID and version > VERSION:
-            raise GradebookError(f"{self.path} was written by a newer version of the course (gradebook version "
-                                 f"{version}; this one reads up to {VERSION}): grade and export with that version")
+            raise GradebookError(
+                f"{self.path} was written by a newer version of the course (gradebook version "
+                f"{version}; this one reads up to {VERSION}): grade and export with that version"
+            )
         tables = _columns(self.db)
         if application_id == 0 and version == 0 and tables == _columns_of(0):
             return 0
@@ -178,54 +190,123 @@ class Gradebook:
         now = _now()
         learner = result.submission  # printable, as every text of a record is
         with self._transaction():
-            self.db.execute("INSERT INTO submissions (learner, source, digest, score, max_score, graded_at, sandbox) "
-                            "VALUES (?, ?, ?, 0, 0, ?, ?) ON CONFLICT (learner) DO UPDATE SET "
-                            "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at, "
-                            "sandbox = excluded.sandbox",
-                            (learner, _storable(source), digest, now, result.sandbox))
-            self.db.executemany("DELETE FROM results WHERE learner = ? AND exercise = ?",
-                                [(learner, r.id) for r in result.exercises])
+            self.db.execute(
+                "INSERT INTO submissions (learner, source, digest, score, max_score, graded_at, sandbox) "
+                "VALUES (?, ?, ?, 0, 0, ?, ?) ON CONFLICT (learner) DO UPDATE SET "
+                "source = excluded.source, digest = excluded.digest, graded_at = excluded.graded_at, "
+                "sandbox = excluded.sandbox",
+                (learner, _storable(source), digest, now, result.sandbox),
+            )
+            self.db.executemany(
+                "DELETE FROM results WHERE learner = ? AND exercise = ?", [(learner, r.id) for r in result.exercises]
+            )
             self.db.executemany(
                 "INSERT INTO results (learner, position, exercise, status, score, max_score, message, mistake, "
                 "devices, seconds, variant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(learner, positions[r.id], r.id, r.status, r.score, r.max_score, r.message,
-                  r.mistake, json.dumps(r.devices), r.seconds, r.variant) for r in result.exercises])
-            self.db.execute("UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
-                            "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
-                            (learner,))
-            self.db.execute("INSERT INTO gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (learner, now, _storable(source), result.score, result.max_score,
-                             len(result.exercises), sum(r.passed for r in result.exercises), result.sandbox))
+                [
+                    (
+                        learner,
+                        positions[r.id],
+                        r.id,
+                        r.status,
+                        r.score,
+                        r.max_score,
+                        r.message,
+                        r.mistake,
+                        json.dumps(r.devices),
+                        r.seconds,
+                        r.variant,
+                    )
+                    for r in result.exercises
+                ],
+            )
+            self.db.execute(
+                "UPDATE submissions SET score = (SELECT SUM(score) FROM results WHERE learner = ?1), "
+                "max_score = (SELECT SUM(max_score) FROM results WHERE learner = ?1) WHERE learner = ?1",
+                (learner,),
+            )
+            self.db.execute(
+                "INSERT INTO gradings VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    learner,
+                    now,
+                    _storable(source),
+                    result.score,
+                    result.max_score,
+                    len(result.exercises),
+                    sum(r.passed for r in result.exercises),
+                    result.sandbox,
+                ),
+            )
 
     def record_late(self, result: SubmissionResult) -> None:
         """The learner's submission time, where it came from, and the late penalty."""
         with self._transaction():
-            self.db.execute("UPDATE submissions SET submitted_at = ?, submitted_from = ?, penalties = ?, late = ? "
-                            "WHERE learner = ?", (result.submitted_at, _storable(result.submitted_from),
-                                                  json.dumps(result.penalties), result.late, result.submission))
+            self.db.execute(
+                "UPDATE submissions SET submitted_at = ?, submitted_from = ?, penalties = ?, late = ? "
+                "WHERE learner = ?",
+                (
+                    result.submitted_at,
+                    _storable(result.submitted_from),
+                    json.dumps(result.penalties),
+                    result.late,
+                    result.submission,
+                ),
+            )
 
     def results(self, learners: list[str] | None = None, exercises: set[str] | None = None) -> list[SubmissionResult]:
         """Every learner's records (or these learners', of these exercises), by learner, with
         the instructor's overrides in place of what grading gave."""
-        columns = ", ".join(self._since(since, column, default) for since, column, default in (
-            (2, "variant", "''"), (1, "sandbox", "''"), (2, "submitted_at", "''"), (2, "submitted_from", "''"),
-            (2, "penalties", "'{}'"), (2, "late", "''")))
-        rows = self.db.execute("SELECT r.learner, exercise, status, r.score, r.max_score, message, mistake, devices, "
-                               f"seconds, {columns} FROM results AS r JOIN submissions AS s USING (learner) "
-                               "ORDER BY r.learner, position").fetchall()
+        columns = ", ".join(
+            self._since(since, column, default)
+            for since, column, default in (
+                (2, "variant", "''"),
+                (1, "sandbox", "''"),
+                (2, "submitted_at", "''"),
+                (2, "submitted_from", "''"),
+                (2, "penalties", "'{}'"),
+                (2, "late", "''"),
+            )
+        )
+        rows = self.db.execute(
+            "SELECT r.learner, exercise, status, r.score, r.max_score, message, mistake, devices, "
+            f"seconds, {columns} FROM results AS r JOIN submissions AS s USING (learner) "
+            "ORDER BY r.learner, position"
+        ).fetchall()
         by_learner: dict[str, list[ExerciseResult]] = {}
         submissions: dict[str, tuple] = {}
-        for learner, exercise, status, score, max_score, message, mistake, devices, seconds, variant, sandbox, \
-                submitted_at, submitted_from, penalties, late in rows:
+        for (
+            learner,
+            exercise,
+            status,
+            score,
+            max_score,
+            message,
+            mistake,
+            devices,
+            seconds,
+            variant,
+            sandbox,
+            submitted_at,
+            submitted_from,
+            penalties,
+            late,
+        ) in rows:
             submissions[learner] = (sandbox, submitted_at, submitted_from, json.loads(penalties), late)
             if exercises is not None and exercise not in exercises:
                 continue
-            by_learner.setdefault(learner, []).append(ExerciseResult(
-                exercise, status, score, max_score, message, json.loads(devices), mistake, seconds, variant))
+            by_learner.setdefault(learner, []).append(
+                ExerciseResult(
+                    exercise, status, score, max_score, message, json.loads(devices), mistake, seconds, variant
+                )
+            )
         chosen = learners if learners is not None else sorted(by_learner)
         chosen = [printable(learner) for learner in chosen]  # as the records name them
-        results = [SubmissionResult(learner, by_learner[learner], *submissions[learner]) for learner in chosen
-                   if learner in by_learner]
+        results = [
+            SubmissionResult(learner, by_learner[learner], *submissions[learner])
+            for learner in chosen
+            if learner in by_learner
+        ]
         for result in results:
             self.apply_overrides(result)
         return results
@@ -243,8 +324,10 @@ class Gradebook:
         for record in result.exercises:
             if record.id in standing and not record.override:
                 score, reason, by, at = standing[record.id]
-                record.override = (f"{_points(score)}/{record.max_score} set by {by} on {at[:10]}: {reason} "
-                                   f"(graded {record.score}/{record.max_score})")
+                record.override = (
+                    f"{_points(score)}/{record.max_score} set by {by} on {at[:10]}: {reason} "
+                    f"(graded {record.score}/{record.max_score})"
+                )
                 record.score = _points(score)
                 overridden.append(record)
         return overridden
@@ -255,16 +338,19 @@ class Gradebook:
             return {}
         latest: dict[str, tuple] = {}
         for exercise, score, reason, by, at in self.db.execute(
-                "SELECT exercise, score, reason, by, at FROM overrides WHERE learner = ? ORDER BY rowid",
-                (printable(learner),)):
+            "SELECT exercise, score, reason, by, at FROM overrides WHERE learner = ? ORDER BY rowid",
+            (printable(learner),),
+        ):
             latest[exercise] = (score, reason, by, at)
         return {exercise: entry for exercise, entry in latest.items() if entry[0] is not None}
 
     def override(self, learner: str, exercise: str, score: float | None, reason: str, by: str) -> None:
         """Set a learner's score of an exercise by hand (None: take the standing one back)."""
         with self._transaction():
-            self.db.execute("INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
-                            (printable(learner), exercise, score, printable(reason), printable(by), _now()))
+            self.db.execute(
+                "INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?)",
+                (printable(learner), exercise, score, printable(reason), printable(by), _now()),
+            )
 
     def learners(self) -> list[str]:
         return [name for (name,) in self.db.execute("SELECT learner FROM submissions ORDER BY learner")]
@@ -275,11 +361,20 @@ class Gradebook:
         learner = printable(learner)
         if self.version < 2:
             return []
-        events = [(row[0], "graded", row[1:]) for row in self.db.execute(
-            "SELECT at, source, score, max_score, exercises, passed, sandbox FROM gradings WHERE learner = ? "
-            "ORDER BY rowid", (learner,))]
-        events += [(row[0], "override", row[1:]) for row in self.db.execute(
-            "SELECT at, exercise, score, reason, by FROM overrides WHERE learner = ? ORDER BY rowid", (learner,))]
+        events = [
+            (row[0], "graded", row[1:])
+            for row in self.db.execute(
+                "SELECT at, source, score, max_score, exercises, passed, sandbox FROM gradings WHERE learner = ? "
+                "ORDER BY rowid",
+                (learner,),
+            )
+        ]
+        events += [
+            (row[0], "override", row[1:])
+            for row in self.db.execute(
+                "SELECT at, exercise, score, reason, by FROM overrides WHERE learner = ? ORDER BY rowid", (learner,)
+            )
+        ]
         return sorted(events, key=lambda event: event[0])  # stable: same-second events keep their order
 
     @contextlib.contextmanager
@@ -316,16 +411,19 @@ def _refuse_a_file_that_is_not_sqlite(path: Path) -> None:
     with open(path, "rb") as file:
         header = file.read(len(SQLITE_HEADER))
     if not header:
-        raise GradebookError(f"{path} is an empty file, not a gradebook: delete it (`course grade` creates the "
-                             f"gradebook), or give --gradebook another path")
+        raise GradebookError(
+            f"{path} is an empty file, not a gradebook: delete it (`course grade` creates the "
+            f"gradebook), or give --gradebook another path"
+        )
     if header != SQLITE_HEADER:
         raise GradebookError(f"{path} is not a gradebook (not even a SQLite file); {ANOTHER}")
 
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
     """`mode` as SQLite's URI gives it: mode=rw never creates a file, mode=rwc does."""
-    return sqlite3.connect(f"{path.absolute().as_uri()}?{mode}", uri=True,
-                           isolation_level=None)  # transactions are explicit
+    return sqlite3.connect(
+        f"{path.absolute().as_uri()}?{mode}", uri=True, isolation_level=None
+    )  # transactions are explicit
 
 
 def _open_to_read(path: Path) -> sqlite3.Connection:
@@ -348,10 +446,13 @@ def _primary(err: sqlite3.Error) -> int:
 
 
 def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:
-    tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                             "AND name NOT LIKE 'sqlite_%'")]
-    return {table: {name for (name,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,))}
-            for table in tables}
+    tables = [
+        name
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    ]
+    return {
+        table: {name for (name,) in db.execute("SELECT name FROM pragma_table_info(?)", (table,))} for table in tables
+    }
 
 
 @functools.cache

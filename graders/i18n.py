@@ -2,6 +2,7 @@
 text in each language; the known mistakes' Korean lives in locale/ko/<unit>.toml, beside the
 English in the graders. The language is chosen once per run (`course --lang`, else the locale).
 """
+
 from __future__ import annotations
 
 import functools

@@ -7,6 +7,7 @@ a kernel that lacks it, as on Colab, and never touches the kernel's torch), an i
 solution's body between `### BEGIN SOLUTION` / `### END SOLUTION`, so generate_assignment leaves
 a stub) and an autograded test cell worth the exercise's points that calls graders.notebook.check.
 """
+
 from __future__ import annotations
 
 import ast
@@ -18,11 +19,11 @@ from graders.course import Course, Exercise, Unit, torch_pin
 from graders.engine import hidden_key
 from graders.files import write_atomically
 
-CONFIG = '''c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
+CONFIG = """c = get_config()  # noqa: F821  (nbgrader's config loader defines it)
 c.CourseDirectory.course_id = "{course_id}"
 # the test cells import torch for the references: allow them time on a slow machine
 c.ExecutePreprocessor.timeout = 600
-'''
+"""
 
 
 def build(course: Course, out: Path, hidden_seed: str | None, install_from: str | None = None) -> list[Path]:
@@ -36,8 +37,9 @@ def build(course: Course, out: Path, hidden_seed: str | None, install_from: str 
     for unit in course.units:
         path = out / "source" / unit.name / f"{unit.name}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(notebook(course, unit, hidden_seed, install_from), indent=1,
-                                          ensure_ascii=False) + "\n")
+        write_atomically(
+            path, json.dumps(notebook(course, unit, hidden_seed, install_from), indent=1, ensure_ascii=False) + "\n"
+        )
         written.append(path)
     return written
 
@@ -50,25 +52,42 @@ def notebook(course: Course, unit: Unit, hidden_seed: str | None, install_from: 
     stub_source = (course.root / "exercises" / f"{unit.name}.py").read_text(encoding="utf-8")
     solution_source = (course.root / "solutions" / f"{unit.name}.py").read_text(encoding="utf-8")
     stub, solution = ast.parse(stub_source), ast.parse(solution_source)
-    cells = [_code(unit.name + INSTALL_CELL, install_cell(install_from, _torch_build(course))),
-             _markdown(f"{unit.name}-intro", _intro(unit, stub)),
-             _code(f"{unit.name}-setup", _setup(stub_source, stub))]
+    cells = [
+        _code(unit.name + INSTALL_CELL, install_cell(install_from, _torch_build(course))),
+        _markdown(f"{unit.name}-intro", _intro(unit, stub)),
+        _code(f"{unit.name}-setup", _setup(stub_source, stub)),
+    ]
     for exercise in unit.exercises:
         grade_id = test_cell_id(exercise)
         cells.append(_markdown(f"{grade_id}-about", _about(exercise)))
-        cells.append(_code(f"{grade_id}-answer", _answer(exercise, stub_source, stub, solution_source, solution),
-                           solution=True))
+        cells.append(
+            _code(f"{grade_id}-answer", _answer(exercise, stub_source, stub, solution_source, solution), solution=True)
+        )
         cells.append(_code(grade_id, _test(exercise, hidden_seed), points=exercise.points))
-    return {"cells": cells, "nbformat": 4, "nbformat_minor": 5,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                         "language_info": {"name": "python"}, "course": {"unit": unit.name}}}
+    return {
+        "cells": cells,
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+            "course": {"unit": unit.name},
+        },
+    }
 
 
 # --- cells, with the metadata nbgrader's schema version 3 asks for -------------------------------
 
+
 def _nbgrader(grade_id: str, *, solution: bool = False, points: int | None = None, locked: bool = True) -> dict:
-    meta = {"grade": points is not None, "grade_id": grade_id, "locked": locked and not solution,
-            "schema_version": 3, "solution": solution, "task": False}
+    meta = {
+        "grade": points is not None,
+        "grade_id": grade_id,
+        "locked": locked and not solution,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -79,8 +98,14 @@ def _markdown(grade_id: str, text: str) -> dict:
 
 
 def _code(grade_id: str, text: str, *, solution: bool = False, points: int | None = None) -> dict:
-    return {"cell_type": "code", "id": _cell_id(grade_id), "execution_count": None, "outputs": [],
-            "metadata": _nbgrader(grade_id, solution=solution, points=points), "source": text}
+    return {
+        "cell_type": "code",
+        "id": _cell_id(grade_id),
+        "execution_count": None,
+        "outputs": [],
+        "metadata": _nbgrader(grade_id, solution=solution, points=points),
+        "source": text,
+    }
 
 
 def test_cell_id(exercise: Exercise) -> str:
@@ -94,7 +119,7 @@ def _cell_id(grade_id: str) -> str:
 
 # --- what the cells say ------------------------------------------------------------------------
 
-INSTALL = '''# Setup: run this cell first. It makes the course's grader importable here (Colab, or a Jupyter
+INSTALL = """# Setup: run this cell first. It makes the course's grader importable here (Colab, or a Jupyter
 # without the course) and does nothing where it already is. It never installs or replaces torch.
 # 설정: 이 셀을 먼저 실행하세요. 채점기를 이 커널에서 쓸 수 있게 하며, torch는 건드리지 않습니다.
 import importlib, importlib.metadata, importlib.util, subprocess, sys
@@ -115,7 +140,7 @@ if importlib.util.find_spec("graders") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *needs], check=True)
     importlib.invalidate_caches()
 from graders.notebook import check  # noqa: E402,F401
-print("The grader is ready. 채점기가 준비되었습니다.")'''
+print("The grader is ready. 채점기가 준비되었습니다.")"""
 
 
 INSTALL_CELL = "-install"  # the end of the install cell's grade_id: `course grade` leaves the cell out
@@ -139,9 +164,11 @@ def install_cell(install_from: str | None, torch: str) -> str:
 
 def _intro(unit: Unit, stub: ast.Module) -> str:
     listing = "\n".join(f"- `{ex.id}` — {ex.title['en']} · {ex.title['ko']} ({_points(ex)})" for ex in unit.exercises)
-    return (f"# {unit.title['en']} · {unit.title['ko']}\n\n{ast.get_docstring(stub) or ''}\n\n{listing}\n\n"
-            "Write each answer with NumPy in the cell below its description, then run the test cell after it. "
-            "각 설명 아래 셀에 NumPy로 답을 쓰고, 그 아래의 테스트 셀을 실행하세요.")
+    return (
+        f"# {unit.title['en']} · {unit.title['ko']}\n\n{ast.get_docstring(stub) or ''}\n\n{listing}\n\n"
+        "Write each answer with NumPy in the cell below its description, then run the test cell after it. "
+        "각 설명 아래 셀에 NumPy로 답을 쓰고, 그 아래의 테스트 셀을 실행하세요."
+    )
 
 
 def _about(exercise: Exercise) -> str:
@@ -150,8 +177,12 @@ def _about(exercise: Exercise) -> str:
 
 def _setup(source: str, stub: ast.Module) -> str:
     """The stub module's own top-level code (imports, the notes' constants), not its functions."""
-    kept = [node for node in stub.body if not isinstance(node, ast.FunctionDef)
-            and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    kept = [
+        node
+        for node in stub.body
+        if not isinstance(node, ast.FunctionDef)
+        and not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+    ]
     return "\n".join(ast.get_source_segment(source, node) for node in kept)
 
 
@@ -162,13 +193,13 @@ def _answer(exercise: Exercise, stub_source: str, stub: ast.Module, solution_sou
     stub_fn = _function(stub, exercise.function)
     solved = _function(solution, exercise.function)
     lines = stub_source.splitlines()
-    head = lines[stub_fn.lineno - 1:stub_fn.body[0].end_lineno]  # def line(s) and docstring
+    head = lines[stub_fn.lineno - 1 : stub_fn.body[0].end_lineno]  # def line(s) and docstring
     body_start = solved.body[1] if ast.get_docstring(solved) and len(solved.body) > 1 else solved.body[0]
     solution_lines = solution_source.splitlines()
-    body = "\n".join(solution_lines[body_start.lineno - 1:solved.end_lineno])
+    body = "\n".join(solution_lines[body_start.lineno - 1 : solved.end_lineno])
     # what the notebook defines above this cell: earlier exercises' functions and the stub's constants
     functions = [n.name for n in stub.body if isinstance(n, ast.FunctionDef)]
-    above = set(functions[:functions.index(exercise.function)]) | _assigned(stub)
+    above = set(functions[: functions.index(exercise.function)]) | _assigned(stub)
     helpers = _helpers(solution, solution_source, solved, above)
     region = textwrap.indent(textwrap.dedent("\n\n".join([*helpers, textwrap.dedent(body)])), "    ")
     return "\n".join([*head, "    ### BEGIN SOLUTION", region, "    ### END SOLUTION"])
@@ -191,8 +222,13 @@ def _function(module: ast.Module, name: str) -> ast.FunctionDef:
 
 
 def _assigned(module: ast.Module) -> set[str]:
-    return {target.id for node in module.body if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name)}
+    return {
+        target.id
+        for node in module.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def _helpers(solution: ast.Module, source: str, fn: ast.FunctionDef, provided: set[str]) -> list[str]:

@@ -6,6 +6,7 @@ called in-process (as nbgrader does) by the same engine, cases and PyTorch refer
 written to stderr: nbgrader gives no points to a test cell that writes there, and the NumPy
 warnings the grader judges are captured, not printed.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -71,8 +72,12 @@ def check(exercise_id: str, fn, hidden_key: str | None = None) -> None:
     exercise = Exercise(exercise_id, unit, function, title={}, points=1, hints=())
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")  # torch's import-time notices are no concern of the learner's
-        prepared = prepare([exercise], ["cpu"], hidden_keys={exercise_id: hidden_key} if hidden_key else None,
-                           learner=AUTOGRADED_LEARNER)
+        prepared = prepare(
+            [exercise],
+            ["cpu"],
+            hidden_keys={exercise_id: hidden_key} if hidden_key else None,
+            learner=AUTOGRADED_LEARNER,
+        )
     (result,) = grade(prepared, _InKernel(fn), "notebook").exercises
     # which hidden cases, as the gradebook of `course grade` records them: the two can be compared
     shown = f"{exercise_id} [hidden cases {result.variant}]" if result.variant else exercise_id

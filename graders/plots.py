@@ -4,6 +4,7 @@ The trust boundary is grading's: the learner's functions run only in the sandbox
 data comes back; the references are the graders' own torch references, never solutions/ (a
 learner's copy has none). Every figure has one size, so every PNG is WIDTH x HEIGHT pixels.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -107,6 +108,7 @@ class _Context:
 
 # --- turning outcomes into something to draw --------------------------------------------------
 
+
 def _why_not(outcome: Outcome) -> str:
     """A panel's few words for a call that gave no answer."""
     if outcome.kind in ("not-implemented", "missing"):
@@ -138,6 +140,7 @@ def _numbers(value) -> np.ndarray | None:
 
 # --- figures ----------------------------------------------------------------------------------
 
+
 def _figure(rows: int, columns: int, title: str):
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
     fig.suptitle(title, fontsize="large")
@@ -155,8 +158,18 @@ def _save(fig: Figure, path: Path) -> Path:
 def _say(ax, text: str, color: str = "#b00020", width: int = 26, most: int = 120) -> None:
     """A label in the middle of a panel, in place of a curve that could not be drawn."""
     text = textwrap.shorten(text, most).replace("$", r"\$")  # "$" would start mathtext
-    ax.text(0.5, 0.5, textwrap.fill(text, width), transform=ax.transAxes, ha="center", va="center", color=color,
-            fontsize="medium", zorder=10, bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color})
+    ax.text(
+        0.5,
+        0.5,
+        textwrap.fill(text, width),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color=color,
+        fontsize="medium",
+        zorder=10,
+        bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": color},
+    )
 
 
 def _title(ax, title: str, reference: np.ndarray, yours: np.ndarray | str) -> None:
@@ -174,8 +187,9 @@ def _masked(values: np.ndarray):
     return np.ma.masked_invalid(values[:MAX_POINTS])
 
 
-def _curve_panel(ax, x, reference: np.ndarray, yours: np.ndarray | str, title: str,
-                 xlabel: str = "x", log: bool = False) -> None:
+def _curve_panel(
+    ax, x, reference: np.ndarray, yours: np.ndarray | str, title: str, xlabel: str = "x", log: bool = False
+) -> None:
     """The reference as a broad pale line, the learner's answer dashed over it (or a label)."""
     ax.plot(x, _masked(reference), label="reference (PyTorch)", **REFERENCE_STYLE)
     if isinstance(yours, str):
@@ -197,8 +211,12 @@ ACTIVATIONS = (("sigmoid", ()), ("tanh", ()), ("relu", ()), ("leaky_relu", (LEAK
 
 def _activations(ctx: _Context) -> Figure:
     x = np.arange(-240, 241) / 40  # steps of 1/40, so x = 0 exactly, where the ReLUs' slopes jump
-    fig, axes = _figure(2, 4, "activations and their derivatives: yours over the reference, x in [-6, 6] "
-                              f"(leaky ReLU with negative_slope = {LEAKY_SLOPE})")
+    fig, axes = _figure(
+        2,
+        4,
+        "activations and their derivatives: yours over the reference, x in [-6, 6] "
+        f"(leaky ReLU with negative_slope = {LEAKY_SLOPE})",
+    )
     for column, (name, extra) in enumerate(ACTIVATIONS):
         for row, function in enumerate((name, f"{name}_grad")):
             arguments = f", {LEAKY_SLOPE}" if extra else ""
@@ -208,6 +226,7 @@ def _activations(ctx: _Context) -> Figure:
 
 
 # xor_mlp: decision boundaries over the plane around the four XOR points ---------------------------
+
 
 def _xor_mlp(ctx: _Context) -> Figure:
     ticks = np.arange(-40, 121) / 80  # [-0.5, 1.5] in steps of 1/80, 0 and 1 included exactly
@@ -268,12 +287,27 @@ def _boundary(ax, ticks: np.ndarray, out: np.ndarray | str) -> None:
         if grid.count() and grid.min() < 0.5 < grid.max():  # a contour needs both sides
             ax.contour(ticks, ticks, grid, levels=[0.5], colors="black", linewidths=1.5)
         for (x1, x2), value in zip(XOR_X, out[-4:]):
-            ax.annotate(f"{value:.3f}", (x1, x2), xytext=(6, 6), textcoords="offset points", fontsize="small",
-                        bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8})
+            ax.annotate(
+                f"{value:.3f}",
+                (x1, x2),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize="small",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8},
+            )
     for target, marker in ((0, "o"), (1, "s")):
         rows = XOR_Y[:, 0] == target
-        ax.scatter(XOR_X[rows, 0], XOR_X[rows, 1], marker=marker, s=70, facecolor="white" if target == 0 else "black",
-                   edgecolor="black", linewidths=1.5, zorder=3, label=f"XOR = {target}")
+        ax.scatter(
+            XOR_X[rows, 0],
+            XOR_X[rows, 1],
+            marker=marker,
+            s=70,
+            facecolor="white" if target == 0 else "black",
+            edgecolor="black",
+            linewidths=1.5,
+            zorder=3,
+            label=f"XOR = {target}",
+        )
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_aspect("equal")
@@ -289,12 +323,17 @@ def _gradient_descent(ctx: _Context) -> Figure:
     # the graders' own problem generator: a noisy linear regression and a starting (w, b)
     p = regression_problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
     data = (p["X"], p["y"], p["w"], p["b"], p["lr"], p["epochs"])
-    runs = (("batch_gd", "1 update per epoch", ()),
-            ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),
-            ("minibatch_gd", f"{-(-GD_SAMPLES // GD_BATCH)} updates per epoch, batches of {GD_BATCH}",
-             (GD_BATCH, GD_SEED)))
-    fig, axes = _figure(1, 3, f"gradient descent on the same {GD_SAMPLES} samples (lr = {GD_LR}): "
-                              f"full-data MSE before each epoch and after the last")
+    runs = (
+        ("batch_gd", "1 update per epoch", ()),
+        ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),
+        ("minibatch_gd", f"{-(-GD_SAMPLES // GD_BATCH)} updates per epoch, batches of {GD_BATCH}", (GD_BATCH, GD_SEED)),
+    )
+    fig, axes = _figure(
+        1,
+        3,
+        f"gradient descent on the same {GD_SAMPLES} samples (lr = {GD_LR}): "
+        f"full-data MSE before each epoch and after the last",
+    )
     epochs = np.arange(GD_EPOCHS + 1)
     for ax, (function, title, more) in zip(axes[0], runs):
         reference = ctx.reference(function, *data, *more)[2]
@@ -305,10 +344,14 @@ def _gradient_descent(ctx: _Context) -> Figure:
 
 
 UNIT_PLOTS: dict[str, Callable[[_Context], Figure]] = {
-    "activations": _activations, "xor_mlp": _xor_mlp, "gradient_descent": _gradient_descent}
+    "activations": _activations,
+    "xor_mlp": _xor_mlp,
+    "gradient_descent": _gradient_descent,
+}
 
 
 # --- expected vs got, for any exercise that fails on an array answer ----------------------------
+
 
 def _first_difference(sandbox: Sandbox, p: engine.Prepared) -> tuple[Case, str, np.ndarray, np.ndarray] | None:
     """The first case whose answer has an array part that differs from the reference, with the
@@ -320,8 +363,11 @@ def _first_difference(sandbox: Sandbox, p: engine.Prepared) -> tuple[Case, str, 
             wanted = next(iter(expected.values()))  # a failed exercise's references all agreed
             if outcome.kind != "ok" or isinstance(wanted, Raises) or case.defaults:
                 continue
-            differing = [(path, e, g) for path, e, g in _arrays(wanted, outcome.value, p.grader.parts)
-                         if compare(e, g, case.dtype, check_dtype=False) is not None]
+            differing = [
+                (path, e, g)
+                for path, e, g in _arrays(wanted, outcome.value, p.grader.parts)
+                if compare(e, g, case.dtype, check_dtype=False) is not None
+            ]
             if differing:
                 return (case, *max(differing, key=lambda part: part[1].size))
     finally:
@@ -338,8 +384,13 @@ def _arrays(expected, got, names: tuple[str, ...] = (), path: str = ""):
     elif isinstance(expected, dict) and isinstance(got, dict):
         for key in (k for k in expected if k in got):
             yield from _arrays(expected[key], got[key], (), _join(path, str(key)))
-    elif (isinstance(expected, np.ndarray) and expected.ndim and expected.size
-          and (numbers := _numbers(got)) is not None and numbers.size):
+    elif (
+        isinstance(expected, np.ndarray)
+        and expected.ndim
+        and expected.size
+        and (numbers := _numbers(got)) is not None
+        and numbers.size
+    ):
         yield path, expected, numbers
 
 
@@ -347,8 +398,9 @@ def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path and not name.startswith("[") else f"{path}{name}"
 
 
-def _expected_vs_got(exercise_id: str, case: Case, part: str, expected: np.ndarray, got: np.ndarray,
-                     advice: str = "") -> Figure:
+def _expected_vs_got(
+    exercise_id: str, case: Case, part: str, expected: np.ndarray, got: np.ndarray, advice: str = ""
+) -> Figure:
     """`advice`: what the grader's known mistake says to do, for a panel with nothing to draw."""
     what = f"{exercise_id}" + (f", part {part}" if part else "")
     title = f"{what}: expected vs got, on the case {case.label!r}".replace("$", r"\$")
@@ -378,10 +430,15 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Fig
     small = max(e.size, g.size) <= 60  # few elements: mark each one
     flat = "" if expected.ndim == 1 and got.ndim == 1 else ", flattened"
     ax = axes[0, 0]
-    ax.plot(_masked(e), marker="o" if small else None, label=f"expected (reference), shape {expected.shape}",
-            **REFERENCE_STYLE)
-    ax.plot(_masked(g), marker="x" if small else None, label=f"got (yours), shape {got.shape}{_unfinite(g)}",
-            **YOURS_STYLE)
+    ax.plot(
+        _masked(e),
+        marker="o" if small else None,
+        label=f"expected (reference), shape {expected.shape}",
+        **REFERENCE_STYLE,
+    )
+    ax.plot(
+        _masked(g), marker="x" if small else None, label=f"got (yours), shape {got.shape}{_unfinite(g)}", **YOURS_STYLE
+    )
     ax.set_xlabel(f"element index{flat}")
     ax.set_ylabel("value")
     ax.grid(alpha=0.3)
@@ -409,8 +466,10 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
     both = np.concatenate([expected.ravel(), got.ravel()])
     finite = both[np.isfinite(both)]
     norm = Normalize(finite.min(), finite.max()) if finite.size else Normalize(0, 1)
-    panels = [(expected, f"expected (reference), shape {expected.shape}", "viridis", norm),
-              (got, f"got (yours), shape {got.shape}{_unfinite(got)}", "viridis", norm)]
+    panels = [
+        (expected, f"expected (reference), shape {expected.shape}", "viridis", norm),
+        (got, f"got (yours), shape {got.shape}{_unfinite(got)}", "viridis", norm),
+    ]
     if same:
         with np.errstate(all="ignore"):
             difference = got - expected
@@ -426,8 +485,15 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
         fig.colorbar(image, ax=ax, shrink=0.8)
         if values.size <= 64:  # few cells: print each value too
             for (row, column), value in np.ndenumerate(values):
-                ax.text(column, row, f"{value:.3g}", ha="center", va="center", fontsize="small",
-                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0})
+                ax.text(
+                    column,
+                    row,
+                    f"{value:.3g}",
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0},
+                )
     if blank:
         _say(axes[0, 1], blank, width=30, most=300)
     return fig

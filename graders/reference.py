@@ -3,6 +3,7 @@
 torch is imported (graders.devices.torch_module) only when a reference is computed, never at
 CLI start-up (it costs ~3 s) and never in the worker.
 """
+
 from __future__ import annotations
 
 import numpy as np

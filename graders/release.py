@@ -6,6 +6,7 @@ reset` ran in the instructor's copy), an editor's or a shell's dotfile, or a lin
 The copy's README is the learners' own, rendered from templates/README.learners.md: the course's
 README is the instructor's, with sections on grading, CI and benchmarks a learner has no use for.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -18,8 +19,15 @@ from graders.i18n import messages
 
 # What `course` needs to run and pip to install it: the packaged files of pyproject.toml's
 # [tool.setuptools] (the modules, and package-data's templates and locale), and the stubs.
-PROGRAM = ("course.toml", "pyproject.toml", "README.md", "exercises/*.py", "graders/**/*.py", "graders/templates/*",
-           "graders/locale/**/*.toml")
+PROGRAM = (
+    "course.toml",
+    "pyproject.toml",
+    "README.md",
+    "exercises/*.py",
+    "graders/**/*.py",
+    "graders/templates/*",
+    "graders/locale/**/*.toml",
+)
 SHIPPED = (*PROGRAM, "docs/img/*.png")  # and the README's images
 README = Path("README.md")  # in the copy, the learners' own; the Gradescope zip keeps the course's, which pip reads
 TEMPLATES = Path(__file__).with_name("templates")
@@ -70,11 +78,21 @@ def learners_readme(course: Course) -> str:
     and Korean, with this course's torch build, limits and units, and watch's keys as it shows them."""
     limits = course.limits
     keys = messages()["watch.keys"]
-    units = "\n".join(f"| {number} | `{unit.name}` | {unit.title['en']} · {unit.title['ko']} | {len(unit.exercises)} | "
-                      f"{sum(ex.points for ex in unit.exercises)} |" for number, unit in enumerate(course.units, 1))
+    units = "\n".join(
+        f"| {number} | `{unit.name}` | {unit.title['en']} · {unit.title['ko']} | {len(unit.exercises)} | "
+        f"{sum(ex.points for ex in unit.exercises)} |"
+        for number, unit in enumerate(course.units, 1)
+    )
     return string.Template(LEARNERS_README.read_text(encoding="utf-8")).substitute(
-        title_en=course.title["en"], title_ko=course.title["ko"], torch=torch_pin(course.root),
-        keys_en=keys["en"], keys_ko=keys["ko"], units=units,
-        exercises=len(course.exercises), points=sum(ex.points for ex in course.exercises),
-        call_seconds=f"{limits.call_seconds:g}", submission_seconds=f"{limits.submission_seconds:g}",
-        memory_mb=limits.memory_mb)
+        title_en=course.title["en"],
+        title_ko=course.title["ko"],
+        torch=torch_pin(course.root),
+        keys_en=keys["en"],
+        keys_ko=keys["ko"],
+        units=units,
+        exercises=len(course.exercises),
+        points=sum(ex.points for ex in course.exercises),
+        call_seconds=f"{limits.call_seconds:g}",
+        submission_seconds=f"{limits.submission_seconds:g}",
+        memory_mb=limits.memory_mb,
+    )

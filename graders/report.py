@@ -1,4 +1,5 @@
 """Renderings of result records for the terminal (rich); graders.results has the JSON."""
+
 from __future__ import annotations
 
 from rich.console import Console, Group
@@ -12,8 +13,14 @@ from graders.i18n import pick, t
 from graders.results import MARK, ExerciseResult, SubmissionResult
 from graders.untrusted import printable
 
-STYLE = {"passed": "green", "failed": "red", "error": "bold red", "timeout": "magenta",
-         "missing": "yellow", "not-implemented": "dim"}
+STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "bold red",
+    "timeout": "magenta",
+    "missing": "yellow",
+    "not-implemented": "dim",
+}
 
 
 def blocked_units(result: SubmissionResult) -> dict[str, list[ExerciseResult]]:
@@ -24,10 +31,14 @@ def blocked_units(result: SubmissionResult) -> dict[str, list[ExerciseResult]]:
     units: dict[str, list[ExerciseResult]] = {}
     for r in result.exercises:
         units.setdefault(r.id.split(".")[0], []).append(r)
-    return {unit: records for unit, records in units.items()
-            if len(records) > 1 and records[0].status in ("error", "timeout", "missing")
-            and f"{unit}.py" in records[0].message
-            and all((r.status, r.message) == (records[0].status, records[0].message) for r in records)}
+    return {
+        unit: records
+        for unit, records in units.items()
+        if len(records) > 1
+        and records[0].status in ("error", "timeout", "missing")
+        and f"{unit}.py" in records[0].message
+        and all((r.status, r.message) == (records[0].status, records[0].message) for r in records)
+    }
 
 
 def table(course: Course, result: SubmissionResult, title: str | None = None) -> Table:
@@ -37,11 +48,23 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     blocked = blocked_units(result)
     # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
     scores = dict(submission=escape(printable(result.submission)), score=result.score, max_score=result.max_score)
-    heading = (t("table.title-late", **scores, penalty=f"{result.penalty:g}", final=f"{result.final:g}",
-                 late=escape(result.late)) if result.penalty else t("table.title", **scores))
-    out = Table(title=title or heading, title_justify="left",
-                caption=t("table.sandbox", sandbox=escape(printable(result.sandbox))) if result.sandbox else None,
-                caption_justify="left")
+    heading = (
+        t(
+            "table.title-late",
+            **scores,
+            penalty=f"{result.penalty:g}",
+            final=f"{result.final:g}",
+            late=escape(result.late),
+        )
+        if result.penalty
+        else t("table.title", **scores)
+    )
+    out = Table(
+        title=title or heading,
+        title_justify="left",
+        caption=t("table.sandbox", sandbox=escape(printable(result.sandbox))) if result.sandbox else None,
+        caption_justify="left",
+    )
     out.add_column(t("table.exercise"))
     out.add_column(t("table.name"))
     out.add_column(t("table.status"))
@@ -50,21 +73,34 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
         unit = r.id.split(".")[0]
         if unit not in blocked:
             by_hand = f" ({t('table.overridden')})" if r.override else ""
-            out.add_row(r.id, pick(titles[r.id]) if r.id in titles else "", status(r.status),
-                        f"{r.score}/{r.max_score}{by_hand}")
+            out.add_row(
+                r.id,
+                pick(titles[r.id]) if r.id in titles else "",
+                status(r.status),
+                f"{r.score}/{r.max_score}{by_hand}",
+            )
         elif r is blocked[unit][0]:
             records = blocked[unit]
-            out.add_row(f"{unit}.py", t("unit-row", title=pick(units[unit]) if unit in units else unit,
-                                        count=len(records)),
-                        status(r.status), f"0/{sum(b.max_score for b in records)}")
+            out.add_row(
+                f"{unit}.py",
+                t("unit-row", title=pick(units[unit]) if unit in units else unit, count=len(records)),
+                status(r.status),
+                f"0/{sum(b.max_score for b in records)}",
+            )
     return out
 
 
 def unit_tables(course: Course, result: SubmissionResult) -> list[Table]:
     """A table per unit, titled with its name and title: the result's exercises in that unit."""
     by_id = {r.id: r for r in result.exercises}
-    return [table(course, SubmissionResult(unit.name, [by_id[ex.id] for ex in unit.exercises if ex.id in by_id]),
-                  title=f"{unit.name} · {pick(unit.title)}") for unit in course.units]
+    return [
+        table(
+            course,
+            SubmissionResult(unit.name, [by_id[ex.id] for ex in unit.exercises if ex.id in by_id]),
+            title=f"{unit.name} · {pick(unit.title)}",
+        )
+        for unit in course.units
+    ]
 
 
 def status(name: str) -> Text:
@@ -90,11 +126,22 @@ def failures(result: SubmissionResult) -> list[Text]:
         unit = r.id.split(".")[0]
         if unit in blocked:
             if r is blocked[unit][0]:
-                out.append(Text.assemble((f"{MARK[r.status]} {unit}.py ({t('status.' + r.status)})\n", STYLE[r.status]),
-                                         told_once(r.message, len(blocked[unit])), ("\n", "")))
+                out.append(
+                    Text.assemble(
+                        (f"{MARK[r.status]} {unit}.py ({t('status.' + r.status)})\n", STYLE[r.status]),
+                        told_once(r.message, len(blocked[unit])),
+                        ("\n", ""),
+                    )
+                )
             continue
-        out.append(Text.assemble((f"{MARK[r.status]} {r.id} ({t('status.' + r.status)})\n", STYLE[r.status]),
-                                 printable(r.message), ("\n", ""), (t("hint-line", id=r.id) + "\n", "dim")))
+        out.append(
+            Text.assemble(
+                (f"{MARK[r.status]} {r.id} ({t('status.' + r.status)})\n", STYLE[r.status]),
+                printable(r.message),
+                ("\n", ""),
+                (t("hint-line", id=r.id) + "\n", "dim"),
+            )
+        )
     todo = next((r for r in result.exercises if not r.passed), None)
     if todo is not None:
         out.append(Text.assemble((t("next.label"), "bold"), t("next", id=todo.id, unit=todo.id.split(".")[0])))
@@ -138,17 +185,30 @@ def class_table(results: list[SubmissionResult]) -> Table:
 
     def row(name: str, score: float, penalty: float, max_score: int, passed: str, **style) -> None:
         final = score - penalty
-        cells = [f"{score:g}/{max_score}", *([f"{penalty:g}", f"{final:g}"] if late else []),
-                 f"{100 * final / max_score if max_score else 100:.1f}"]
+        cells = [
+            f"{score:g}/{max_score}",
+            *([f"{penalty:g}", f"{final:g}"] if late else []),
+            f"{100 * final / max_score if max_score else 100:.1f}",
+        ]
         out.add_row(name, *cells, passed, **style)
 
     for r in results:
-        row(escape(printable(r.submission)), r.score, r.penalty, r.max_score,
-            f"{sum(x.passed for x in r.exercises)}/{len(r.exercises)}")
+        row(
+            escape(printable(r.submission)),
+            r.score,
+            r.penalty,
+            r.max_score,
+            f"{sum(x.passed for x in r.exercises)}/{len(r.exercises)}",
+        )
     out.add_section()
-    row(t("class.total"), sum(r.score for r in results), round(sum(r.penalty for r in results), 2),
+    row(
+        t("class.total"),
+        sum(r.score for r in results),
+        round(sum(r.penalty for r in results), 2),
         sum(r.max_score for r in results),
-        f"{sum(x.passed for r in results for x in r.exercises)}/{sum(len(r.exercises) for r in results)}", style="bold")
+        f"{sum(x.passed for r in results for x in r.exercises)}/{sum(len(r.exercises) for r in results)}",
+        style="bold",
+    )
     return out
 
 
@@ -162,5 +222,12 @@ def grading_progress():
         def render(self, task) -> Text:
             return Text(f"{task.speed:.1f} submissions/s" if task.speed else "")
 
-    return Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), Rate(), TimeRemainingColumn(),
-                    console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn("grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )

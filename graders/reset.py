@@ -4,6 +4,7 @@ learner's version in exercises/.backup/ first: nothing a learner wrote is ever l
 The original is the file as the course's git history first recorded it: a learner's clone of
 the course (or of its GitHub Classroom template) has it, however often they committed since.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,11 +45,21 @@ def reset(course: Course, target: str) -> str:
 def _original(root: Path, relative: str) -> str:
     """The file as the first commit that added it holds it."""
     try:
-        added = subprocess.run(["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--", relative],
-                               capture_output=True, text=True, check=True, encoding="utf-8").stdout.split()
+        added = subprocess.run(
+            ["git", "-C", str(root), "log", "--diff-filter=A", "--format=%H", "--", relative],
+            capture_output=True,
+            text=True,
+            check=True,
+            encoding="utf-8",
+        ).stdout.split()
         if added:
-            return subprocess.run(["git", "-C", str(root), "show", f"{added[-1]}:{relative}"],
-                                  capture_output=True, text=True, check=True, encoding="utf-8").stdout
+            return subprocess.run(
+                ["git", "-C", str(root), "show", f"{added[-1]}:{relative}"],
+                capture_output=True,
+                text=True,
+                check=True,
+                encoding="utf-8",
+            ).stdout
     except (OSError, subprocess.CalledProcessError):
         pass
     raise ResetError(t("reset.no-original", path=relative))
@@ -59,7 +70,7 @@ def _with_function(mine: str, original: str, function: str, relative: str, unit:
     stub = function_span(ast.parse(original), function)
     if stub is None:
         raise ResetError(t("reset.no-original", path=relative))
-    stub_text = "".join(original.splitlines(keepends=True)[stub[0]:stub[1]])
+    stub_text = "".join(original.splitlines(keepends=True)[stub[0] : stub[1]])
     try:
         tree = ast.parse(mine)
     except SyntaxError as err:
@@ -68,7 +79,7 @@ def _with_function(mine: str, original: str, function: str, relative: str, unit:
     if span is None:
         return mine.rstrip("\n") + "\n\n\n" + stub_text
     lines = mine.splitlines(keepends=True)
-    return "".join(lines[:span[0]]) + stub_text + "".join(lines[span[1]:])
+    return "".join(lines[: span[0]]) + stub_text + "".join(lines[span[1] :])
 
 
 def function_span(tree: ast.Module, function: str) -> tuple[int, int] | None:

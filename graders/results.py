@@ -1,4 +1,5 @@
 """Results as data: one record per (submission, exercise). Every display renders these."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,14 @@ from dataclasses import asdict, dataclass, field
 from graders.untrusted import printable
 
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "not-implemented")
-MARK = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⧗", "missing": "?", "not-implemented": "·"}  # in every display
+MARK = {
+    "passed": "✓",
+    "failed": "✗",
+    "error": "!",
+    "timeout": "⧗",
+    "missing": "?",
+    "not-implemented": "·",
+}  # in every display
 
 
 @dataclass

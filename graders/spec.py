@@ -3,6 +3,7 @@
 A unit's grader module (graders/units/<unit>.py) holds `GRADERS = {function: Grader(...)}`;
 the engine does the rest. Everything here is data or a small pure function.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,13 +67,19 @@ class Attempt:
 
     def holds(self, value) -> bool:
         """The answer holds `value`'s numbers, in the form the grader accepts, whatever the dtype."""
-        return compare(value, self.got, self.case.dtype, check_dtype=False, parts=self.parts,
-                       histories=self.histories) is None
+        return (
+            compare(value, self.got, self.case.dtype, check_dtype=False, parts=self.parts, histories=self.histories)
+            is None
+        )
 
     def is_right(self, value) -> bool:
         """`value` (a model's answer) is the right answer to this case."""
-        return compare(self.expected, value, self.case.dtype, check_dtype=False, parts=self.parts,
-                       histories=self.histories) is None
+        return (
+            compare(
+                self.expected, value, self.case.dtype, check_dtype=False, parts=self.parts, histories=self.histories
+            )
+            is None
+        )
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class Grader:
 
 
 # --- tests for known mistakes ---------------------------------------------------------------
+
 
 def _rerun(model: Callable, a: Attempt) -> tuple[Any, Exception | None]:
     """The model's answer to this case, or what it raised (a wrong model may refuse an input)."""
@@ -178,6 +186,7 @@ def any_of(*tests: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
 
 # --- NumPy helpers for graders' versions of right and wrong answers --------------------------
 
+
 def stable_sigmoid(z):
     """σ(z) for any finite z, without overflow (e^−|z| is at most 1)."""
     z = np.asarray(z, dtype=float)
@@ -194,8 +203,10 @@ FLOATS = (np.float32, np.float64)
 def edge_values(dtype, big: float = 1e4) -> np.ndarray:
     """Zero, small and large magnitudes of both signs, up to ±big (or near the dtype's max)."""
     big = min(big, float(np.finfo(dtype).max) / 10)
-    return np.array([0.0, -0.0, 1e-3, -1e-3, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 100.0, -100.0,
-                     1000.0, -1000.0, big, -big], dtype=dtype)
+    return np.array(
+        [0.0, -0.0, 1e-3, -1e-3, 0.5, -0.5, 3.0, -3.0, 20.0, -20.0, 100.0, -100.0, 1000.0, -1000.0, big, -big],
+        dtype=dtype,
+    )
 
 
 def random_array(rng: np.random.Generator, dtype, shape=None, scale: float = 5.0) -> np.ndarray:
@@ -209,8 +220,7 @@ def elementwise_cases(rng: np.random.Generator, random: int = 4, big: float = 1e
 
     `more` adds fixed inputs after x (e.g. negative_slope=0.2); `big` is the largest |x|.
     """
-    cases = [Case({"x": 0.5, **more}, "a Python float"),
-             Case({"x": [-2.0, 0.0, 2.0], **more}, "a Python list")]
+    cases = [Case({"x": 0.5, **more}, "a Python float"), Case({"x": [-2.0, 0.0, 2.0], **more}, "a Python list")]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         cases += [

@@ -8,6 +8,7 @@ Everything here reads what a learner made, so nothing is trusted: only regular f
 each on its own descriptor (a link is never followed, a FIFO never waited on), and never more
 than a cap; whatever is wrong with a submission is its SubmissionError, never a traceback.
 """
+
 from __future__ import annotations
 
 import errno
@@ -105,8 +106,9 @@ def read_regular(path: Path, cap: int = MAX_FILE_BYTES, follow: bool = False) ->
 def _capped(name: str, data: bytes, cap: int) -> bytes:
     """`data`, read as at most cap + 1 bytes, if that was all there was."""
     if len(data) > cap:
-        raise SubmissionError(f"{name} is over the {cap >> 20} MB limit; hand in only your code "
-                              f"(clear a notebook's outputs)")
+        raise SubmissionError(
+            f"{name} is over the {cap >> 20} MB limit; hand in only your code (clear a notebook's outputs)"
+        )
     return data
 
 
@@ -157,7 +159,9 @@ def _folder_files(path: Path, course: Course) -> dict[str, bytes]:
             return _unzip(top[0], read_regular(path / top[0], MAX_UNPACKED_BYTES))
         if not any(name.endswith(".ipynb") for name in top):
             links = [name for name in top if os.path.islink(path / name)]
-            why = f"; {links[0]} is a link, which the grader does not follow: hand in the folder itself" if links else ""
+            why = (
+                f"; {links[0]} is a link, which the grader does not follow: hand in the folder itself" if links else ""
+            )
             _no_modules(path.name, course, why)
     files = _Files(path.name)
     for name in listing[best]:
@@ -199,8 +203,10 @@ class _Files(dict):
         self[name] = data
         self.size += len(data)
         if self.size > MAX_UNPACKED_BYTES:
-            raise SubmissionError(f"{self.source} holds more than {MAX_UNPACKED_BYTES >> 20} MB of modules and "
-                                  f"notebooks; hand in only your code (clear a notebook's outputs)")
+            raise SubmissionError(
+                f"{self.source} holds more than {MAX_UNPACKED_BYTES >> 20} MB of modules and "
+                f"notebooks; hand in only your code (clear a notebook's outputs)"
+            )
 
 
 def _no_modules(name: str, course: Course, why: str = ""):
@@ -219,8 +225,10 @@ def _unzip(name: str, data: bytes) -> dict[str, bytes]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.infolist():
                 if ODD_MEMBER.search(member.filename):
-                    raise SubmissionError(f"{name} holds a file named {member.filename!r}, which no zip tool "
-                                          f"writes; zip your folder again")
+                    raise SubmissionError(
+                        f"{name} holds a file named {member.filename!r}, which no zip tool "
+                        f"writes; zip your folder again"
+                    )
                 path = PurePosixPath(member.filename.replace("\\", "/"))  # older Windows tools write backslashes
                 if member.is_dir() or path.suffix not in (".py", ".ipynb") or "__MACOSX" in path.parts:
                     continue
@@ -236,8 +244,10 @@ def _unzipped(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> b
     if stat.S_ISLNK(member.external_attr >> 16):  # its bytes are where it points
         raise SubmissionError(f"{name}: {member.filename} is a link; zip the file itself")
     if member.compress_type not in ZIP_METHODS:
-        raise SubmissionError(f"{name}: {member.filename} is compressed with method {member.compress_type}; zip it "
-                              f"with the usual Deflate method")
+        raise SubmissionError(
+            f"{name}: {member.filename} is compressed with method {member.compress_type}; zip it "
+            f"with the usual Deflate method"
+        )
     with archive.open(member) as stream:
         data = _capped(f"{name}: {member.filename}", stream.read(MAX_FILE_BYTES + 1), MAX_FILE_BYTES)
     if len(data) != member.file_size:
@@ -270,8 +280,9 @@ def _notebook_module(name: str, data: bytes, course: Course) -> tuple[str, bytes
         source = notebook_source(notebook)
         module = source.encode("utf-8")  # a lone surrogate ("\ud800" in the JSON) is not text
     except (ValueError, TypeError, RecursionError, MemoryError) as err:  # not UTF-8 or JSON, too deep, not a notebook
-        raise SubmissionError(f"{name} is not a readable Jupyter notebook ({_reason(err)}); save it again from "
-                              f"Jupyter") from None
+        raise SubmissionError(
+            f"{name} is not a readable Jupyter notebook ({_reason(err)}); save it again from Jupyter"
+        ) from None
     return _unit_of(name, notebook.get("metadata", {}), source, course), module
 
 
@@ -284,8 +295,11 @@ def _checked(notebook: object) -> dict:
     if not isinstance(notebook.get("cells"), list):
         raise TypeError("no list of cells")
     for number, cell in enumerate(notebook["cells"], 1):
-        if not (isinstance(cell, dict) and isinstance(cell.get("metadata", {}), dict)
-                and isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict)):
+        if not (
+            isinstance(cell, dict)
+            and isinstance(cell.get("metadata", {}), dict)
+            and isinstance(cell.get("metadata", {}).get("nbgrader", {}), dict)
+        ):
             raise TypeError(f"cell {number} is not a notebook cell")
         source = cell.get("source", "")
         if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(line, str) for line in source)):
@@ -311,8 +325,9 @@ def _is_ours(cell: dict) -> bool:
     the install cell installs the grader, which a submission's worker must not try."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     grade_id = meta.get("grade_id")
-    return (bool(meta.get("grade")) and not meta.get("solution")) or (isinstance(grade_id, str)
-                                                                      and grade_id.endswith(INSTALL_CELL))
+    return (bool(meta.get("grade")) and not meta.get("solution")) or (
+        isinstance(grade_id, str) and grade_id.endswith(INSTALL_CELL)
+    )
 
 
 def _unit_of(name: str, metadata: dict, source: str, course: Course) -> str:
@@ -327,6 +342,7 @@ def _unit_of(name: str, metadata: dict, source: str, course: Course) -> str:
     defined = set(DEFINED.findall(source))
     best = max(units, key=lambda unit: len(units[unit] & defined))
     if not units[best] & defined:
-        raise SubmissionError(f"{name}: can't tell which unit this notebook is for; name it after the unit "
-                              f"(e.g. activations.ipynb)")
+        raise SubmissionError(
+            f"{name}: can't tell which unit this notebook is for; name it after the unit (e.g. activations.ipynb)"
+        )
     return best

@@ -6,6 +6,7 @@ just saved that does not pass, with its message (a syntax error is that message)
 do next. Keys: graders.cli.WATCH_KEYS. Progress is computed from these results only: there is
 no state file to break.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,9 @@ class Watch:
     def __init__(self, course: Course, console: Console, device: str = "auto", use_cache: bool = True):
         self.course, self.console = course, console
         self.folder = course.root / "exercises"
-        self.prepared = {p.exercise.id: p for p in prepare(course.exercises, select_devices(device), use_cache=use_cache)}
+        self.prepared = {
+            p.exercise.id: p for p in prepare(course.exercises, select_devices(device), use_cache=use_cache)
+        }
         self.results: dict[str, ExerciseResult] = {}
         self.current: Exercise | None = None
         self.just_passed: Exercise | None = None  # its solution is on offer
@@ -75,8 +78,11 @@ class Watch:
                 self.results[result.id] = result
         if any(_told(before[ex.id]) != _told(self.results[ex.id]) for ex in saved):
             # the screen tells what this save changed: an earlier "passed!" would now mislead
-            newly = [ex for ex in saved if before[ex.id] is not None and not before[ex.id].passed
-                     and self.results[ex.id].passed]
+            newly = [
+                ex
+                for ex in saved
+                if before[ex.id] is not None and not before[ex.id].passed and self.results[ex.id].passed
+            ]
             self.just_passed = self.current if self.current in newly else next(iter(newly), None)
         failing = [ex for ex in saved if not self.results[ex.id].passed]
         if failing and self.current not in failing:
@@ -112,8 +118,11 @@ class Watch:
             parts.append(Text(t("watch.all-done"), style="bold green"))
         else:
             result = self.results[self.current.id]
-            parts.append(Text.assemble((f"{self.current.id} — {pick(self.current.title)}  ", "bold"),
-                                       report.status(result.status)))
+            parts.append(
+                Text.assemble(
+                    (f"{self.current.id} — {pick(self.current.title)}  ", "bold"), report.status(result.status)
+                )
+            )
             if result.message:
                 parts.append(Text(result.message))
             parts.append(Text(t("watch.edit", unit=self.current.unit), style="dim"))
@@ -137,9 +146,11 @@ class Watch:
         span = function_span(ast.parse(source), exercise.function)
         if span is None:
             return Text(t("watch.no-solutions"), style="yellow")
-        lines = source.splitlines()[span[0]:span[1]]
-        return Text.assemble((t("watch.solution-of", id=exercise.id, path=f"solutions/{exercise.unit}.py") + "\n", "bold"),
-                             "\n".join(lines))
+        lines = source.splitlines()[span[0] : span[1]]
+        return Text.assemble(
+            (t("watch.solution-of", id=exercise.id, path=f"solutions/{exercise.unit}.py") + "\n", "bold"),
+            "\n".join(lines),
+        )
 
 
 def _told(result: ExerciseResult | None) -> tuple[str, str] | None:

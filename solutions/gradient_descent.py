@@ -2,6 +2,7 @@
 
 배치 경사 하강법, 확률적 경사 하강법, 미니 배치 경사 하강법의 참고 답안입니다.
 """
+
 import numpy as np
 
 
@@ -61,6 +62,6 @@ def minibatch_gd(X, y, w, b, lr, epochs, batch_size, seed):
 
     def batches(n):
         order = rng.permutation(n)
-        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
     return _train(X, y, w, b, lr, epochs, batches)

@@ -2,6 +2,7 @@
 
 손실 함수(MSE, 교차 엔트로피 오차)의 참고 답안입니다.
 """
+
 import numpy as np
 
 

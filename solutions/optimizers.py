@@ -2,6 +2,7 @@
 
 학습 속도와 운동량을 조정하는 옵티마이저(모멘텀, Adam)와 드롭아웃의 참고 답안입니다.
 """
+
 import numpy as np
 
 
@@ -28,8 +29,8 @@ def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     m = beta1 * np.asarray(m, dtype=w.dtype) + (1 - beta1) * grad  # moving average of the gradient
     v = beta2 * np.asarray(v, dtype=w.dtype) + (1 - beta2) * grad * grad  # ... and of its square
     # m and v start at zero, so early averages are too small; dividing by 1 − β^t undoes that.
-    m_hat = m / (1 - beta1 ** t)
-    v_hat = v / (1 - beta2 ** t)
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v  # eps outside the root, as PyTorch; raw m, v kept
 
 

@@ -2,12 +2,13 @@
 
 퍼셉트론, 논리 게이트(AND, OR, NAND, XOR)와 퍼셉트론 학습 규칙의 참고 답안입니다.
 """
+
 import numpy as np
 
 # Weights with the boundary strictly between the rows, so no row has x·w + b = 0 exactly.
 GATES = {
-    "and": ([0.5, 0.5], -0.7),   # only 0.5 + 0.5 clears 0.7
-    "or": ([0.5, 0.5], -0.2),    # a single 1 clears 0.2
+    "and": ([0.5, 0.5], -0.7),  # only 0.5 + 0.5 clears 0.7
+    "or": ([0.5, 0.5], -0.2),  # a single 1 clears 0.2
     "nand": ([-0.5, -0.5], 0.7),  # AND with w and b negated: every z changes sign
 }
 
@@ -42,8 +43,9 @@ def gate_params(name):
 def xor_gate(x):
     """XOR of the rows of x (n, 2): AND(NAND(x), OR(x)), two layers of perceptrons."""
     x = _asfloat(x)
-    hidden = np.stack([perceptron(x, *gate_params("nand")),
-                       perceptron(x, *gate_params("or"))], axis=-1)  # the hidden layer, (n, 2)
+    hidden = np.stack(
+        [perceptron(x, *gate_params("nand")), perceptron(x, *gate_params("or"))], axis=-1
+    )  # the hidden layer, (n, 2)
     return perceptron(hidden, *gate_params("and"))  # one output per row, (n,)
 
 

@@ -2,6 +2,7 @@
 
 벡터, 행렬, 텐서와 shape 규칙의 참고 답안입니다.
 """
+
 import numpy as np
 
 
@@ -17,8 +18,7 @@ def matrix():
 
 def tensor3():
     """The notes' 3-D tensor, shape (2, 2, 3): a list of two 2×3 matrices."""
-    return np.array([[[1, 2, 0], [3, 4, 0]],
-                     [[5, 6, 1], [7, 8, 1]]])
+    return np.array([[[1, 2, 0], [3, 4, 0]], [[5, 6, 1], [7, 8, 1]]])
 
 
 def describe(x):

@@ -2,6 +2,7 @@
 
 다층 퍼셉트론(은닉층 하나)으로 XOR 게이트를 계산하고, 역전파로 학습하는 참고 답안입니다.
 """
+
 import numpy as np
 
 # The notes' weights: n1 = x1·(−2) + x2·(−2) + 3, n2 = x1·2 + x2·2 − 1, y_out = n1 + n2 − 1.
@@ -40,10 +41,18 @@ def forward(X, W1, b1, W2, b2, activation="step"):
     X, W1, b1, W2, b2 = (_asfloat(a) for a in (X, W1, b1, W2, b2))
     h = W1.shape[-1] if W1.ndim == 2 else -1
     # NumPy would broadcast a b1 of shape (1, h) or a b2 of shape () without complaint: check first.
-    if not (X.ndim == 2 and X.shape[1] == 2 and W1.shape == (2, h) and b1.shape == (h,)
-            and W2.shape == (h, 1) and b2.shape == (1,)):
-        raise ValueError(f"expected X (n, 2), W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,); got X {X.shape}, "
-                         f"W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}")
+    if not (
+        X.ndim == 2
+        and X.shape[1] == 2
+        and W1.shape == (2, h)
+        and b1.shape == (h,)
+        and W2.shape == (h, 1)
+        and b2.shape == (1,)
+    ):
+        raise ValueError(
+            f"expected X (n, 2), W1 (2, h), b1 (h,), W2 (h, 1), b2 (1,); got X {X.shape}, "
+            f"W1 {W1.shape}, b1 {b1.shape}, W2 {W2.shape}, b2 {b2.shape}"
+        )
     act = _ACTIVATIONS[activation]
     hidden = act(X @ W1 + b1)  # rows are samples: (n, 2) @ (2, h) = (n, h)
     return hidden, act(hidden @ W2 + b2)  # the output layer has its activation too
@@ -70,14 +79,16 @@ def loss_and_grads(X, y, W1, b1, W2, b2):
     out = _sigmoid(hidden @ W2 + b2)
     loss = np.mean((out - y) ** 2)
     # 역전파: the chain rule from the loss back to each parameter
-    d_out = 2 * (out - y) / y.size          # d mean((out − y)²) / d out
-    d_z2 = d_out * out * (1 - out)          # σ'(z) = σ(z)(1 − σ(z)), with σ(z) = out already computed
+    d_out = 2 * (out - y) / y.size  # d mean((out − y)²) / d out
+    d_z2 = d_out * out * (1 - out)  # σ'(z) = σ(z)(1 − σ(z)), with σ(z) = out already computed
     d_hidden = d_z2 @ W2.T
     d_z1 = d_hidden * hidden * (1 - hidden)
-    grads = {"W1": X.T @ d_z1,
-             "b1": d_z1.sum(axis=0),        # b1 is added to every row, so its gradient sums the rows
-             "W2": hidden.T @ d_z2,
-             "b2": d_z2.sum(axis=0)}
+    grads = {
+        "W1": X.T @ d_z1,
+        "b1": d_z1.sum(axis=0),  # b1 is added to every row, so its gradient sums the rows
+        "W2": hidden.T @ d_z2,
+        "b2": d_z2.sum(axis=0),
+    }
     return loss, grads
 
 
@@ -85,10 +96,12 @@ def train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
     """Full-batch gradient descent from a seeded start; (params, losses), losses[e] before update e."""
     X = _asfloat(X)
     rng = np.random.default_rng(seed)  # one generator: W1 takes the first draws, W2 the next
-    params = {"W1": rng.normal(0, 1, (2, hidden)).astype(X.dtype),
-              "b1": np.zeros(hidden, X.dtype),
-              "W2": rng.normal(0, 1, (hidden, 1)).astype(X.dtype),
-              "b2": np.zeros(1, X.dtype)}
+    params = {
+        "W1": rng.normal(0, 1, (2, hidden)).astype(X.dtype),
+        "b1": np.zeros(hidden, X.dtype),
+        "W2": rng.normal(0, 1, (hidden, 1)).astype(X.dtype),
+        "b2": np.zeros(1, X.dtype),
+    }
     losses = []
     for _ in range(epochs):
         loss, grads = loss_and_grads(X, y, **params)

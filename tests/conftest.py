@@ -1,4 +1,5 @@
 """Shared fixtures: the real course, its references computed once, and throwaway submissions."""
+
 from __future__ import annotations
 
 import itertools
@@ -28,8 +29,12 @@ os.environ["LC_MESSAGES"] = "C"
 # modules exactly (the last entry that matches wins). Other packages' own warnings are theirs,
 # and silent: a kernel's stderr costs a notebook's test cell its points.
 os.environ["PYTHONWARNDEFAULTENCODING"] = "1"
-os.environ["PYTHONWARNINGS"] = ",".join(["ignore::EncodingWarning", *(
-    f"error::EncodingWarning:{module.name}" for module in pkgutil.walk_packages(graders.__path__, "graders."))])
+os.environ["PYTHONWARNINGS"] = ",".join(
+    [
+        "ignore::EncodingWarning",
+        *(f"error::EncodingWarning:{module.name}" for module in pkgutil.walk_packages(graders.__path__, "graders.")),
+    ]
+)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +67,9 @@ def submit(tmp_path, course, prepared):
     """
     counter = itertools.count()
 
-    def run(unit: str, source: str = "", ids: list[str] | None = None, base: str = "solutions") -> dict[str, ExerciseResult]:
+    def run(
+        unit: str, source: str = "", ids: list[str] | None = None, base: str = "solutions"
+    ) -> dict[str, ExerciseResult]:
         folder = tmp_path / f"submission{next(counter)}"
         shutil.copytree(ROOT / base, folder)
         module = folder / f"{unit}.py"
@@ -89,8 +96,19 @@ def _own_reference_cache(tmp_path_factory):
 # The slowest files, longest first (each file's total on 2 cores, --durations=0): marked slow,
 # so that `pytest -m "not slow"` is a quick inner loop, and started first, so that the two xdist
 # workers finish together instead of one waiting on the longest file at the end.
-SLOW = ["test_release.py", "test_dask.py", "test_nbgrader.py", "test_backends.py", "test_plots.py",
-        "test_integrity.py", "test_mutants.py", "test_class.py", "test_attacks.py", "test_colab.py", "test_cache.py"]
+SLOW = [
+    "test_release.py",
+    "test_dask.py",
+    "test_nbgrader.py",
+    "test_backends.py",
+    "test_plots.py",
+    "test_integrity.py",
+    "test_mutants.py",
+    "test_class.py",
+    "test_attacks.py",
+    "test_colab.py",
+    "test_cache.py",
+]
 
 
 def pytest_collection_modifyitems(config, items):

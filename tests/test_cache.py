@@ -1,5 +1,6 @@
 """The reference cache: a warm check imports no torch, any change is a miss, and a class batch
 computes each reference once, however many submissions it grades."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,12 @@ from graders import cache, engine
 from graders.batch import grade_many
 from tests.conftest import ROOT
 
-COURSE = [sys.executable, "-c", "import sys; from graders.cli import main; code = main(sys.argv[1:]); "
-          "print('TORCH-IMPORTED' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr); sys.exit(code)"]
+COURSE = [
+    sys.executable,
+    "-c",
+    "import sys; from graders.cli import main; code = main(sys.argv[1:]); "
+    "print('TORCH-IMPORTED' if 'torch' in sys.modules else 'NO-TORCH', file=sys.stderr); sys.exit(code)",
+]
 
 
 def course(*args, cache_dir, root=ROOT) -> subprocess.CompletedProcess:
@@ -97,4 +102,6 @@ def test_a_batch_computes_each_reference_once_whatever_its_size(course, counted,
         copies[-1].symlink_to(ROOT / "solutions", target_is_directory=True)
     results = grade_many(course, copies, prepared, jobs=2)
     assert len(counted) == computed == sum(len(p.cases) for p in prepared)
-    assert all(r.score == r.max_score for r in results), [(e.id, e.message) for r in results for e in r.exercises if not e.passed][:2]
+    assert all(r.score == r.max_score for r in results), [
+        (e.id, e.message) for r in results for e in r.exercises if not e.passed
+    ][:2]

@@ -5,6 +5,7 @@ with messages that hold what XML, JSON and Markdown must survive (<, &, quotes, 
 XSD validation of the JUnit output is not done: the stdlib cannot validate XML Schema, and
 neither lxml nor xmlschema is a dependency. junitparser and ElementTree parse it instead.
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,33 +28,49 @@ from tests.conftest import ROOT
 
 COURSE = load(ROOT)
 POINTS = {ex.id: ex.points for ex in COURSE.exercises}
-TORCH_PIN = "torch==" + tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["dl-course"]["torch"]
-WRONG = ("On input x = [1, 2] (float32, shape (2,)):\n  expected shape (2, 3), got (3, 2) <&\"'>\n"
-         "Likely mistake (transposed): the columns were written as rows. 행렬")
+TORCH_PIN = (
+    "torch==" + tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["dl-course"]["torch"]
+)
+WRONG = (
+    "On input x = [1, 2] (float32, shape (2,)):\n  expected shape (2, 3), got (3, 2) <&\"'>\n"
+    "Likely mistake (transposed): the columns were written as rows. 행렬"
+)
 
 
-def record(exercise_id: str, status: str, message: str = "", mistake: str | None = None,
-           seconds: float = 0.01) -> ExerciseResult:
+def record(
+    exercise_id: str, status: str, message: str = "", mistake: str | None = None, seconds: float = 0.01
+) -> ExerciseResult:
     points = POINTS[exercise_id]
-    return ExerciseResult(exercise_id, status, points if status == "passed" else 0, points, message,
-                          ["cpu"], mistake, seconds)
+    return ExerciseResult(
+        exercise_id, status, points if status == "passed" else 0, points, message, ["cpu"], mistake, seconds
+    )
 
 
-ALICE = SubmissionResult("alice", [
-    record("tensors.vector", "passed"),
-    record("tensors.matrix", "failed", WRONG, mistake="transposed"),
-    record("activations.sigmoid", "error", "exercises/activations.py, line 3: NameError: name 'np' is not defined"),
-    record("activations.relu", "timeout", "activations.relu took longer than 10 s on input x = [1.0]", seconds=10.0),
-    record("losses.mse", "missing", "losses.py is not in the submission folder"),
-    record("optimizers.dropout", "not-implemented", "dropout still raises NotImplementedError"),
-], sandbox="seccomp-bpf + Landlock ABI 7")
-BOB = SubmissionResult("bob", [
-    record("tensors.vector", "passed"),
-    record("tensors.matrix", "failed", "printed \x1b[31m빨강\x1b[0m and \x00 then failed"),
-])
+ALICE = SubmissionResult(
+    "alice",
+    [
+        record("tensors.vector", "passed"),
+        record("tensors.matrix", "failed", WRONG, mistake="transposed"),
+        record("activations.sigmoid", "error", "exercises/activations.py, line 3: NameError: name 'np' is not defined"),
+        record(
+            "activations.relu", "timeout", "activations.relu took longer than 10 s on input x = [1.0]", seconds=10.0
+        ),
+        record("losses.mse", "missing", "losses.py is not in the submission folder"),
+        record("optimizers.dropout", "not-implemented", "dropout still raises NotImplementedError"),
+    ],
+    sandbox="seccomp-bpf + Landlock ABI 7",
+)
+BOB = SubmissionResult(
+    "bob",
+    [
+        record("tensors.vector", "passed"),
+        record("tensors.matrix", "failed", "printed \x1b[31m빨강\x1b[0m and \x00 then failed"),
+    ],
+)
 
 
 # --- JUnit -------------------------------------------------------------------------------------
+
 
 def suites(xml: str) -> dict[str, object]:
     return {suite.name: suite for suite in JUnitXml.fromstring(xml.encode("utf-8"))}
@@ -75,9 +92,13 @@ def test_junit_testcases_carry_the_learner_messages_types_and_scores():
     assert list(cases) == [r.id for r in ALICE.exercises]
     assert cases["tensors.matrix"].classname == "alice.tensors"
     assert cases["tensors.vector"].is_passed and cases["tensors.vector"].result == []
-    expected = {"tensors.matrix": (Failure, "transposed"), "activations.sigmoid": (Error, "error"),
-                "activations.relu": (Error, "timeout"), "losses.mse": (Failure, "missing"),
-                "optimizers.dropout": (Failure, "not-implemented")}
+    expected = {
+        "tensors.matrix": (Failure, "transposed"),
+        "activations.sigmoid": (Error, "error"),
+        "activations.relu": (Error, "timeout"),
+        "losses.mse": (Failure, "missing"),
+        "optimizers.dropout": (Failure, "not-implemented"),
+    }
     for r in ALICE.exercises[1:]:
         (outcome,) = cases[r.id].result
         kind, type_ = expected[r.id]
@@ -106,10 +127,32 @@ def test_junit_replaces_characters_xml_cannot_hold_and_reads_back_from_a_file(tm
 
 # --- Gradescope --------------------------------------------------------------------------------
 
-TOP_KEYS = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
-            "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
-TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
-             "tags", "visibility", "extra_data"}
+TOP_KEYS = {
+    "score",
+    "execution_time",
+    "output",
+    "output_format",
+    "test_output_format",
+    "test_name_format",
+    "visibility",
+    "stdout_visibility",
+    "extra_data",
+    "tests",
+    "leaderboard",
+}
+TEST_KEYS = {
+    "score",
+    "max_score",
+    "status",
+    "name",
+    "name_format",
+    "number",
+    "output",
+    "output_format",
+    "tags",
+    "visibility",
+    "extra_data",
+}
 
 
 def test_gradescope_results_use_documented_keys_and_types_only():
@@ -139,12 +182,21 @@ def test_gradescope_results_say_which_sandbox_graded_the_submission():
 
 
 def test_gradescope_score_is_the_final_one_with_raw_and_penalty_beside_it():
-    late = dataclasses.replace(ALICE, penalties={"tensors": 0.5}, late="tensors: 1 day late, 10% off",
-                               submitted_at="2026-12-11T08:00:00+09:00", submitted_from="git: last commit")
+    late = dataclasses.replace(
+        ALICE,
+        penalties={"tensors": 0.5},
+        late="tensors: 1 day late, 10% off",
+        submitted_at="2026-12-11T08:00:00+09:00",
+        submitted_from="git: last commit",
+    )
     data = ci_formats.gradescope_results(COURSE, late)
     assert data["score"] == late.score - 0.5
-    assert {k: data["extra_data"][k] for k in ("raw_score", "penalty", "final_score", "submitted_from")} == \
-        {"raw_score": late.score, "penalty": 0.5, "final_score": late.score - 0.5, "submitted_from": "git: last commit"}
+    assert {k: data["extra_data"][k] for k in ("raw_score", "penalty", "final_score", "submitted_from")} == {
+        "raw_score": late.score,
+        "penalty": 0.5,
+        "final_score": late.score - 0.5,
+        "submitted_from": "git: last commit",
+    }
     assert "Late (tensors: 1 day late, 10% off): 0.5 points off" in data["output"]
     on_time = ci_formats.gradescope_results(COURSE, ALICE)
     assert on_time["score"] == ALICE.score and "Late" not in on_time["output"]
@@ -153,6 +205,7 @@ def test_gradescope_score_is_the_final_one_with_raw_and_penalty_beside_it():
 
 
 # --- GitHub Classroom --------------------------------------------------------------------------
+
 
 def test_classroom_result_decodes_to_the_reporters_object():
     encoded = ci_formats.classroom_base64(ci_formats.classroom_result(COURSE, ALICE))
@@ -185,15 +238,20 @@ def test_classroom_summary_is_a_markdown_table_with_a_total():
     assert lines[0] == f"### Autograding: 1/{ALICE.max_score} points"
     assert "| exercise | status | points |" in lines
     assert "| `tensors.matrix` The notes' matrix | ✗ failed | 0/1 |" in lines
-    assert lines[-3:] == [f"| **total** | 1/6 passed | **1/{ALICE.max_score}** |", "",
-                          "Sandbox: seccomp-bpf + Landlock ABI 7"]
+    assert lines[-3:] == [
+        f"| **total** | 1/6 passed | **1/{ALICE.max_score}** |",
+        "",
+        "Sandbox: seccomp-bpf + Landlock ABI 7",
+    ]
     assert ci_formats.classroom_summary_markdown(COURSE, BOB).splitlines()[-1].startswith("| **total** |")
 
 
 def test_emit_classroom_appends_to_the_files_github_names_and_returns_the_notice(tmp_path):
     output, summary = tmp_path / "output", tmp_path / "summary"
     output.write_text("earlier=1\n", encoding="utf-8")
-    notice = ci_formats.emit_classroom(COURSE, ALICE, {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)})
+    notice = ci_formats.emit_classroom(
+        COURSE, ALICE, {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert notice == ci_formats.classroom_notice(ALICE)
     earlier, line = output.read_text(encoding="utf-8").splitlines()
     assert earlier == "earlier=1" and line.startswith("result=")
@@ -203,6 +261,7 @@ def test_emit_classroom_appends_to_the_files_github_names_and_returns_the_notice
 
 
 # --- The Gradescope autograder zip -------------------------------------------------------------
+
 
 @pytest.fixture
 def course_copy(tmp_path):
@@ -230,10 +289,19 @@ def test_gradescope_zip_has_the_scripts_at_its_root_and_no_instructor_files(cour
             mode = archive.getinfo(script).external_attr >> 16
             assert mode & 0o111 and mode & 0o170000 == 0o100000, oct(mode)
             archive.extract(script, tmp_path / "x")
-    assert {"course.toml", "pyproject.toml", "README.md", "graders/ci_formats.py", "graders/units/tensors.py",
-            "exercises/tensors.py"} <= set(names)
-    assert not [n for n in names if n.startswith(("solutions/", "tests/")) or n == "instructor.toml"
-                or "__pycache__" in n or n.endswith(".pyc")]
+    assert {
+        "course.toml",
+        "pyproject.toml",
+        "README.md",
+        "graders/ci_formats.py",
+        "graders/units/tensors.py",
+        "exercises/tensors.py",
+    } <= set(names)
+    assert not [
+        n
+        for n in names
+        if n.startswith(("solutions/", "tests/")) or n == "instructor.toml" or "__pycache__" in n or n.endswith(".pyc")
+    ]
     for script in ("setup.sh", "run_autograder"):
         subprocess.run(["bash", "-n", str(tmp_path / "x" / script)], check=True)
 
@@ -244,11 +312,14 @@ def test_gradescope_scripts_pin_torch_and_grade_into_the_results_file(course_cop
     with zipfile.ZipFile(out) as archive:
         setup, run = (archive.read(n).decode() for n in ("setup.sh", "run_autograder"))
     torch_lines = [line for line in setup.splitlines() if "pip install" in line and "torch" in line]
-    assert torch_lines == [f"/autograder/venv/bin/pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu"]
+    assert torch_lines == [
+        f"/autograder/venv/bin/pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu"
+    ]
     assert "pip install /autograder/source" in setup
-    assert ("course --root /autograder/source grade /autograder/submission --format gradescope "
-            "--submission-metadata /autograder/submission_metadata.json --out /autograder/results/results.json"
-            ) in re.sub(r"\s*\\\n\s*", " ", run)  # one command, over two lines
+    assert (
+        "course --root /autograder/source grade /autograder/submission --format gradescope "
+        "--submission-metadata /autograder/submission_metadata.json --out /autograder/results/results.json"
+    ) in re.sub(r"\s*\\\n\s*", " ", run)  # one command, over two lines
     assert "/autograder/submission" in run
 
 
@@ -265,10 +336,13 @@ WORKFLOW = (ROOT / "graders" / "templates" / "classroom.yml").read_text(encoding
 
 
 def test_workflow_never_installs_an_unpinned_torch():
-    installs = [line.strip() for line in WORKFLOW.splitlines()
-                if "pip install" in line and not line.strip().startswith("#")]
-    assert installs == [f"python -m pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu",
-                        "python -m pip install -e ."]
+    installs = [
+        line.strip() for line in WORKFLOW.splitlines() if "pip install" in line and not line.strip().startswith("#")
+    ]
+    assert installs == [
+        f"python -m pip install {TORCH_PIN} --index-url https://download.pytorch.org/whl/cpu",
+        "python -m pip install -e .",
+    ]
 
 
 def test_workflow_grades_then_hands_the_result_to_the_reporter():

@@ -1,5 +1,6 @@
 """A whole class graded in parallel into a gradebook: folders, zips, notebooks, broken and
 unreadable submissions; a batch killed midway resumes and grades every learner exactly once."""
+
 from __future__ import annotations
 
 import ast
@@ -35,14 +36,28 @@ def notebook(module_source: str, unit: str | None = None) -> str:
     """A Jupyter notebook as a learner would have it: a markdown cell, a magic, one cell per def."""
     tree = ast.parse(module_source)
     lines = module_source.splitlines()
-    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# My answers\n"]},
-             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": ["%matplotlib inline\n", "import numpy as np\n"]}]
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# My answers\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": ["%matplotlib inline\n", "import numpy as np\n"],
+        },
+    ]
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.Assign)):
-            text = "\n".join(lines[node.lineno - 1:node.end_lineno])
-            cells.append({"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-                          "source": text.splitlines(keepends=True)})
+            text = "\n".join(lines[node.lineno - 1 : node.end_lineno])
+            cells.append(
+                {
+                    "cell_type": "code",
+                    "metadata": {},
+                    "execution_count": None,
+                    "outputs": [],
+                    "source": text.splitlines(keepends=True),
+                }
+            )
     metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
     if unit:
         metadata["course"] = {"unit": unit}
@@ -53,8 +68,12 @@ def used_elsewhere(exercise: str) -> bool:
     """Whether another solution calls this exercise's function (a wrong one would cost both)."""
     unit, function = exercise.split(".")
     tree = ast.parse((ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8"))
-    return any(isinstance(node, ast.Name) and node.id == function
-               for fn in tree.body if isinstance(fn, ast.FunctionDef) and fn.name != function for node in ast.walk(fn))
+    return any(
+        isinstance(node, ast.Name) and node.id == function
+        for fn in tree.body
+        if isinstance(fn, ast.FunctionDef) and fn.name != function
+        for node in ast.walk(fn)
+    )
 
 
 def solution_folder(where: Path, name: str) -> Path:
@@ -84,8 +103,11 @@ def make_class(where: Path) -> dict[Path, int]:
         with open(folder / f"{unit}.py", "a", encoding="utf-8") as module:
             module.write("\n\n" + source + "\n")
         expected[folder] = FULL - POINTS[exercise]
-    for name, unit, text in [("broken_syntax", "losses", "def oops(:\n"), ("broken_torch", "activations", "import torch\n"),
-                             ("broken_exit", "tensors", "import os\nos._exit(3)\n")]:
+    for name, unit, text in [
+        ("broken_syntax", "losses", "def oops(:\n"),
+        ("broken_torch", "activations", "import torch\n"),
+        ("broken_exit", "tensors", "import os\nos._exit(3)\n"),
+    ]:
         folder = solution_folder(where, name)
         with open(folder / f"{unit}.py", "a", encoding="utf-8") as module:
             module.write("\n" + text)
@@ -100,15 +122,18 @@ def make_class(where: Path) -> dict[Path, int]:
         expected[zipped(folder, nested=i < 4)] = FULL - (UNIT_POINTS["perceptron"] if i % 2 else 0)
     for i, unit in enumerate(["activations", "losses", "xor_mlp", "tensors"]):
         path = where / f"notebook{i:02d}.ipynb"
-        path.write_text(notebook((ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8"),
-                                 unit if i % 2 else None), encoding="utf-8")
+        path.write_text(
+            notebook((ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8"), unit if i % 2 else None),
+            encoding="utf-8",
+        )
         expected[path] = UNIT_POINTS[unit]
     for i in range(2):
         folder = where / f"notebooks{i:02d}"
         folder.mkdir()
         for unit in UNIT_POINTS:
-            (folder / f"{unit}.ipynb").write_text(notebook((ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8")),
-                                                  encoding="utf-8")
+            (folder / f"{unit}.ipynb").write_text(
+                notebook((ROOT / "solutions" / f"{unit}.py").read_text(encoding="utf-8")), encoding="utf-8"
+            )
         expected[folder] = FULL
     (where / "not_a_zip.zip").write_bytes(b"this is not a zip file")
     expected[where / "not_a_zip.zip"] = 0
@@ -118,8 +143,9 @@ def make_class(where: Path) -> dict[Path, int]:
 
 
 def course(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(ROOT), *map(str, args)], capture_output=True,
-                          encoding="utf-8", timeout=600)
+    return subprocess.run(
+        [str(COURSE), "--root", str(ROOT), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600
+    )
 
 
 def rows(gradebook: Path) -> list[tuple]:
@@ -137,9 +163,25 @@ def graded_class(tmp_path_factory):
     where = tmp_path_factory.mktemp("class")
     expected = make_class(where)
     gradebook = where / "gradebook.sqlite"
-    batch = subprocess.Popen([str(COURSE), "--root", str(ROOT), "grade", *map(str, expected), "--jobs", "2",
-                              "--gradebook", str(gradebook), "--device", "cpu", "--format", "json"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    batch = subprocess.Popen(
+        [
+            str(COURSE),
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, expected),
+            "--jobs",
+            "2",
+            "--gradebook",
+            str(gradebook),
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 300
     while len(rows(gradebook)) < 8 and batch.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -147,7 +189,13 @@ def graded_class(tmp_path_factory):
     batch.wait()
     killed_with = len(rows(gradebook))
     resumed = course("grade", *expected, "--jobs", "2", "--gradebook", gradebook, "--device", "cpu", "--format", "json")
-    return {"expected": expected, "gradebook": gradebook, "killed_with": killed_with, "resumed": resumed, "where": where}
+    return {
+        "expected": expected,
+        "gradebook": gradebook,
+        "killed_with": killed_with,
+        "resumed": resumed,
+        "where": where,
+    }
 
 
 def test_the_class_is_large_and_mixed(graded_class):
@@ -170,7 +218,8 @@ def test_after_the_rerun_every_learner_is_graded_exactly_once_with_the_right_sco
     with sqlite3.connect(graded_class["gradebook"]) as db:
         per_learner = db.execute("SELECT learner, COUNT(*), SUM(score) FROM results GROUP BY learner").fetchall()
     assert {learner: (n, total) for learner, n, total in per_learner} == {
-        learner: (len(DATA.exercises), score) for learner, score in want.items()}
+        learner: (len(DATA.exercises), score) for learner, score in want.items()
+    }
 
 
 def test_the_json_of_the_rerun_covers_the_whole_class(graded_class):
@@ -180,7 +229,10 @@ def test_the_json_of_the_rerun_covers_the_whole_class(graded_class):
 
 def test_an_unreadable_submission_gets_one_clear_error(graded_class):
     records = {r["submission"]: r for r in json.loads(graded_class["resumed"].stdout)}
-    for learner, says in [("not_a_zip", "is not a readable zip file"), ("not_a_notebook", "is not a readable Jupyter notebook")]:
+    for learner, says in [
+        ("not_a_zip", "is not a readable zip file"),
+        ("not_a_notebook", "is not a readable Jupyter notebook"),
+    ]:
         assert {ex["status"] for ex in records[learner]["exercises"]} == {"error"}
         assert says in records[learner]["exercises"][0]["message"]
 
@@ -193,7 +245,9 @@ def test_a_rerun_skips_what_the_gradebook_holds_unless_regrade(graded_class):
     assert course("grade", *some, "--gradebook", graded_class["gradebook"], "--device", "cpu").returncode == 0
     after = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert after == before
-    assert course("grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu").returncode == 0
+    assert (
+        course("grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu").returncode == 0
+    )
     again = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert {k for k in again if again[k] != before[k]} == {p.name for p in some}
 
@@ -209,8 +263,12 @@ def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_c
 
 
 def test_reports_and_summary_export(graded_class, tmp_path):
-    assert course("export", "--gradebook", graded_class["gradebook"], "--format", "html",
-                  "--out", tmp_path / "html").returncode == 0
+    assert (
+        course(
+            "export", "--gradebook", graded_class["gradebook"], "--format", "html", "--out", tmp_path / "html"
+        ).returncode
+        == 0
+    )
     assert len(list((tmp_path / "html").glob("*.html"))) == len(graded_class["expected"])
     summary = course("export", "--gradebook", graded_class["gradebook"], "--format", "summary")
     assert summary.returncode == 0 and "data:image/png;base64," in summary.stdout
@@ -225,10 +283,15 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
     handed_in = tmp_path / "nb" / "ada.ipynb"
     handed_in.parent.mkdir()
     wrong = next(source for exercise, source, _ in WRONG if exercise == "activations.relu")
-    handed_in.write_text(notebook((ROOT / "solutions" / "activations.py").read_text(encoding="utf-8") + "\n\n" + wrong,
-                                  unit="activations"), encoding="utf-8")
-    graded = course("grade", handed_in, "--only", "activations", "--gradebook", gradebook, "--device", "cpu",
-                    "--format", "json")
+    handed_in.write_text(
+        notebook(
+            (ROOT / "solutions" / "activations.py").read_text(encoding="utf-8") + "\n\n" + wrong, unit="activations"
+        ),
+        encoding="utf-8",
+    )
+    graded = course(
+        "grade", handed_in, "--only", "activations", "--gradebook", gradebook, "--device", "cpu", "--format", "json"
+    )
     assert graded.returncode == 0, graded.stderr
     record = json.loads(graded.stdout)
     assert [ex["id"] for ex in record["exercises"]] == [ex.id for ex in DATA.select("activations")]
@@ -260,9 +323,25 @@ def three(tmp_path_factory):
 
 
 def grade_three(three, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(ROOT), "grade", *map(str, three), "--only", "activations",
-                           "--device", "cpu", *args], capture_output=True, encoding="utf-8", timeout=600,
-                          env={**os.environ, "COLUMNS": "200"}, check=False)
+    return subprocess.run(
+        [
+            str(COURSE),
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, three),
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+            *args,
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
+        env={**os.environ, "COLUMNS": "200"},
+        check=False,
+    )
 
 
 def test_a_batch_table_is_a_line_per_learner_in_the_order_given_and_the_class_total(three):
@@ -271,20 +350,26 @@ def test_a_batch_table_is_a_line_per_learner_in_the_order_given_and_the_class_to
     cells = [re.split(r"\s*[│┃]\s*", line.strip("│┃ ")) for line in done.stdout.splitlines() if re.search("[│┃]", line)]
     points = UNIT_POINTS["activations"]
     count = len(DATA.select("activations"))
-    assert cells == [["learner", "points", "%", "passed"],
-                     ["zed", f"{points}/{points}", "100.0", f"{count}/{count}"],
-                     ["amy", f"0/{points}", "0.0", f"0/{count}"],
-                     ["bob", f"{points}/{points}", "100.0", f"{count}/{count}"],
-                     ["class total", f"{2 * points}/{3 * points}", "66.7", f"{2 * count}/{3 * count}"]]
+    assert cells == [
+        ["learner", "points", "%", "passed"],
+        ["zed", f"{points}/{points}", "100.0", f"{count}/{count}"],
+        ["amy", f"0/{points}", "0.0", f"0/{count}"],
+        ["bob", f"{points}/{points}", "100.0", f"{count}/{count}"],
+        ["class total", f"{2 * points}/{3 * points}", "66.7", f"{2 * count}/{3 * count}"],
+    ]
 
 
 def test_details_add_each_learners_table_with_a_broken_unit_as_one_row(three):
     done = grade_three(three, "--details")
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.index("zed: 14/14 points") < out.index("amy: 0/14 points") < out.index("bob: 14/14 points") \
+    assert (
+        out.index("zed: 14/14 points")
+        < out.index("amy: 0/14 points")
+        < out.index("bob: 14/14 points")
         < out.index("class total")
-    amy = out[out.index("amy: 0/14 points"):out.index("bob: 14/14 points")]
+    )
+    amy = out[out.index("amy: 0/14 points") : out.index("bob: 14/14 points")]
     assert f"activations.py │ Activation functions ({len(DATA.select('activations'))} exercises) │ ! error" in amy
     assert "activations.sigmoid" not in amy and out.count("activations.sigmoid ") == 2
 
@@ -293,8 +378,9 @@ def test_fail_under_names_who_fell_short_on_stderr_and_keeps_json_clean(three):
     done = grade_three(three, "--format", "json", "--fail-under", "60")
     assert done.returncode == 1
     assert [record["submission"] for record in json.loads(done.stdout)] == ["zed", "amy", "bob"]
-    assert done.stderr == ("--fail-under 60: 1 of 3 submissions scored under 60%:\n"
-                           "  amy: 0.0%, 60.0 percentage points short\n")
+    assert done.stderr == (
+        "--fail-under 60: 1 of 3 submissions scored under 60%:\n  amy: 0.0%, 60.0 percentage points short\n"
+    )
 
 
 @pytest.mark.parametrize("unit", list(UNIT_POINTS))

@@ -4,6 +4,7 @@ Each run costs a second or two (the torch import), so runs are few and shared wh
 tests read one run's output. Course copies (course.toml, exercises/, solutions/) live in
 tmp_path; the graders themselves are installed and need no copying.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,13 +25,24 @@ COURSE_DATA = load(ROOT)
 FIRST = COURSE_DATA.exercises[0]
 ENV = dict(os.environ, COLUMNS="250")  # rich wraps at 80 columns when not on a terminal
 
-EXERCISE_KEYS = ["id", "status", "score", "max_score", "message", "devices", "mistake", "seconds", "variant",
-                 "override"]
+EXERCISE_KEYS = [
+    "id",
+    "status",
+    "score",
+    "max_score",
+    "message",
+    "devices",
+    "mistake",
+    "seconds",
+    "variant",
+    "override",
+]
 
 
 def course(*args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), *map(str, args)], cwd=cwd, env=ENV, capture_output=True,
-                          encoding="utf-8", timeout=180)
+    return subprocess.run(
+        [str(COURSE), *map(str, args)], cwd=cwd, env=ENV, capture_output=True, encoding="utf-8", timeout=180
+    )
 
 
 def flat(text: str) -> str:
@@ -60,8 +72,19 @@ def append(module: Path, source: str) -> None:
 
 
 def check_schema(data: dict) -> None:
-    assert list(data) == ["submission", "score", "max_score", "penalty", "penalties", "final", "late",
-                          "submitted_at", "submitted_from", "sandbox", "exercises"]
+    assert list(data) == [
+        "submission",
+        "score",
+        "max_score",
+        "penalty",
+        "penalties",
+        "final",
+        "late",
+        "submitted_at",
+        "submitted_from",
+        "sandbox",
+        "exercises",
+    ]
     assert [ex["id"] for ex in data["exercises"]] == [ex.id for ex in COURSE_DATA.exercises]
     for ex in data["exercises"]:
         assert list(ex) == EXERCISE_KEYS
@@ -73,6 +96,7 @@ def check_schema(data: dict) -> None:
 
 
 # --- grade -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def solutions_json():
@@ -105,8 +129,9 @@ def test_grade_gives_the_stubs_nothing():
 
 def test_grade_two_folders_with_out_and_fail_under(tmp_path):
     report = tmp_path / "report.json"
-    run = course("grade", "solutions", "exercises", "--format", "json", "--device", "cpu",
-                 "--fail-under", "50", "--out", report)
+    run = course(
+        "grade", "solutions", "exercises", "--format", "json", "--device", "cpu", "--fail-under", "50", "--out", report
+    )
     assert run.returncode == 1, run.stderr  # the stubs score 0 % < 50 %
     assert run.stdout == ""  # the report went to the file
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -114,18 +139,22 @@ def test_grade_two_folders_with_out_and_fail_under(tmp_path):
     for d in data:
         check_schema(d)
     assert [d["score"] for d in data] == [data[0]["max_score"], 0]
-    assert run.stderr == ("--fail-under 50: 1 of 2 submissions scored under 50%:\n"
-                          "  exercises: 0.0%, 50.0 percentage points short\n")
+    assert run.stderr == (
+        "--fail-under 50: 1 of 2 submissions scored under 50%:\n  exercises: 0.0%, 50.0 percentage points short\n"
+    )
 
 
-@pytest.mark.parametrize(("option", "value", "says"), [
-    ("--fail-under", "150", "argument --fail-under: 150 is not a percentage: give one from 0 to 100"),
-    ("--fail-under", "-1", "argument --fail-under: -1 is not a percentage: give one from 0 to 100"),
-    ("--fail-under", "nan", "argument --fail-under: nan is not a percentage: give one from 0 to 100"),
-    ("--fail-under", "half", "argument --fail-under: 'half' is not a number"),
-    ("--jobs", "0", "argument --jobs: 0: grade at least 1 submission at a time"),
-    ("--jobs", "1.5", "argument --jobs: '1.5' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--fail-under", "150", "argument --fail-under: 150 is not a percentage: give one from 0 to 100"),
+        ("--fail-under", "-1", "argument --fail-under: -1 is not a percentage: give one from 0 to 100"),
+        ("--fail-under", "nan", "argument --fail-under: nan is not a percentage: give one from 0 to 100"),
+        ("--fail-under", "half", "argument --fail-under: 'half' is not a number"),
+        ("--jobs", "0", "argument --jobs: 0: grade at least 1 submission at a time"),
+        ("--jobs", "1.5", "argument --jobs: '1.5' is not a whole number"),
+    ],
+)
 def test_fail_under_and_jobs_out_of_range_are_refused_before_grading(option, value, says):
     run = course("grade", "solutions", f"{option}={value}")
     assert run.returncode == 2 and run.stdout == ""
@@ -161,10 +190,14 @@ def test_device_cuda_without_a_gpu_is_a_usage_error():
 def test_grade_names_the_notes_sign_slip(tmp_path):
     submission = tmp_path / "learner"
     shutil.copytree(ROOT / "exercises", submission, ignore=shutil.ignore_patterns("__pycache__"))
-    append(submission / "losses.py", (
-        "def seed_cee_example():\n"
-        "    terms = np.array([0.1053605, 0.0, 0.2231436, 0.0512933])\n"
-        "    return terms, 0.105 + 0 - 0.223 + 0.051  # the notes' -0.067\n"))
+    append(
+        submission / "losses.py",
+        (
+            "def seed_cee_example():\n"
+            "    terms = np.array([0.1053605, 0.0, 0.2231436, 0.0512933])\n"
+            "    return terms, 0.105 + 0 - 0.223 + 0.051  # the notes' -0.067\n"
+        ),
+    )
     run = course("grade", submission, "--format", "json", "--device", "cpu")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
@@ -177,6 +210,7 @@ def test_grade_names_the_notes_sign_slip(tmp_path):
 
 
 # --- verify, check, list, hint ---------------------------------------------------------------
+
 
 def test_verify_passes_on_the_real_course():
     run = course("verify", "--device", "cpu")
@@ -233,8 +267,16 @@ def test_check_of_an_unknown_target_is_a_usage_error():
     assert "'nosuchunit' is neither a unit nor an exercise id" in message
 
 
-@pytest.mark.parametrize("path", ["exercises/activations.py", "./exercises/activations.py", "activations.py",
-                                  "exercises\\activations.py", str(ROOT / "exercises" / "activations.py")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "exercises/activations.py",
+        "./exercises/activations.py",
+        "activations.py",
+        "exercises\\activations.py",
+        str(ROOT / "exercises" / "activations.py"),
+    ],
+)
 def test_a_units_file_means_the_unit(path):
     assert COURSE_DATA.select(path) == COURSE_DATA.select("activations")
 
@@ -245,19 +287,23 @@ def test_check_of_a_tab_completed_file_checks_its_unit(solved_sigmoid):
     assert "activations.softmax_backward" in run.stdout and "tensors.vector" not in run.stdout
 
 
-@pytest.mark.parametrize("command", [["check"], ["hint"], ["reset"], ["plot"],
-                                     ["grade", "solutions", "--allow-weak-sandbox", "--only"]])
+@pytest.mark.parametrize(
+    "command", [["check"], ["hint"], ["reset"], ["plot"], ["grade", "solutions", "--allow-weak-sandbox", "--only"]]
+)
 def test_every_command_that_takes_an_id_says_which_one_was_meant(command, stub_course):
-    for typed, said in (("activation.sigmod", "no exercise activation.sigmod; did you mean activations.sigmoid?"),
-                        ("exercises/activaton.py", "no unit exercises/activaton.py; did you mean activations?")):
+    for typed, said in (
+        ("activation.sigmod", "no exercise activation.sigmod; did you mean activations.sigmoid?"),
+        ("exercises/activaton.py", "no unit exercises/activaton.py; did you mean activations?"),
+    ):
         run = course(*command, typed, cwd=stub_course)
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
         assert run.stderr.strip().splitlines()[-1] == f"error: {said}"  # after grade's note on a weak sandbox
 
 
 def test_check_names_the_naive_sigmoid_overflow(stub_course):
-    append(stub_course / "exercises" / "activations.py",
-           "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n")
+    append(
+        stub_course / "exercises" / "activations.py", "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n"
+    )
     run = course("check", "activations.sigmoid", cwd=stub_course)
     assert run.returncode == 1, run.stderr
     out = flat(run.stdout)
@@ -311,7 +357,9 @@ def test_a_bare_hint_hints_the_first_exercise_not_passed(stub_course):
     shutil.copytree(stub_course / "solutions", stub_course / "exercises")
     run = course("hint", "--device", "cpu", cwd=stub_course)
     assert (run.returncode, flat(run.stdout)) == (
-        0, "Every exercise passes: no hint needed. `course list` shows your progress."), run.stderr
+        0,
+        "Every exercise passes: no hint needed. `course list` shows your progress.",
+    ), run.stderr
 
 
 def test_help_lists_every_watch_key_with_what_it_does():
@@ -327,8 +375,14 @@ def test_help_lists_every_watch_key_with_what_it_does():
 
 
 def test_python_m_graders_help():
-    run = subprocess.run([sys.executable, "-m", "graders", "--help"], cwd=ROOT, env=ENV,
-                         capture_output=True, encoding="utf-8", timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "graders", "--help"],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("usage: course")
     for command in ("list", "check", "hint", "verify", "grade"):
@@ -337,7 +391,11 @@ def test_python_m_graders_help():
 
 def test_output_to_a_pipe_is_utf8_whatever_the_locales_code_page():
     """Windows writes to a pipe or a file in its code page (cp1252 here): Korean would not encode."""
-    run = subprocess.run([str(COURSE), "--lang", "ko", "hint", "activations.sigmoid"], capture_output=True, timeout=60,
-                         env={**ENV, "PYTHONIOENCODING": "cp1252"})
+    run = subprocess.run(
+        [str(COURSE), "--lang", "ko", "hint", "activations.sigmoid"],
+        capture_output=True,
+        timeout=60,
+        env={**ENV, "PYTHONIOENCODING": "cp1252"},
+    )
     assert run.returncode == 0, run.stderr
     assert "시그모이드" in run.stdout.decode("utf-8")

@@ -1,4 +1,5 @@
 """Properties of the one comparison every grader uses, and of the solutions it is calibrated on."""
+
 from __future__ import annotations
 
 import importlib.util

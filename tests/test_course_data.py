@@ -1,4 +1,5 @@
 """course.toml, exercises/, solutions/ and the grader registry agree: nothing missing, no orphans."""
+
 from __future__ import annotations
 
 import ast
@@ -42,7 +43,9 @@ def test_stub_and_solution_signatures_are_identical(course):
     for unit in course.units:
         stubs, solutions = _module("exercises", unit.name), _module("solutions", unit.name)
         for ex in unit.exercises:
-            assert inspect.signature(getattr(stubs, ex.function)) == inspect.signature(getattr(solutions, ex.function)), ex.id
+            assert inspect.signature(getattr(stubs, ex.function)) == inspect.signature(
+                getattr(solutions, ex.function)
+            ), ex.id
 
 
 def test_stubs_state_the_contract_and_raise(course):

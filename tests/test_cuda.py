@@ -1,4 +1,5 @@
 """CUDA references: the solutions pass against the GPU too, and CPU and GPU agree."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,5 +18,6 @@ def test_solutions_pass_against_cpu_and_cuda_references(course):
     assert not bugs, bugs  # CPU and CUDA references agree to the tolerance
     with Sandbox(ROOT / "solutions", course.limits) as sandbox:
         result = grade(prepared, sandbox, "solutions")
-    assert all(r.passed and r.devices == ["cpu", "cuda"] for r in result.exercises), \
-        [(r.id, r.message) for r in result.exercises if not r.passed]
+    assert all(r.passed and r.devices == ["cpu", "cuda"] for r in result.exercises), [
+        (r.id, r.message) for r in result.exercises if not r.passed
+    ]

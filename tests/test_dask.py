@@ -1,5 +1,6 @@
 """Grading on Dask: the same records as on one machine, a killed worker costs nothing, and a
 scheduler started as separate processes is reached by its address."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ BIN = Path(sys.executable).parent
 
 
 def grade(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, args), "--device",
-                           "cpu"], capture_output=True, encoding="utf-8", timeout=900)
+    return subprocess.run(
+        [str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, args), "--device", "cpu"],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=900,
+    )
 
 
 def records(stdout: str) -> list[dict]:
@@ -52,12 +57,32 @@ def test_dask_grades_the_class_exactly_as_local_does(a_class):
 
 def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
     gradebook = tmp_path / "gradebook.sqlite"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        batch = subprocess.Popen([str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, a_class),
-                                  "--executor", "dask", "--scheduler", cluster.scheduler_address, "--gradebook",
-                                  str(gradebook), "--device", "cpu", "--format", "json"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        batch = subprocess.Popen(
+            [
+                str(COURSE),
+                "--root",
+                str(Path(__file__).parents[1]),
+                "grade",
+                *map(str, a_class),
+                "--executor",
+                "dask",
+                "--scheduler",
+                cluster.scheduler_address,
+                "--gradebook",
+                str(gradebook),
+                "--device",
+                "cpu",
+                "--format",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            encoding="utf-8",
+        )
         deadline = time.monotonic() + 300
         while len(rows(gradebook)) < 5 and time.monotonic() < deadline and batch.poll() is None:
             time.sleep(0.05)
@@ -79,9 +104,23 @@ def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
 def test_killing_the_client_midway_loses_nothing_and_a_rerun_resumes(a_class, tmp_path):
     gradebook = tmp_path / "gradebook.sqlite"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        command = [str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, a_class), "--executor",
-                   "dask", "--scheduler", cluster.scheduler_address, "--gradebook", str(gradebook), "--device", "cpu",
-                   "--format", "json"]
+        command = [
+            str(COURSE),
+            "--root",
+            str(Path(__file__).parents[1]),
+            "grade",
+            *map(str, a_class),
+            "--executor",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--gradebook",
+            str(gradebook),
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+        ]
         client = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 300
         while len(rows(gradebook)) < 5 and time.monotonic() < deadline and client.poll() is None:
@@ -104,16 +143,44 @@ def test_killing_the_client_midway_loses_nothing_and_a_rerun_resumes(a_class, tm
 
 def test_a_scheduler_and_workers_started_as_processes_are_reached_by_address(tmp_path):
     file = tmp_path / "scheduler.json"
-    started = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                 "--no-dashboard", "--scheduler-file", str(file)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    started = [
+        subprocess.Popen(
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
     try:
         deadline = time.monotonic() + 60
         while not file.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        started.append(subprocess.Popen([str(BIN / "dask"), "worker", "--scheduler-file", str(file), "--nworkers", "2",
-                                         "--nthreads", "1", "--no-dashboard"],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        started.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    "--scheduler-file",
+                    str(file),
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         address = json.loads(file.read_text(encoding="utf-8"))["address"]
         assert address.startswith("tcp://127.0.0.1:")
         with Client(address, timeout=60) as client:

@@ -1,4 +1,5 @@
 """Instructor exports: hand-built result records against the real course, rendered and read back."""
+
 from __future__ import annotations
 
 import base64
@@ -37,15 +38,19 @@ def learner(name: str, **changes: tuple) -> SubmissionResult:
 
 
 FULL = learner("alice")
-PARTLY = learner("bob",
-                 tensors__vector=("failed", "expected shape (4,), got (1, 4)", "extra brackets"),
-                 losses__mse=("failed", "mean over the wrong axis\n```\nnp.mean(x, 0)\n```", "wrong axis"),
-                 activations__relu=("not-implemented", "", None))
-BROKEN = learner("carol",
-                 tensors__vector=("failed", "expected shape (4,), got (1, 4)", "extra brackets"),
-                 losses__mse=("error", "ZeroDivisionError: division by zero", None),
-                 perceptron__step=("timeout", "ran past 10 s", None),
-                 optimizers__adam_step=("missing", "no function adam_step in exercises/optimizers.py", None))
+PARTLY = learner(
+    "bob",
+    tensors__vector=("failed", "expected shape (4,), got (1, 4)", "extra brackets"),
+    losses__mse=("failed", "mean over the wrong axis\n```\nnp.mean(x, 0)\n```", "wrong axis"),
+    activations__relu=("not-implemented", "", None),
+)
+BROKEN = learner(
+    "carol",
+    tensors__vector=("failed", "expected shape (4,), got (1, 4)", "extra brackets"),
+    losses__mse=("error", "ZeroDivisionError: division by zero", None),
+    perceptron__step=("timeout", "ran past 10 s", None),
+    optimizers__adam_step=("missing", "no function adam_step in exercises/optimizers.py", None),
+)
 EVIL = learner(NASTY, tensors__vector=("failed", "<script>alert('x')</script> & <b>bold</b>", "<i>m</i>"))
 CLASS = [PARTLY, EVIL, FULL, BROKEN]
 SANDBOX = "seccomp-bpf + Landlock ABI 7"
@@ -54,6 +59,7 @@ CONFINED = dataclasses.replace(PARTLY, sandbox=SANDBOX)
 
 class StrictParser(HTMLParser):
     """Collects tags and text; notes an end tag that closes nothing open."""
+
     VOID = {"meta", "img", "br", "link", "input", "hr"}
 
     def __init__(self):
@@ -109,7 +115,8 @@ def test_csv_parses_one_row_per_learner_in_course_order():
     assert by_name["bob"]["total"] == str(total - lost)
     assert by_name["bob"]["percent"] == f"{100 * (total - lost) / total:.1f}"
     assert by_name["bob"]["losses.mse"] == "0" and by_name["bob"]["losses.cross_entropy"] == str(
-        POINTS["losses.cross_entropy"])
+        POINTS["losses.cross_entropy"]
+    )
     assert by_name[NASTY]["learner"] == NASTY  # quoting round-trips the special characters
 
 
@@ -154,6 +161,7 @@ def test_csv_totals_are_the_sums_of_their_rows(results):
 
 # --- Markdown -----------------------------------------------------------------------------------
 
+
 def test_markdown_has_score_units_messages_and_hints():
     text = exports.markdown_report(COURSE, PARTLY)
     assert text.splitlines()[0] == f"# bob: {PARTLY.score}/{PARTLY.max_score} points ({PARTLY.percent:.1f}%)"
@@ -185,6 +193,7 @@ def test_markdown_full_marks_and_escaped_learner():
 
 
 # --- HTML ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("result", [FULL, PARTLY, BROKEN, EVIL], ids=lambda r: r.submission)
 def test_html_report_is_self_contained_and_parses(result):
@@ -222,6 +231,7 @@ def test_html_report_colours_statuses_and_lists_hints():
 
 # --- class summary ------------------------------------------------------------------------------
 
+
 def png_of(page: str) -> bytes:
     match = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert match, "no embedded PNG"
@@ -242,6 +252,7 @@ def test_summary_counts_learners_and_scores():
     page = exports.class_summary_html(COURSE, CLASS)
     assert "<p>Learners: 4</p>" in page
     import statistics
+
     assert f"({statistics.mean(r.percent for r in CLASS):.1f}%)" in page
     assert f"({statistics.median(r.percent for r in CLASS):.1f}%)" in page
 
@@ -258,8 +269,12 @@ def test_summary_orders_exercises_by_most_failed():
     assert [row[0] for row in passed_all] == [i for i in IDS if i in {row[0] for row in passed_all}]
     assert all(row[4:] == (0, "") for row in passed_all)
     page = exports.class_summary_html(COURSE, CLASS)
-    assert page.index("<code>tensors.vector</code>") < page.index("<code>losses.mse</code>") \
-        < page.index("<code>perceptron.step</code>") < page.index("<code>tensors.matrix</code>")
+    assert (
+        page.index("<code>tensors.vector</code>")
+        < page.index("<code>losses.mse</code>")
+        < page.index("<code>perceptron.step</code>")
+        < page.index("<code>tensors.matrix</code>")
+    )
 
 
 def test_summary_leads_with_named_mistakes_and_failures_not_with_stubs():
@@ -274,19 +289,28 @@ def test_summary_leads_with_named_mistakes_and_failures_not_with_stubs():
     relu = next(row for row in stats if row[0] == "activations.relu")
     assert relu[2:] == (7, 8, 1, "not-implemented")
     page = exports.class_summary_html(COURSE, [*late, PARTLY, BROKEN])
-    assert page.index("<h2>Mistakes most named</h2>") < page.index("<td>extra brackets</td>") \
+    assert (
+        page.index("<h2>Mistakes most named</h2>")
+        < page.index("<td>extra brackets</td>")
         < page.index("<h2>Exercises, most failed first</h2>")
-    exercises = page[page.index("<h2>Exercises, most failed first</h2>"):]
-    assert exercises.index("<code>tensors.vector</code>") < exercises.index(f"<code>{IDS[-1]}</code>") \
+    )
+    exercises = page[page.index("<h2>Exercises, most failed first</h2>") :]
+    assert (
+        exercises.index("<code>tensors.vector</code>")
+        < exercises.index(f"<code>{IDS[-1]}</code>")
         < exercises.index("<img")
+    )
 
 
 def test_summary_counts_mistakes_most_named():
-    assert exports.top_mistakes(CLASS) == [("extra brackets", "tensors.vector", 2),
-                                           ("<i>m</i>", "tensors.vector", 1),
-                                           ("wrong axis", "losses.mse", 1)]
-    many = [SubmissionResult(f"l{n}", [record(IDS[k], "failed", "", f"m{k:02d}") for k in range(n % 15)])
-            for n in range(30)]
+    assert exports.top_mistakes(CLASS) == [
+        ("extra brackets", "tensors.vector", 2),
+        ("<i>m</i>", "tensors.vector", 1),
+        ("wrong axis", "losses.mse", 1),
+    ]
+    many = [
+        SubmissionResult(f"l{n}", [record(IDS[k], "failed", "", f"m{k:02d}") for k in range(n % 15)]) for n in range(30)
+    ]
     top = exports.top_mistakes(many)
     assert len(top) == 10 and [c for *_, c in top] == sorted((c for *_, c in top), reverse=True)
     assert top[0] == ("m00", IDS[0], 28)
@@ -324,8 +348,10 @@ def test_a_unit_that_could_not_be_imported_is_one_entry_in_a_report_with_no_hint
             assert exercise.id not in page
             assert all(hint["en"] not in page for hint in exercise.hints)
     text = exports.markdown_report(COURSE, BLOCKED)
-    assert (f"| `activations.py` | Activation functions ({len(UNIT)} exercises) · 활성화 함수 (연습 문제 {len(UNIT)}개) "
-            f"| ! error | 0/{sum(POINTS[i] for i in UNIT)} |") in text
+    assert (
+        f"| `activations.py` | Activation functions ({len(UNIT)} exercises) · 활성화 함수 (연습 문제 {len(UNIT)}개) "
+        f"| ! error | 0/{sum(POINTS[i] for i in UNIT)} |"
+    ) in text
     assert "### ! `activations.py`" in text
     assert sum(ex["message"] == IMPORT for ex in BLOCKED.to_dict()["exercises"]) == len(UNIT)  # the records stay
 
@@ -336,7 +362,9 @@ def test_a_unit_that_could_not_be_imported_is_one_row_and_one_message_on_the_ter
     shown = out.file.getvalue()
     assert "activations.py" in shown and not any(exercise in shown for exercise in UNIT[1:])
     assert shown.count("could not be imported") == 1
-    assert f"could not be imported: SyntaxError: invalid syntax (activations.py line 12) — fix it first: {WAIT}" in shown
+    assert (
+        f"could not be imported: SyntaxError: invalid syntax (activations.py line 12) — fix it first: {WAIT}" in shown
+    )
     assert "Hint: course hint activations" not in shown
 
 
@@ -349,6 +377,7 @@ def test_stubs_not_written_yet_are_no_unit_failure():
 
 # --- what `course export` says ----------------------------------------------------------------
 
+
 def test_every_export_to_files_says_on_stderr_what_it_wrote_and_where(tmp_path, capsys):
     from graders.cli import main
     from graders.gradebook import Gradebook
@@ -358,12 +387,18 @@ def test_every_export_to_files_says_on_stderr_what_it_wrote_and_where(tmp_path, 
         for result in (FULL, PARTLY):
             gradebook.record(result, result.submission, "", {i: n for n, i in enumerate(IDS)})
     export = ["--root", str(ROOT), "export", "--gradebook", str(book), "--format"]
-    for args, said in [(["csv", "--out", tmp_path / "class.csv"], f"wrote {tmp_path / 'class.csv'} (2 learners)"),
-                       (["summary", "--out", tmp_path / "summary.html"],
-                        f"wrote {tmp_path / 'summary.html'} (the class summary of 2 learners)"),
-                       (["html", "--out", tmp_path / "reports"], f"wrote 2 learner reports (html) to {tmp_path / 'reports'}/"),
-                       (["markdown", "--learner", "bob", "--out", tmp_path / "bob"],
-                        f"wrote 1 learner report (markdown) to {tmp_path / 'bob'}/")]:
+    for args, said in [
+        (["csv", "--out", tmp_path / "class.csv"], f"wrote {tmp_path / 'class.csv'} (2 learners)"),
+        (
+            ["summary", "--out", tmp_path / "summary.html"],
+            f"wrote {tmp_path / 'summary.html'} (the class summary of 2 learners)",
+        ),
+        (["html", "--out", tmp_path / "reports"], f"wrote 2 learner reports (html) to {tmp_path / 'reports'}/"),
+        (
+            ["markdown", "--learner", "bob", "--out", tmp_path / "bob"],
+            f"wrote 1 learner report (markdown) to {tmp_path / 'bob'}/",
+        ),
+    ]:
         assert main([*export, *map(str, args)]) == 0
         out, err = capsys.readouterr()
         assert (out, err) == ("", said + "\n")

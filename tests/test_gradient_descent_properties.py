@@ -1,5 +1,6 @@
 """The gradient descent solutions agree with the torch.optim.SGD replay on random problems: any
 n, d, batch_size (dividing n or not, larger than n or not), epochs and seed."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,8 +29,14 @@ def _problem(seed, n, d, dtype=np.float64):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), d=st.integers(1, 4), batch_size=st.integers(1, 15),
-       epochs=st.integers(0, 4), dtype=st.sampled_from([np.float32, np.float64]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 12),
+    d=st.integers(1, 4),
+    batch_size=st.integers(1, 15),
+    epochs=st.integers(0, 4),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
 def test_minibatch_solution_matches_the_torch_replay(seed, n, d, batch_size, epochs, dtype):
     X, y, w, b = _problem(seed, n, d, dtype)
     args = (X, y, w, b, 0.05, epochs, batch_size, seed)
@@ -41,7 +48,9 @@ def test_minibatch_solution_matches_the_torch_replay(seed, n, d, batch_size, epo
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 12), d=st.integers(1, 4))
 def test_gradient_solution_matches_autograd(seed, n, d):
     X, y, w, b = _problem(seed, n, d)
-    assert compare(to_numpy(_gradient_reference(R, X, y, w, b)), gd.mse_gradient(X, y, w, b), np.dtype(np.float64)) is None
+    assert (
+        compare(to_numpy(_gradient_reference(R, X, y, w, b)), gd.mse_gradient(X, y, w, b), np.dtype(np.float64)) is None
+    )
 
 
 @settings(max_examples=15, deadline=None)

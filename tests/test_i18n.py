@@ -1,4 +1,5 @@
 """Every learner-facing message exists in English and Korean, with the same blanks to fill."""
+
 from __future__ import annotations
 
 import ast
@@ -32,8 +33,13 @@ def keys_in_code() -> set[str]:
     found = set()
     for path in (ROOT / "graders").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "t"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
                 found.add(node.args[0].value)
     return found
 
@@ -49,9 +55,24 @@ def test_each_message_has_both_languages_and_the_same_blanks(key):
 
 
 def test_every_key_the_code_uses_is_in_the_catalog_and_none_is_unused():
-    used = keys_in_code() | {f"status.{s}" for s in STATUSES} | {f"problem.{p}" for p in PROBLEMS} | {
-        "missing.file", "missing.function", "crashed.signal", "crashed.exit", "mismatch.tuple", "mismatch.keys", "input", "input.hidden", "reset.done", "reset.whole-file"} | {
-        f"hidden.{kind}" for kind in ("value", "shape", "dtype", "type")}
+    used = (
+        keys_in_code()
+        | {f"status.{s}" for s in STATUSES}
+        | {f"problem.{p}" for p in PROBLEMS}
+        | {
+            "missing.file",
+            "missing.function",
+            "crashed.signal",
+            "crashed.exit",
+            "mismatch.tuple",
+            "mismatch.keys",
+            "input",
+            "input.hidden",
+            "reset.done",
+            "reset.whole-file",
+        }
+        | {f"hidden.{kind}" for kind in ("value", "shape", "dtype", "type")}
+    )
     catalog = set(i18n.messages())
     assert used - catalog == set(), "used in the code, missing from locale/messages.toml"
     assert catalog - used == set(), "in locale/messages.toml, used nowhere"
@@ -78,9 +99,16 @@ def test_titles_and_hints_are_in_both_languages():
         assert exercise.hints and all(HANGUL.search(hint["ko"]) and hint["en"] for hint in exercise.hints)
 
 
-@pytest.mark.parametrize("environ, language", [
-    ({"LANG": "ko_KR.UTF-8"}, "ko"), ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
-    ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"), ({"LANG": "en_GB.UTF-8"}, "en"), ({}, "en")])
+@pytest.mark.parametrize(
+    "environ, language",
+    [
+        ({"LANG": "ko_KR.UTF-8"}, "ko"),
+        ({"LC_ALL": "ko_KR.UTF-8", "LANG": "en_US.UTF-8"}, "ko"),
+        ({"LC_ALL": "C", "LANG": "ko_KR.UTF-8"}, "en"),
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
 def test_the_default_language_follows_the_locale(environ, language):
     assert i18n.default_language(environ) == language
 
@@ -88,7 +116,10 @@ def test_the_default_language_follows_the_locale(environ, language):
 def test_a_missing_korean_mistake_falls_back_to_english():
     i18n.set_language("ko")
     try:
-        assert i18n.mistake("activations", "sigmoid", "no such mistake", "the English") == ("no such mistake", "the English")
+        assert i18n.mistake("activations", "sigmoid", "no such mistake", "the English") == (
+            "no such mistake",
+            "the English",
+        )
     finally:
         i18n.set_language("en")
 
@@ -99,16 +130,33 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     stubs = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
     naive = "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n\n\ndel tanh\n"
     (tmp_path / "exercises" / "activations.py").write_text(stubs + naive, encoding="utf-8")
-    done = subprocess.run([str(COURSE), "--lang", "ko", "check", "activations", "--device", "cpu"], cwd=tmp_path,
-                          capture_output=True, encoding="utf-8", timeout=300)
+    done = subprocess.run(
+        [str(COURSE), "--lang", "ko", "check", "activations", "--device", "cpu"],
+        cwd=tmp_path,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=300,
+    )
     out = " ".join(done.stdout.split())
     assert done.returncode == 1, done.stderr
     korean_name = i18n.mistakes("activations")["sigmoid"]["naive sigmoid overflow"]["name"]
-    for expected in ("실패", "미구현", "NumPy 경고", f"흔한 실수({korean_name})", "힌트: course hint activations.sigmoid",
-                     "다음:", "진행: 연습 문제 0/10개",
-                     "activations.py에 tanh() 함수가 없습니다. 스텁의 함수 이름과 시그니처를 그대로 두세요."):
+    for expected in (
+        "실패",
+        "미구현",
+        "NumPy 경고",
+        f"흔한 실수({korean_name})",
+        "힌트: course hint activations.sigmoid",
+        "다음:",
+        "진행: 연습 문제 0/10개",
+        "activations.py에 tanh() 함수가 없습니다. 스텁의 함수 이름과 시그니처를 그대로 두세요.",
+    ):
         assert expected in out
-    english = subprocess.run([str(COURSE), "--lang", "en", "check", "activations", "--device", "cpu"], cwd=tmp_path,
-                             capture_output=True, encoding="utf-8", timeout=300)
+    english = subprocess.run(
+        [str(COURSE), "--lang", "en", "check", "activations", "--device", "cpu"],
+        cwd=tmp_path,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=300,
+    )
     assert "Likely mistake (naive sigmoid overflow)" in " ".join(english.stdout.split())
     assert not HANGUL.search(english.stdout)

@@ -1,4 +1,5 @@
 """The instructor's and CI's commands end to end: CI formats, the Gradescope zip, the learners' copy."""
+
 from __future__ import annotations
 
 import base64
@@ -16,12 +17,15 @@ COURSE = Path(sys.executable).with_name("course")
 
 
 def course(*args, root: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(COURSE), "--root", str(root), *map(str, args)], capture_output=True,
-                          encoding="utf-8", timeout=300, env=env)
+    return subprocess.run(
+        [str(COURSE), "--root", str(root), *map(str, args)], capture_output=True, encoding="utf-8", timeout=300, env=env
+    )
 
 
 def test_junit_from_the_cli_parses_with_one_case_per_exercise(tmp_path):
-    run = course("grade", "solutions", "exercises", "--format", "junit", "--out", tmp_path / "junit.xml", "--device", "cpu")
+    run = course(
+        "grade", "solutions", "exercises", "--format", "junit", "--out", tmp_path / "junit.xml", "--device", "cpu"
+    )
     assert run.returncode == 0, run.stderr
     suites = {suite.name: suite for suite in JUnitXml.fromfile(str(tmp_path / "junit.xml"))}
     assert suites["solutions"].tests == suites["exercises"].tests == 40

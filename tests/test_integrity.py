@@ -1,6 +1,7 @@
 """Hostile and broken submissions (tests/corpus) graded end to end through `course grade`:
 the broken exercise gets its status and a clear reason, every other exercise keeps passing,
 and grading is deterministic and independent of the order of submissions."""
+
 from __future__ import annotations
 
 import json
@@ -25,12 +26,16 @@ CALL_SECONDS = 3
 # folder -> {exercise id, or a unit for all its exercises: (status, what the message says)}
 EXPECTED = {
     "infinite_loop": {"activations.relu": ("timeout", "did not finish within 3 s")},
-    "infinite_loop_at_import": {"losses": ("timeout", "importing losses.py did not finish within 3 s (an endless loop at the top of the file?)")},
+    "infinite_loop_at_import": {
+        "losses": ("timeout", "importing losses.py did not finish within 3 s (an endless loop at the top of the file?)")
+    },
     "deep_recursion": {"activations.relu_grad": ("error", "raised RecursionError")},
     "memory_bomb": {"activations.sigmoid_grad": ("error", "raised MemoryError")},
     "fork_attempt": {"activations.softmax_backward": ("error", "starting processes is not allowed in an exercise")},
     "fork_bomb": {"activations.softmax_backward": ("error", "starting processes is not allowed in an exercise")},
-    "subprocess_escape": {"activations.softmax_backward": ("error", "starting processes is not allowed in an exercise")},
+    "subprocess_escape": {
+        "activations.softmax_backward": ("error", "starting processes is not allowed in an exercise")
+    },
     "kill_the_grader": {"activations.relu": ("error", "sending signals is not allowed in an exercise")},
     "os_exit": {"losses.mse": ("error", "exited with status 0")},
     "sys_exit": {"losses.softmax_cross_entropy": ("error", "raised SystemExit")},
@@ -45,7 +50,9 @@ EXPECTED = {
     "import_torch_in_function": {"activations.relu": ("error", "use NumPy here")},
     "import_solutions": {"activations.sigmoid_grad": ("error", "the solutions are not importable from an exercise")},
     "import_graders": {"losses.mse": ("error", "the grader is not importable from an exercise")},
-    "read_solutions": {"activations.softmax_backward": ("error", "reading files outside your submission is not allowed")},
+    "read_solutions": {
+        "activations.softmax_backward": ("error", "reading files outside your submission is not allowed")
+    },
     "write_files": {"losses.mse": ("error", "writing files is not allowed in an exercise")},
     "object_array": {"activations.relu": ("failed", "returned an array of dtype object")},
     "lying_subclass": {"activations.leaky_relu_grad": ("failed", "got      0 (float64")},
@@ -56,7 +63,9 @@ EXPECTED = {
     "import_error": {"tensors": ("error", "import scipy: only the standard library and NumPy are available here")},
     "missing_module": {"optimizers": ("missing", "optimizers.py is not in the submission")},
     "missing_function": {"activations.tanh_grad": ("missing", "defines no function tanh_grad()")},
-    "wrong_signature": {"activations.leaky_relu": ("error", "defined as leaky_relu(x), which cannot take these arguments")},
+    "wrong_signature": {
+        "activations.leaky_relu": ("error", "defined as leaky_relu(x), which cannot take these arguments")
+    },
     "not_utf8": {"xor_mlp": ("error", "SyntaxError: (unicode error) 'utf-8' codec can't decode byte 0xe9")},
 }
 
@@ -67,8 +76,11 @@ def assemble(corpus: Path, where: Path, whole: bool = True) -> Path:
     submission = where / corpus.name
     changed = {change.name for change in corpus.iterdir()}
     keep = whole or any(name.endswith(".delete") for name in changed)
-    shutil.copytree(ROOT / "solutions", submission,
-                    ignore=lambda _, names: [n for n in names if n == "__pycache__" or not (keep or n in changed)])
+    shutil.copytree(
+        ROOT / "solutions",
+        submission,
+        ignore=lambda _, names: [n for n in names if n == "__pycache__" or not (keep or n in changed)],
+    )
     for change in sorted(corpus.iterdir()):
         target = submission / change.name.removesuffix(".delete")
         if change.name.endswith(".delete"):
@@ -79,8 +91,23 @@ def assemble(corpus: Path, where: Path, whole: bool = True) -> Path:
 
 
 def grade(root: Path, submissions: list[Path], *extra: str) -> dict[str, dict]:
-    run = subprocess.run([str(COURSE), "--root", str(root), "grade", *map(str, submissions), "--format", "json",
-                          "--device", "cpu", *extra], capture_output=True, encoding="utf-8", timeout=600)
+    run = subprocess.run(
+        [
+            str(COURSE),
+            "--root",
+            str(root),
+            "grade",
+            *map(str, submissions),
+            "--format",
+            "json",
+            "--device",
+            "cpu",
+            *extra,
+        ],
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     return {r["submission"]: r for r in (data if isinstance(data, list) else [data])}
@@ -93,8 +120,9 @@ def quick_course(where: Path) -> Path:
     root = where / "course"
     root.mkdir()
     toml = (ROOT / "course.toml").read_text(encoding="utf-8")
-    (root / "course.toml").write_text(re.sub(r"call_seconds = [\d.]+", f"call_seconds = {CALL_SECONDS}", toml),
-                                      encoding="utf-8")
+    (root / "course.toml").write_text(
+        re.sub(r"call_seconds = [\d.]+", f"call_seconds = {CALL_SECONDS}", toml), encoding="utf-8"
+    )
     return root
 
 
@@ -119,8 +147,9 @@ def test_only_the_broken_exercise_loses_its_points(graded, name):
     result = graded["first"][name]
     expected = {}
     for target, verdict in EXPECTED[name].items():
-        expected.update({ex["id"]: verdict for ex in result["exercises"]
-                         if ex["id"] == target or ex["id"].startswith(target + ".")})
+        expected.update(
+            {ex["id"]: verdict for ex in result["exercises"] if ex["id"] == target or ex["id"].startswith(target + ".")}
+        )
     assert expected or not EXPECTED[name]
     for ex in result["exercises"]:
         if ex["id"] in expected:
@@ -155,16 +184,20 @@ def test_grading_is_deterministic_and_order_independent(graded):
 def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded, prepared):
     """A learner who memorised the answers of the public cases of relu, without writing relu."""
     public = prepared["activations.relu"]
-    table = [(np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype),
-              answers["cpu"].tolist()) for case, answers in zip(public.cases, public.expected)]
+    table = [
+        (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"].tolist())
+        for case, answers in zip(public.cases, public.expected)
+    ]
     submission = graded["where"] / "memorised"
     shutil.copytree(ROOT / "solutions", submission)
     with open(submission / "activations.py", "a", encoding="utf-8") as module:
-        module.write(f"\n\nTABLE = {table!r}\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
-                     "    for inputs, dtype, answer in TABLE:\n"
-                     "        if str(x.dtype) == dtype and x.tolist() == inputs:\n"
-                     "            return np.asarray(answer, dtype=dtype)\n"
-                     "    return np.zeros_like(x)\n")
+        module.write(
+            f"\n\nTABLE = {table!r}\n\n\ndef relu(x):\n    x = np.asarray(x)\n"
+            "    for inputs, dtype, answer in TABLE:\n"
+            "        if str(x.dtype) == dtype and x.tolist() == inputs:\n"
+            "            return np.asarray(answer, dtype=dtype)\n"
+            "    return np.zeros_like(x)\n"
+        )
     assert grade(graded["root"], [submission])["memorised"]["score"] == 70
     seed_file = graded["where"] / "hidden-seed"
     seed_file.write_text("only the instructor knows\n", encoding="utf-8")
@@ -177,8 +210,21 @@ def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded
 def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
     out = graded["where"] / "report.json"
     out.write_text('{"previous": "report"}\n', encoding="utf-8")
-    run = subprocess.Popen([str(COURSE), "--root", str(graded["root"]), "grade", str(graded["where"] / "infinite_loop"),
-                            "--format", "json", "--out", str(out), "--device", "cpu"])
+    run = subprocess.Popen(
+        [
+            str(COURSE),
+            "--root",
+            str(graded["root"]),
+            "grade",
+            str(graded["where"] / "infinite_loop"),
+            "--format",
+            "json",
+            "--out",
+            str(out),
+            "--device",
+            "cpu",
+        ]
+    )
     time.sleep(CALL_SECONDS)  # in the middle of grading: the endless loop holds it for 3 s
     pattern = f"worker.py --server [0-9]+ --for {run.pid}( |$)"
     running = subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout if shutil.which("pgrep") else b"-"

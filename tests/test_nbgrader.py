@@ -7,6 +7,7 @@ of which imports torch (the references are cached first). A third learner with e
 stub cost 7 more kernels, for what one stub per notebook shows as well: each test cell is made
 from the same template.
 """
+
 from __future__ import annotations
 
 import ast
@@ -38,8 +39,9 @@ LEARNERS = ("alice", "carol")
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, encoding="utf-8", timeout=900,
-                          env=ENV)
+    done = subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, encoding="utf-8", timeout=900, env=ENV
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done
 
@@ -57,8 +59,14 @@ def self_contained(source: str) -> bool:
 def wrong_answer(unit: str) -> tuple[str, str] | None:
     """(exercise id, source) of the unit's first wrong answer that can stand in a cell, but not
     for the exercise left as a stub."""
-    return next(((ex, src) for ex, src, _ in WRONG
-                 if ex.startswith(unit + ".") and ex != STUBBED[unit] and self_contained(src)), None)
+    return next(
+        (
+            (ex, src)
+            for ex, src, _ in WRONG
+            if ex.startswith(unit + ".") and ex != STUBBED[unit] and self_contained(src)
+        ),
+        None,
+    )
 
 
 def answer_cell(exercise_id: str) -> str:
@@ -91,8 +99,20 @@ def nbgrader_course(tmp_path_factory):
     where = tmp_path_factory.mktemp("nbgrader")
     seed_file = tmp_path_factory.mktemp("instructor") / "hidden-seed"
     seed_file.write_text(SECRET + "\n", encoding="utf-8")
-    built = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "notebooks", "--out", str(where),
-                            "--hidden-seed-file", str(seed_file)], capture_output=True, encoding="utf-8")
+    built = subprocess.run(
+        [
+            str(BIN / "course"),
+            "--root",
+            str(ROOT),
+            "notebooks",
+            "--out",
+            str(where),
+            "--hidden-seed-file",
+            str(seed_file),
+        ],
+        capture_output=True,
+        encoding="utf-8",
+    )
     assert built.returncode == 0, built.stderr
     # "*": nbgrader reads an assignment id as a glob, so one run does every unit (an nbgrader
     # start-up costs 5 s here, on top of the work)
@@ -109,9 +129,23 @@ def nbgrader_course(tmp_path_factory):
                 target.write_text(json.dumps(notebook), encoding="utf-8")
     # `course grade` first: it leaves each learner's hidden references in the reference cache
     # (the tests' own, which nbgrader's kernels inherit), so no kernel imports torch to compute them
-    graded = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "grade", *map(str, folders.values()),
-                             "--format", "json", "--device", "cpu", "--hidden-seed-file", str(seed_file)],
-                            capture_output=True, encoding="utf-8")
+    graded = subprocess.run(
+        [
+            str(BIN / "course"),
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, folders.values()),
+            "--format",
+            "json",
+            "--device",
+            "cpu",
+            "--hidden-seed-file",
+            str(seed_file),
+        ],
+        capture_output=True,
+        encoding="utf-8",
+    )
     assert graded.returncode == 0, graded.stderr
     run("nbgrader", "autograde", "*", "--force", cwd=where)
     run("nbgrader", "export", cwd=where)
@@ -178,7 +212,10 @@ def test_a_test_cell_writes_nothing_to_stderr(nbgrader_course):
         for notebook in (nbgrader_course["where"] / "autograded" / learner).glob("*/*.ipynb"):
             for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
                 if cell["metadata"].get("nbgrader", {}).get("grade"):
-                    assert not [o for o in cell.get("outputs", []) if o.get("name") == "stderr"], (notebook, cell["source"])
+                    assert not [o for o in cell.get("outputs", []) if o.get("name") == "stderr"], (
+                        notebook,
+                        cell["source"],
+                    )
 
 
 def test_a_hidden_test_cell_at_autograde_meets_the_students_own_cases(nbgrader_course):
@@ -201,8 +238,11 @@ def test_a_hidden_test_cell_at_autograde_meets_the_students_own_cases(nbgrader_c
 
 def test_course_check_reads_a_notebook(nbgrader_course):
     notebook = nbgrader_course["where"] / "release" / "losses" / "losses.ipynb"
-    checked = subprocess.run([str(BIN / "course"), "--root", str(ROOT), "check", str(notebook), "--device", "cpu"],
-                             capture_output=True, encoding="utf-8")
+    checked = subprocess.run(
+        [str(BIN / "course"), "--root", str(ROOT), "check", str(notebook), "--device", "cpu"],
+        capture_output=True,
+        encoding="utf-8",
+    )
     assert checked.returncode == 1 and "0/6 exercises" in checked.stdout
 
 

@@ -1,6 +1,7 @@
 """The optimizers unit's references are PyTorch's own behaviour: one step from a state set to
 (m, v, t − 1) or (w, velocity) is the step a real run of torch.optim.Adam / SGD takes there, and
 the dropout reference scales exactly as F.dropout does."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,10 @@ def _run(opt_factory, w0, grads):
     opt = opt_factory([p])
     trace = []
     for g in grads:
-        before = (p.detach().numpy().copy(), {k: (v.clone() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()})
+        before = (
+            p.detach().numpy().copy(),
+            {k: (v.clone() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()},
+        )
         p.grad = torch.from_numpy(g)
         opt.step()
         trace.append((before, p.detach().numpy().copy(), {k: v.clone() for k, v in opt.state[p].items()}))
@@ -30,8 +34,14 @@ def _run(opt_factory, w0, grads):
 
 
 @settings(max_examples=25, deadline=None)
-@given(dtype=DTYPES, seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 12), lr=st.sampled_from([1e-3, 0.01, 0.1]),
-       betas=st.sampled_from([(0.9, 0.999), (0.8, 0.99), (0.5, 0.9)]), eps=st.sampled_from([1e-8, 1e-6]))
+@given(
+    dtype=DTYPES,
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.integers(1, 12),
+    lr=st.sampled_from([1e-3, 0.01, 0.1]),
+    betas=st.sampled_from([(0.9, 0.999), (0.8, 0.99), (0.5, 0.9)]),
+    eps=st.sampled_from([1e-8, 1e-6]),
+)
 def test_adam_reference_is_the_step_a_real_run_takes(dtype, seed, steps, lr, betas, eps):
     rng = np.random.default_rng(seed)
     w0 = rng.standard_normal(3).astype(dtype)
@@ -46,8 +56,13 @@ def test_adam_reference_is_the_step_a_real_run_takes(dtype, seed, steps, lr, bet
 
 
 @settings(max_examples=25, deadline=None)
-@given(dtype=DTYPES, seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 8), lr=st.sampled_from([0.01, 0.1]),
-       momentum=st.sampled_from([0.5, 0.9, 0.99]))
+@given(
+    dtype=DTYPES,
+    seed=st.integers(0, 2**32 - 1),
+    steps=st.integers(1, 8),
+    lr=st.sampled_from([0.01, 0.1]),
+    momentum=st.sampled_from([0.5, 0.9, 0.99]),
+)
 def test_momentum_reference_is_the_step_a_real_run_takes(dtype, seed, steps, lr, momentum):
     rng = np.random.default_rng(seed)
     w0 = rng.standard_normal(4).astype(dtype)
@@ -69,5 +84,7 @@ def test_dropout_reference_scales_as_f_dropout(dtype, seed, p):
     assert torch.equal(ours[both], theirs[both])  # the same 1/(1 − p) factor, bit for bit
     assert torch.equal(ours[ours == 0], torch.zeros_like(ours[ours == 0]))
     for p_edge, training in ((0.0, True), (1.0, True), (p, False)):
-        assert torch.equal(_dropout_reference(R, x, p_edge, Rng(seed), training),
-                           torch.nn.functional.dropout(torch.from_numpy(x), p_edge, training=training))
+        assert torch.equal(
+            _dropout_reference(R, x, p_edge, Rng(seed), training),
+            torch.nn.functional.dropout(torch.from_numpy(x), p_edge, training=training),
+        )

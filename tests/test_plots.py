@@ -3,6 +3,7 @@
 plot_unit runs in this process where it can (torch is imported once); the command itself runs
 once in a subprocess, as a learner would run it, on a learner's copy of the course.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -82,21 +83,26 @@ def test_wrong_forward_gets_its_expected_vs_got(tmp_path):
         "def forward(X, W1, b1, W2, b2, activation='step'):\n"
         "    act = (lambda z: (z >= 0).astype(float)) if activation == 'step' else _sigmoid\n"
         "    hidden = act(np.asarray(X, dtype=float) @ W1 + b1)\n"
-        "    return hidden, act(hidden @ W2 + b2)\n")
+        "    return hidden, act(hidden @ W2 + b2)\n"
+    )
     root = learner_copy(tmp_path / "course", {"xor_mlp": step_at_zero_is_one})
     out = tmp_path / "plots"
     written = plot_unit(load(root), "xor_mlp", root / "exercises", out)
     # seed_table builds on forward, so it fails too; train's sigmoid network does not
-    assert_pngs(written, out, ["xor_mlp.png", "xor_mlp.forward.expected-vs-got.png",
-                               "xor_mlp.seed_table.expected-vs-got.png"])
+    assert_pngs(
+        written, out, ["xor_mlp.png", "xor_mlp.forward.expected-vs-got.png", "xor_mlp.seed_table.expected-vs-got.png"]
+    )
 
 
-@pytest.mark.parametrize(("expected", "got", "images"), [
-    (np.arange(6.0), np.arange(6.0) + 1, 0),  # 1-D: lines, and their difference
-    (np.eye(3), np.ones((3, 3)), 3),  # 2-D: expected, got, difference side by side
-    (np.eye(3), np.ones((3, 2)), 2),  # 2-D of another shape: no difference to draw
-    (np.ones((2, 3, 4)), np.full((2, 3, 4), np.nan), 0),  # 3-D: flattened; nan is not drawn
-])
+@pytest.mark.parametrize(
+    ("expected", "got", "images"),
+    [
+        (np.arange(6.0), np.arange(6.0) + 1, 0),  # 1-D: lines, and their difference
+        (np.eye(3), np.ones((3, 3)), 3),  # 2-D: expected, got, difference side by side
+        (np.eye(3), np.ones((3, 2)), 2),  # 2-D of another shape: no difference to draw
+        (np.ones((2, 3, 4)), np.full((2, 3, 4), np.nan), 0),  # 3-D: flattened; nan is not drawn
+    ],
+)
 def test_expected_vs_got_draws_lines_or_heatmaps(tmp_path, expected, got, images):
     fig = _expected_vs_got("unit.function", Case({}, "a case"), "", expected, got)
     assert sum(len(ax.images) for ax in fig.axes) == images
@@ -140,13 +146,20 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
     stale = root / "plots" / "activations.sigmoid.expected-vs-got.png"  # from an earlier, since fixed, sigmoid
     stale.parent.mkdir()
     stale.write_bytes(b"old")
-    run = subprocess.run([str(COURSE), "plot", "activations", "--device", "cpu"], cwd=root,
-                         capture_output=True, encoding="utf-8", timeout=180, check=False)
+    run = subprocess.run(
+        [str(COURSE), "plot", "activations", "--device", "cpu"],
+        cwd=root,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=180,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     names = ["activations.png", "activations.relu.expected-vs-got.png"]
     assert run.stdout.split() == [str(Path("plots") / name) for name in names]
     assert_pngs([root / "plots" / name for name in names], root / "plots", names)
 
-    run = subprocess.run([str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60,
-                         check=False)
+    run = subprocess.run(
+        [str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60, check=False
+    )
     assert run.returncode == 2 and run.stderr.startswith("error: 'nope' is neither a unit"), run.stderr

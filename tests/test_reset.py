@@ -1,4 +1,5 @@
 """`course reset`: one stub back as handed out, the learner's version kept, nothing else touched."""
+
 from __future__ import annotations
 
 import ast
@@ -27,9 +28,19 @@ def function_source(source: str, name: str) -> str:
 
 
 def git(*args, cwd):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def course(*args, cwd):
@@ -53,7 +64,9 @@ def cloned(tmp_path):
     git("add", ".", cwd=tmp_path)
     git("commit", "-qm", "handed out", cwd=tmp_path)
     module = tmp_path / "exercises" / "activations.py"
-    worked = replace_function(replace_function(module.read_text(encoding="utf-8"), "sigmoid", MY_SIGMOID), "relu", MY_RELU)
+    worked = replace_function(
+        replace_function(module.read_text(encoding="utf-8"), "sigmoid", MY_SIGMOID), "relu", MY_RELU
+    )
     module.write_text(worked, encoding="utf-8")
     git("commit", "-qam", "my work", cwd=tmp_path)
     return tmp_path
@@ -85,7 +98,9 @@ def test_reset_twice_changes_nothing_the_second_time(cloned):
 def test_reset_of_a_unit_restores_the_whole_file(cloned):
     done = course("--lang", "ko", "reset", "activations", cwd=cloned)
     assert done.returncode == 0, done.stderr
-    assert (cloned / "exercises" / "activations.py").read_bytes() == (ROOT / "exercises" / "activations.py").read_bytes()
+    assert (cloned / "exercises" / "activations.py").read_bytes() == (
+        ROOT / "exercises" / "activations.py"
+    ).read_bytes()
     assert "되돌렸습니다" in done.stdout
 
 

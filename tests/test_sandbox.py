@@ -5,6 +5,7 @@ submission folder, so what is proved is the behaviour of the processes, not of m
 runs under both backends: fork (Linux's fast path) and spawn (everywhere else). The wire
 format (graders.sandbox.wire.encode/decode) is tested directly at the end.
 """
+
 from __future__ import annotations
 
 import io
@@ -179,7 +180,7 @@ def forge(frame):
 '''
 
 # Each function leaves a mark that a later exercise, run in the same child, would trip on.
-MARKS = '''\
+MARKS = """\
 import builtins
 import math
 import os
@@ -273,11 +274,11 @@ def extend_the_import_path():
 
 def exp_and_abs(x):
     return abs(np.exp(x))
-'''
+"""
 MARKING = [name for name in re.findall(r"^def (\w+)", MARKS, re.M) if name not in ("pid", "exp_and_abs")]
 
 # A global whose state cannot be read: the child cannot tell what it left, so it leaves.
-UNREADABLE = '''\
+UNREADABLE = """\
 import os
 
 
@@ -291,11 +292,11 @@ TRAP = Unreadable()
 
 def pid():
     return os.getpid()
-'''
+"""
 
 # Calls the audit hook lets through (it has no event for them, or does not refuse it), which the
 # kernel layer refuses: each says what happened.
-KERNEL = '''\
+KERNEL = """\
 import os
 import resource
 import signal
@@ -371,7 +372,7 @@ def list_its_own_folder_and_import_the_standard_library():
     import json  # noqa: F401  (read from the standard library's folder, lazily)
 
     return attempt(lambda: os.listdir(os.path.dirname(os.path.abspath(__file__))))
-'''
+"""
 
 TORCH_AT_TOP = "import numpy as np\nimport torch\n\n\ndef f():\n    return np.zeros(1)\n"
 SYNTAX_ERROR = "import numpy as np\n\n\ndef f(:\n    return 1\n"  # line 4
@@ -406,8 +407,9 @@ def folder(tmp_path_factory) -> Path:
     (path / "unreadable.py").write_text(UNREADABLE, encoding="utf-8")
     (path / "torch_at_top.py").write_text(TORCH_AT_TOP, encoding="utf-8")
     (path / "broken.py").write_text(SYNTAX_ERROR, encoding="utf-8")
-    (path / "uses_m.py").write_text("from m import double\n\ndef quadruple(x):\n    return double(double(x))\n",
-                                    encoding="utf-8")
+    (path / "uses_m.py").write_text(
+        "from m import double\n\ndef quadruple(x):\n    return double(double(x))\n", encoding="utf-8"
+    )
     return path
 
 
@@ -496,8 +498,7 @@ def test_ctypes_is_refused_before_it_can_crash_anything(sandbox):
     assert (out.kind, out.type, out.message) == ("exception", "PermissionError", "ctypes is not allowed in an exercise")
 
 
-@pytest.mark.parametrize(("function", "says"), [("exit3", "exited with status 3"),
-                                                ("segfault", "killed by SIGSEGV")])
+@pytest.mark.parametrize(("function", "says"), [("exit3", "exited with status 3"), ("segfault", "killed by SIGSEGV")])
 def test_a_dying_worker_is_reported_and_replaced(folder, function, says):
     with Sandbox(folder, LIMITS) as box:
         out = box.call("m", function, ())
@@ -513,8 +514,9 @@ def test_not_implemented(sandbox):
     assert out.message == "m.todo: write your answer here"
 
 
-@pytest.mark.parametrize(("function", "error"), [("bye", "SystemExit"), ("interrupt", "KeyboardInterrupt"),
-                                                ("builtin_exit", "SystemExit")])
+@pytest.mark.parametrize(
+    ("function", "error"), [("bye", "SystemExit"), ("interrupt", "KeyboardInterrupt"), ("builtin_exit", "SystemExit")]
+)
 def test_system_exit_and_keyboard_interrupt_are_ordinary_exceptions(sandbox, function, error):
     out = sandbox.call("m", function, ())
     assert out.kind == "exception", out
@@ -541,17 +543,19 @@ def test_torch_imported_at_module_level_is_an_import_error(sandbox):
     assert sandbox.call("torch_at_top", "f", ()).kind == "import-error"
 
 
-@pytest.mark.parametrize(("function", "says"), [("uses_graders", "the grader is not importable"),
-                                                ("uses_solutions", "the solutions are not importable")])
+@pytest.mark.parametrize(
+    ("function", "says"),
+    [("uses_graders", "the grader is not importable"), ("uses_solutions", "the solutions are not importable")],
+)
 def test_the_grader_and_the_solutions_are_out_of_reach(sandbox, function, says):
     out = sandbox.call("m", function, ())
     assert (out.kind, out.type) == ("exception", "ImportError"), out
     assert says in out.message
 
 
-@pytest.mark.parametrize(("function", "says"), [("generator", "a generator"),
-                                                ("object_array", "dtype object"),
-                                                ("thing", "a m.Thing")])
+@pytest.mark.parametrize(
+    ("function", "says"), [("generator", "a generator"), ("object_array", "dtype object"), ("thing", "a m.Thing")]
+)
 def test_values_that_are_not_plain_data_are_unsupported(sandbox, function, says):
     out = sandbox.call("m", function, ())
     assert out.kind == "unsupported", out
@@ -624,9 +628,11 @@ def test_the_memory_limit_turns_a_memory_bomb_into_a_memory_error(folder):
         assert box.call("m", "double", (1.0,)).kind == "ok"
 
 
-@pytest.mark.skipif(Path("/proc/sys/vm/overcommit_memory").exists()
-                    and Path("/proc/sys/vm/overcommit_memory").read_text(encoding="utf-8").strip() == "2",
-                    reason="strict overcommit: 1.6 GB of untouched memory may be refused without our limit")
+@pytest.mark.skipif(
+    Path("/proc/sys/vm/overcommit_memory").exists()
+    and Path("/proc/sys/vm/overcommit_memory").read_text(encoding="utf-8").strip() == "2",
+    reason="strict overcommit: 1.6 GB of untouched memory may be refused without our limit",
+)
 def test_the_limit_is_what_stops_the_allocation(sandbox):
     # the control for the test above: with 2 GB of address space the same allocation works
     out = sandbox.call("m", "big_but_possible", ())
@@ -634,6 +640,7 @@ def test_the_limit_is_what_stops_the_allocation(sandbox):
 
 
 # --- the wire format -----------------------------------------------------------------------
+
 
 def same(a, b) -> bool:
     """Equal, with the same types all the way down; arrays bit for bit, nan equal to nan."""
@@ -655,8 +662,11 @@ ARRAYS = DTYPES.flatmap(lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, m
 LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | ARRAYS
 VALUES = st.recursive(
     LEAVES,
-    lambda inner: st.lists(inner, max_size=4) | st.lists(inner, max_size=4).map(tuple)
-    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -681,11 +691,20 @@ def test_round_trip_of_the_awkward_cases():
     assert same(back, expected)
     # the header is strict JSON: no NaN or Infinity tokens
     (size,) = struct.unpack(">I", wire.encode(value)[:4])
-    json.loads(wire.encode(value)[4:4 + size], parse_constant=pytest.fail)
+    json.loads(wire.encode(value)[4 : 4 + size], parse_constant=pytest.fail)
 
 
-@pytest.mark.parametrize("value", [np.array([1, "a"], dtype=object), [np.array([None], dtype=object)],
-                                   (i for i in range(2)), {1: "int key"}, {"set": {1, 2}}, object()])
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.array([1, "a"], dtype=object),
+        [np.array([None], dtype=object)],
+        (i for i in range(2)),
+        {1: "int key"},
+        {"set": {1, 2}},
+        object(),
+    ],
+)
 def test_what_is_not_plain_data_cannot_be_encoded(value):
     with pytest.raises(wire.Unsupported):
         wire.encode(value)
@@ -713,8 +732,18 @@ def test_decode_never_unpickles(tmp_path):
     assert (tmp_path / "pwned").exists()
 
 
-@pytest.mark.parametrize("function", ["start_a_process", "signal_the_grader", "new_session", "open_a_socket",
-                                      "make_a_fifo", "change_an_owner", "raise_a_limit"])
+@pytest.mark.parametrize(
+    "function",
+    [
+        "start_a_process",
+        "signal_the_grader",
+        "new_session",
+        "open_a_socket",
+        "make_a_fifo",
+        "change_an_owner",
+        "raise_a_limit",
+    ],
+)
 def test_the_kernel_refuses_what_the_audit_hook_lets_through(folder, function):
     with Sandbox(folder, LIMITS) as box:  # a fresh worker each: a refused call may still leave a mark
         out = box.call("kernel", function, ())
@@ -728,7 +757,9 @@ def test_landlock_hides_everything_but_the_submission_and_the_libraries(folder, 
     assert (out.kind, out.value) == ("ok", "refused: Permission denied"), out
 
 
-@pytest.mark.parametrize("function", ["use_a_thread", "signal_itself", "list_its_own_folder_and_import_the_standard_library"])
+@pytest.mark.parametrize(
+    "function", ["use_a_thread", "signal_itself", "list_its_own_folder_and_import_the_standard_library"]
+)
 def test_threads_and_signals_to_itself_stay_allowed(folder, function):
     with Sandbox(folder, LIMITS) as box:
         said = box.call("kernel", function, ()).value
@@ -739,12 +770,17 @@ def test_threads_and_signals_to_itself_stay_allowed(folder, function):
             assert said == "allowed"
 
 
-@pytest.mark.parametrize("frame", [struct.pack(">Q", 2) + b"ab",  # too short for a header
-                                   struct.pack(">Q", 12) + struct.pack(">I", 8) + b"[1, 2, 3",  # JSON cut short
-                                   struct.pack(">Q", 9) + struct.pack(">I", 5) + b"[1,2]",  # a list, not a reply
-                                   struct.pack(">Q", 2**20) + b"x" * 64,  # a length the rest never fills
-                                   struct.pack(">Q", 2**40) + b"x" * 64],  # a length the parent would run out of memory on
-                         ids=["short", "truncated", "not-a-reply", "overlong", "oversized"])
+@pytest.mark.parametrize(
+    "frame",
+    [
+        struct.pack(">Q", 2) + b"ab",  # too short for a header
+        struct.pack(">Q", 12) + struct.pack(">I", 8) + b"[1, 2, 3",  # JSON cut short
+        struct.pack(">Q", 9) + struct.pack(">I", 5) + b"[1,2]",  # a list, not a reply
+        struct.pack(">Q", 2**20) + b"x" * 64,  # a length the rest never fills
+        struct.pack(">Q", 2**40) + b"x" * 64,
+    ],  # a length the parent would run out of memory on
+    ids=["short", "truncated", "not-a-reply", "overlong", "oversized"],
+)
 def test_a_forged_reply_costs_only_that_exercise(folder, frame):
     with Sandbox(folder, QUICK) as box:
         out = box.call("m", "forge", (list(frame),))

@@ -1,5 +1,6 @@
 """The shape rules of solutions/tensors.py agree with torch on random shapes: the same shape,
 or ValueError exactly where torch refuses them."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,11 +22,14 @@ ANY_SHAPE = st.lists(st.integers(0, 4), max_size=4).map(tuple)
 # shapes that broadcast (or multiply) most of the time, and arbitrary pairs that mostly don't
 BROADCAST_PAIRS = st.one_of(
     mutually_broadcastable_shapes(num_shapes=2, max_dims=4, min_side=0, max_side=4).map(lambda s: s.input_shapes),
-    st.tuples(ANY_SHAPE, ANY_SHAPE))
+    st.tuples(ANY_SHAPE, ANY_SHAPE),
+)
 MATMUL_PAIRS = st.one_of(
-    mutually_broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=3, min_side=0, max_side=4)
-    .map(lambda s: s.input_shapes),
-    st.tuples(ANY_SHAPE, ANY_SHAPE))
+    mutually_broadcastable_shapes(signature="(m?,n),(n,p?)->(m?,p?)", max_dims=3, min_side=0, max_side=4).map(
+        lambda s: s.input_shapes
+    ),
+    st.tuples(ANY_SHAPE, ANY_SHAPE),
+)
 
 
 def _torch_or_error(fn):
@@ -65,4 +69,6 @@ def test_matmul_shape_agrees_with_torch_matmul(shapes):
 
 @pytest.mark.parametrize("a, b", [((4, 2), (2, 2)), ((3,), (3,)), ((), (3,))])
 def test_the_notes_product_a_dot_product_and_a_0d_operand(a, b):
-    assert _ours_or_error(tensors.matmul_shape, a, b) == _torch_or_error(lambda: (torch.empty(a) @ torch.empty(b)).shape)
+    assert _ours_or_error(tensors.matmul_shape, a, b) == _torch_or_error(
+        lambda: (torch.empty(a) @ torch.empty(b)).shape
+    )

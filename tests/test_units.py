@@ -1,6 +1,7 @@
 """Every exercise: the solution passes, the stub is not implemented, realistic wrong answers fail
 with their named mistake. Wrong answers are appended to the solution module, replacing one function.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -9,8 +10,11 @@ import pytest
 
 from tests.conftest import ROOT
 
-WRONG = [entry for path in sorted((ROOT / "tests" / "wrong").glob("[!_]*.py"))
-         for entry in importlib.import_module(f"tests.wrong.{path.stem}").WRONG]
+WRONG = [
+    entry
+    for path in sorted((ROOT / "tests" / "wrong").glob("[!_]*.py"))
+    for entry in importlib.import_module(f"tests.wrong.{path.stem}").WRONG
+]
 UNITS = sorted(path.stem for path in (ROOT / "exercises").glob("*.py"))
 
 
@@ -22,7 +26,9 @@ def test_every_exercise_has_two_realistic_wrong_answers(course):
 @pytest.mark.parametrize("unit", UNITS)
 def test_solutions_pass_on_cpu(submit, unit):
     results = submit(unit)
-    assert {r.status for r in results.values()} == {"passed"}, {i: r.message for i, r in results.items() if not r.passed}
+    assert {r.status for r in results.values()} == {"passed"}, {
+        i: r.message for i, r in results.items() if not r.passed
+    }
     assert all(r.score == r.max_score > 0 for r in results.values())
 
 
@@ -54,7 +60,9 @@ def test_naive_sigmoid_message_shows_input_expected_got_and_the_overflow(submit)
 
 
 def test_notes_total_is_told_the_sign_slip_and_the_right_total(submit):
-    source = "def seed_cee_example():\n    t = cee_terms([1.0, 0.0, 1.0, 1.0], [0.9, 0.2, 0.8, 0.95])\n    return t, -0.067"
+    source = (
+        "def seed_cee_example():\n    t = cee_terms([1.0, 0.0, 1.0, 1.0], [0.9, 0.2, 0.8, 0.95])\n    return t, -0.067"
+    )
     result = submit("losses", source, ids=["losses.seed_cee_example"])["losses.seed_cee_example"]
     assert result.mistake == "the notes' sign slip"
     assert "total: expected 0.379797" in result.message and "got      -0.067" in result.message
@@ -83,9 +91,11 @@ def test_an_exception_is_reported_with_the_learner_line_not_a_traceback(submit):
 
 
 def test_a_python_list_answer_is_told_to_return_an_array(submit):
-    source = "def sigmoid(x):\n    return [float(v) for v in np.ravel(_sigmoid_ok(x))]\n" \
-             "def _sigmoid_ok(x):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(-np.abs(x))\n" \
-             "    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))"
+    source = (
+        "def sigmoid(x):\n    return [float(v) for v in np.ravel(_sigmoid_ok(x))]\n"
+        "def _sigmoid_ok(x):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(-np.abs(x))\n"
+        "    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))"
+    )
     result = submit("activations", source, ids=["activations.sigmoid"])["activations.sigmoid"]
     assert result.status == "failed" and "a Python list" in result.message
 
@@ -97,34 +107,54 @@ UNNAMED_WRONG_ACTIVATIONS = {
         "def sigmoid(x):\n    x = np.asarray(x)\n    return np.exp(x) / (1 + np.exp(x))",
         "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))",
     ],
-    "activations.tanh": ["def tanh(x):\n    x = np.asarray(x)\n    return (1 - np.exp(-2 * x)) / (1 + np.exp(-2 * x))",
-                         "def tanh(x):\n    x = np.asarray(x)\n    return np.sinh(x) / np.cosh(x)"],
-    "activations.leaky_relu": [("def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
-                                "    return np.where(x > 0, negative_slope * x, x)")],
-    "activations.relu_grad": ["def relu_grad(x):\n    return np.heaviside(np.asarray(x), 0.5)",
-                              "def relu_grad(x):\n    x = np.asarray(x)\n    return (x > 0).astype(int)"],
+    "activations.tanh": [
+        "def tanh(x):\n    x = np.asarray(x)\n    return (1 - np.exp(-2 * x)) / (1 + np.exp(-2 * x))",
+        "def tanh(x):\n    x = np.asarray(x)\n    return np.sinh(x) / np.cosh(x)",
+    ],
+    "activations.leaky_relu": [
+        (
+            "def leaky_relu(x, negative_slope=0.01):\n    x = np.asarray(x)\n"
+            "    return np.where(x > 0, negative_slope * x, x)"
+        )
+    ],
+    "activations.relu_grad": [
+        "def relu_grad(x):\n    return np.heaviside(np.asarray(x), 0.5)",
+        "def relu_grad(x):\n    x = np.asarray(x)\n    return (x > 0).astype(int)",
+    ],
     "activations.softmax": [
         "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis))\n    return e / e.sum(axis=axis)",
-        ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
-         "    return e / e.sum(axis=-1, keepdims=True)"),
-        ("def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
-         "    return e / e.sum(axis=axis)"),
+        (
+            "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+            "    return e / e.sum(axis=-1, keepdims=True)"
+        ),
+        (
+            "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
+            "    return e / e.sum(axis=axis)"
+        ),
     ],
-    "activations.sigmoid_grad": ["def sigmoid_grad(x):\n    x = np.asarray(x)\n    return np.exp(-x) / (1 + np.exp(-x)) ** 2"],
+    "activations.sigmoid_grad": [
+        "def sigmoid_grad(x):\n    x = np.asarray(x)\n    return np.exp(-x) / (1 + np.exp(-x)) ** 2"
+    ],
     "activations.tanh_grad": ["def tanh_grad(x):\n    return 1 / np.cosh(np.asarray(x)) ** 2"],
-    "activations.leaky_relu_grad": [("def leaky_relu_grad(x, negative_slope=0.01):\n"
-                                     "    return np.where(np.asarray(x) > 0, 1.0, negative_slope)")],
+    "activations.leaky_relu_grad": [
+        ("def leaky_relu_grad(x, negative_slope=0.01):\n    return np.where(np.asarray(x) > 0, 1.0, negative_slope)")
+    ],
     "activations.softmax_backward": [
-        ("def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
-         "    return s * (g - (g * s).sum(axis=-1, keepdims=True))"),
-        ("def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
-         "    return s * (g - (g * s).sum(axis=axis))"),
+        (
+            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+            "    return s * (g - (g * s).sum(axis=-1, keepdims=True))"
+        ),
+        (
+            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+            "    return s * (g - (g * s).sum(axis=axis))"
+        ),
     ],
 }
 
 
-@pytest.mark.parametrize("exercise_id, source", [(ex, source) for ex, sources in UNNAMED_WRONG_ACTIVATIONS.items()
-                                                 for source in sources])
+@pytest.mark.parametrize(
+    "exercise_id, source", [(ex, source) for ex, sources in UNNAMED_WRONG_ACTIVATIONS.items() for source in sources]
+)
 def test_a_wrong_activation_without_a_name_still_fails(submit, exercise_id, source):
     result = submit("activations", source, ids=[exercise_id])[exercise_id]
     assert result.status in ("failed", "error") and result.score == 0, source

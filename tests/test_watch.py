@@ -1,4 +1,5 @@
 """`course watch` driven in a pseudo-terminal, as a learner uses it: save a fix, see it pass."""
+
 from __future__ import annotations
 
 import ctypes
@@ -36,8 +37,9 @@ class Screen:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
         env = {**os.environ, "TERM": "xterm", "COLUMNS": "160", "LINES": "50", "COURSE_SANDBOX": backend}
-        self.proc = subprocess.Popen(args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            args, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
         os.close(slave)
         self.master, self.text = master, ""
 
@@ -62,7 +64,7 @@ class Screen:
         """The last whole screen written after `mark`, whitespace-insensitive."""
         self.wait_for(r"Keys: h hint", seconds, since=mark)
         text = self.text[mark:]
-        return flat(text[text.rfind("course watch:"):])
+        return flat(text[text.rfind("course watch:") :])
 
     def press(self, key: str) -> int:
         mark = len(self.text)
@@ -115,8 +117,9 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
 
         mark = screen.press("s")
         screen.wait_for(r"def vector\(", 5, since=mark)  # the reference solution, to read
-        assert (learner_course / "exercises" / "tensors.py").read_text(encoding="utf-8") == \
-            (ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8")
+        assert (learner_course / "exercises" / "tensors.py").read_text(encoding="utf-8") == (
+            ROOT / "solutions" / "tensors.py"
+        ).read_text(encoding="utf-8")
         mark = screen.press("h")
         screen.wait_for(r"Hints", 5, since=mark)
         mark = screen.press("l")
@@ -139,8 +142,9 @@ def test_watch_follows_the_file_saved_and_tells_only_the_latest_change(learner_c
         screen.wait_for(r"Keys: h hint", 180)
         folder = learner_course / "exercises"
         mark = len(screen.text)
-        (folder / "tensors.py").write_text((ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8"),
-                                           encoding="utf-8")
+        (folder / "tensors.py").write_text(
+            (ROOT / "solutions" / "tensors.py").read_text(encoding="utf-8"), encoding="utf-8"
+        )
         assert "✓ tensors.vector passed!" in screen.after(mark)
 
         mark = len(screen.text)  # perceptron.step is in focus; the learner works on activations.py

@@ -2,6 +2,7 @@
 isolated interpreter with NumPy loaded, of which every submission's worker is a fork, reached
 over an AF_UNIX socket pair of its own. Standard library only, so the CLI can start the server
 before it loads anything heavy itself."""
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,13 @@ class _ForkServer:
         command = worker_command(WORKER_SCRIPT, "--server", str(theirs.fileno()), "--for", str(os.getpid()))
         self._proc = subprocess.Popen(
             command,
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=worker_env(), start_new_session=True)
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=worker_env(),
+            start_new_session=True,
+        )
         theirs.close()
         self._control = ours
 

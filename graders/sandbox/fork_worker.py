@@ -7,6 +7,7 @@ request after request while its exercises leave no mark (worker.Marks); after on
 the next request gets a fresh child, forked while the last one worked. A child that dies is
 told as its request's reply; the worker lives on.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -157,7 +158,6 @@ class _Child:
     def close(self) -> None:
         os.close(self.requests)
         os.close(self.done)
-
 
 
 def _die_with_parent() -> None:

@@ -129,7 +129,9 @@ class Sandbox:
         """Call `module.function(*args)` once, within the time limits."""
         return next(self.calls(module, function, [list(args)]))
 
-    def calls(self, module: str, function: str, cases: list[list | dict], encoded: bytes | None = None) -> Iterator[Outcome]:
+    def calls(
+        self, module: str, function: str, cases: list[list | dict], encoded: bytes | None = None
+    ) -> Iterator[Outcome]:
         """The outcome of `module.function(*args)` for each case, in order, each within the call
         time limit (`encoded`: the same request, as `encode_request` gives it, kept from an
         earlier submission). The worker imports the module, says how that went, then answers the

@@ -8,6 +8,7 @@ Arrays travel as their raw bytes with dtype and shape in the JSON (numbers and b
 tuples, dicts, nan/inf and random generators are tagged in the JSON. Nothing is ever unpickled. Standard library and
 NumPy only: the worker imports this file too.
 """
+
 from __future__ import annotations
 
 import json

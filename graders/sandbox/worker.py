@@ -12,6 +12,7 @@ and ctypes. The hook is a lint with friendly messages, not the boundary: the pro
 Standard library and NumPy only, and nothing POSIX-only at import: graders.notebook runs the
 same `Worker` in a learner's kernel, on any platform.
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -50,13 +51,27 @@ REFUSED_IMPORTS = {
 }
 ALLOWED_IMPORTS = (set(sys.stdlib_module_names) | {"numpy"}) - {"ctypes", "_ctypes"}
 REFUSED_EVENTS = {
-    "os.fork": "starting processes", "os.forkpty": "starting processes", "os.exec": "starting processes",
-    "os.posix_spawn": "starting processes", "os.spawn": "starting processes", "os.system": "starting processes",
-    "subprocess.Popen": "starting processes", "os.kill": "sending signals", "os.killpg": "sending signals",
-    "signal.pthread_kill": "sending signals", "socket.connect": "the network", "socket.bind": "the network",
-    "socket.sendto": "the network", "os.remove": "deleting files", "os.rmdir": "deleting files",
-    "os.rename": "renaming files", "os.truncate": "changing files", "os.chmod": "changing files",
-    "os.mkdir": "making folders", "os.symlink": "making links", "os.link": "making links",
+    "os.fork": "starting processes",
+    "os.forkpty": "starting processes",
+    "os.exec": "starting processes",
+    "os.posix_spawn": "starting processes",
+    "os.spawn": "starting processes",
+    "os.system": "starting processes",
+    "subprocess.Popen": "starting processes",
+    "os.kill": "sending signals",
+    "os.killpg": "sending signals",
+    "signal.pthread_kill": "sending signals",
+    "socket.connect": "the network",
+    "socket.bind": "the network",
+    "socket.sendto": "the network",
+    "os.remove": "deleting files",
+    "os.rmdir": "deleting files",
+    "os.rename": "renaming files",
+    "os.truncate": "changing files",
+    "os.chmod": "changing files",
+    "os.mkdir": "making folders",
+    "os.symlink": "making links",
+    "os.link": "making links",
 }
 UNCONFINED = 70  # the exit status of a process that could not be confined as promised, and ran nothing
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
@@ -80,6 +95,7 @@ def guard(submission: Path, own_modules):
         """The path as the learner wrote it, relative to their submission, where it lies in the
         grader's own folder: so a message is the same from run to run."""
         return os.path.relpath(path, roots[0]) if path.startswith(scratch + os.sep) else path
+
     own_modules = set(own_modules)
 
     def refuse(what: str, detail: str = ""):
@@ -97,8 +113,12 @@ def guard(submission: Path, own_modules):
             if isinstance(path, int):
                 return  # an already open descriptor
             path = os.path.realpath(os.fsdecode(path))
-            if ("w" in str(mode or "") or "a" in str(mode or "") or "+" in str(mode or "")
-                    or (isinstance(flags, int) and flags & WRITE_FLAGS)):
+            if (
+                "w" in str(mode or "")
+                or "a" in str(mode or "")
+                or "+" in str(mode or "")
+                or (isinstance(flags, int) and flags & WRITE_FLAGS)
+            ):
                 if path != DEVNULL:
                     refuse("writing files", shown(path))
             elif path != DEVNULL and not any(path == root or path.startswith(root + os.sep) for root in roots):
@@ -129,7 +149,9 @@ class _Capture(io.TextIOBase):
 
     def text(self) -> str:
         text = "".join(self.parts)
-        return text + (f"\n... ({self.size - wire.OUTPUT_LIMIT} more characters)" if self.size > wire.OUTPUT_LIMIT else "")
+        return text + (
+            f"\n... ({self.size - wire.OUTPUT_LIMIT} more characters)" if self.size > wire.OUTPUT_LIMIT else ""
+        )
 
 
 def compile_modules(submission: Path) -> dict:
@@ -181,8 +203,12 @@ class Worker:
             return loaded
         fn = getattr(self.modules[name], function, None)
         if not callable(fn):
-            return {"ok": False, "kind": "missing", "key": "missing.function",
-                    "fields": {"file": f"{name}.py", "function": function}}
+            return {
+                "ok": False,
+                "kind": "missing",
+                "key": "missing.function",
+                "fields": {"file": f"{name}.py", "function": function},
+            }
         return self.run(fn, function, args)
 
     def run(self, fn, function: str, args: list | dict) -> dict:
@@ -219,9 +245,14 @@ class Worker:
         except NotImplementedError as err:
             outcome = {"ok": False, "kind": "not-implemented", "message": str(err)}
         except BaseException as err:  # the learner's SystemExit and KeyboardInterrupt too
-            outcome = {"ok": False, "kind": "exception", "type": type(err).__name__,
-                       "types": [cls.__name__ for cls in type(err).__mro__],
-                       "message": _one_line(err), "where": self._where(err)}
+            outcome = {
+                "ok": False,
+                "kind": "exception",
+                "type": type(err).__name__,
+                "types": [cls.__name__ for cls in type(err).__mro__],
+                "message": _one_line(err),
+                "where": self._where(err),
+            }
             caught = []
         finally:
             sys.stdout, sys.stderr = saved
@@ -235,16 +266,20 @@ class Worker:
         if isinstance(err, SyntaxError) and err.filename:
             return f"{Path(err.filename).name} line {err.lineno}"
         frames = traceback.walk_tb(err.__traceback__)
-        inside = [(f.f_code.co_filename, line) for f, line in frames
-                  if Path(f.f_code.co_filename).parent == self.submission]
+        inside = [
+            (f.f_code.co_filename, line) for f, line in frames if Path(f.f_code.co_filename).parent == self.submission
+        ]
         return f"{Path(inside[-1][0]).name} line {inside[-1][1]}" if inside else ""
 
 
 def _defaults(signature: inspect.Signature | None, function: str, names: list[str]) -> dict:
     """The reply to a case of defaults: what a call that leaves out these parameters takes for
     them, or, where one has no default, the signature, as a call it could not take."""
-    given = {name: p.default for name, p in (signature.parameters.items() if signature else ())
-             if p.default is not inspect.Parameter.empty}
+    given = {
+        name: p.default
+        for name, p in (signature.parameters.items() if signature else ())
+        if p.default is not inspect.Parameter.empty
+    }
     if not all(name in given for name in names):
         return {"ok": False, "kind": "signature", "message": f"{function}{signature or '(...)'}"}
     return {"ok": True, "value": {name: given[name] for name in names}}
@@ -283,10 +318,22 @@ def encode_reply(reply: dict) -> bytes:
     try:
         return wire.encode(reply)
     except Exception as err:  # Unsupported, or e.g. MemoryError copying a huge answer
-        reason = str(err) if isinstance(err, wire.Unsupported) else f"a value that could not be sent back ({type(err).__name__})"
-        return wire.encode({"ok": False, "kind": "unsupported", "message": reason,
-                            "seconds": reply.get("seconds", 0.0), "output": reply.get("output", ""),
-                            "warnings": reply.get("warnings", []), "mutated": reply.get("mutated", [])})
+        reason = (
+            str(err)
+            if isinstance(err, wire.Unsupported)
+            else f"a value that could not be sent back ({type(err).__name__})"
+        )
+        return wire.encode(
+            {
+                "ok": False,
+                "kind": "unsupported",
+                "message": reason,
+                "seconds": reply.get("seconds", 0.0),
+                "output": reply.get("output", ""),
+                "warnings": reply.get("warnings", []),
+                "mutated": reply.get("mutated", []),
+            }
+        )
 
 
 class Marks:
@@ -299,10 +346,14 @@ class Marks:
 
     SHARED = ("builtins", "math", "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.testing")
     # the signals and interval timers this platform has (Windows: SIGINT and SIGTERM, no timers)
-    SIGNALS = tuple(getattr(signal, name) for name in ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGINT", "SIGTERM",
-                                                       "SIGUSR1", "SIGUSR2") if hasattr(signal, name))
-    TIMERS = tuple(getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF")
-                   if hasattr(signal, name))
+    SIGNALS = tuple(
+        getattr(signal, name)
+        for name in ("SIGALRM", "SIGVTALRM", "SIGPROF", "SIGINT", "SIGTERM", "SIGUSR1", "SIGUSR2")
+        if hasattr(signal, name)
+    )
+    TIMERS = tuple(
+        getattr(signal, name) for name in ("ITIMER_REAL", "ITIMER_VIRTUAL", "ITIMER_PROF") if hasattr(signal, name)
+    )
 
     def __init__(self):
         """Before any submission is loaded: the namespaces as they are before any learner code."""
@@ -322,8 +373,11 @@ class Marks:
         fresh import would). Whatever goes wrong while looking counts as a mark."""
         try:
             own = self._own()
-            if not all(map(self._intact, self.SHARED)) or self._state() != self.state \
-                    or any(own.get(name) != state for name, state in self.own.items()):
+            if (
+                not all(map(self._intact, self.SHARED))
+                or self._state() != self.state
+                or any(own.get(name) != state for name, state in self.own.items())
+            ):
                 return False
         except BaseException:  # a learner's object in a global, say, that fails to be read
             return False
@@ -332,10 +386,19 @@ class Marks:
 
     def _state(self) -> tuple:
         _, key, *position = np.random.get_state()  # the legacy global generator (np.random.rand...)
-        return (key.tobytes(), position, threading.active_count(), os.getcwd(), tuple(sys.path),
-                sys.getrecursionlimit(), sys.gettrace(), sys.getprofile(), repr(np.get_printoptions()),
-                tuple(map(signal.getitimer, self.TIMERS)),
-                tuple(map(signal.getsignal, self.SIGNALS)))
+        return (
+            key.tobytes(),
+            position,
+            threading.active_count(),
+            os.getcwd(),
+            tuple(sys.path),
+            sys.getrecursionlimit(),
+            sys.gettrace(),
+            sys.getprofile(),
+            repr(np.get_printoptions()),
+            tuple(map(signal.getitimer, self.TIMERS)),
+            tuple(map(signal.getsignal, self.SIGNALS)),
+        )
 
     def _intact(self, name: str) -> bool:
         """Every name the module had when first seen still bound to the same object (new names
@@ -348,8 +411,11 @@ class Marks:
         return list(names)[: len(keys)] == keys and all(map(operator.is_, names.values(), values))
 
     def _own(self) -> dict:
-        return {name: [(key, _global(value)) for key, value in vars(module).items() if key != "__builtins__"]
-                for name in self.own_modules if (module := sys.modules.get(name)) is not None}
+        return {
+            name: [(key, _global(value)) for key, value in vars(module).items() if key != "__builtins__"]
+            for name in self.own_modules
+            if (module := sys.modules.get(name)) is not None
+        }
 
 
 def _bindings(module) -> tuple[list, list]:
@@ -374,8 +440,6 @@ def serve_exercise(worker: Worker, request: dict, fd: int) -> None:
     if loaded["ok"]:
         for args in request["cases"]:
             frames.write_frame(fd, encode_reply(worker.call(request["module"], request["function"], args)))
-
-
 
 
 def load_submission(submission: Path):

@@ -1,4 +1,5 @@
 """The grader registry: graders/units/<unit>.py holds GRADERS = {function name: Grader}."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,10 +1,24 @@
 """Unit 4, 활성화 함수: each activation and its derivative against torch and autograd."""
+
 from __future__ import annotations
 
 import numpy as np
 
-from graders.spec import (FLOATS, Case, Grader, Mistake, any_of, behaves_as, elementwise_cases, mutated_input,
-                          raises_as, random_array, same_as, stable_sigmoid, warned)
+from graders.spec import (
+    FLOATS,
+    Case,
+    Grader,
+    Mistake,
+    any_of,
+    behaves_as,
+    elementwise_cases,
+    mutated_input,
+    raises_as,
+    random_array,
+    same_as,
+    stable_sigmoid,
+    warned,
+)
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
 
@@ -35,10 +49,12 @@ def _exp_tanh(x):
 def _list_as_array(model) -> Mistake:
     """A Python list x met by arithmetic (−x) that only an array does element by element; `model`
     is the formula as a learner writes it, on x itself, and must raise what the answer raised."""
-    return Mistake("a Python list used as an array",
-                   "x may be a Python list, and −x, x * 2 or x ** 2 do not work element by element on a list "
-                   "(−[1.0] is a TypeError, [1.0] * 2 repeats it). Turn x into an array first: x = np.asarray(x).",
-                   raises_as(model))
+    return Mistake(
+        "a Python list used as an array",
+        "x may be a Python list, and −x, x * 2 or x ** 2 do not work element by element on a list "
+        "(−[1.0] is a TypeError, [1.0] * 2 repeats it). Turn x into an array first: x = np.asarray(x).",
+        raises_as(model),
+    )
 
 
 FAR_ROWS = [[0.0, 1.0, 2.0], [1000.0, 1001.0, 1002.0]]
@@ -62,10 +78,12 @@ def _wrong_axis(a) -> bool:
 
 
 def _softmax_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case({"x": [1000.0, 1001.0]}, "the contract's [1000, 1001]"),
-             Case({"x": [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]}, "a Python list, default axis"),
-             # the whole array's max, not each row's, leaves the low row at exp(−1000) = 0: 0/0
-             Case({"x": FAR_ROWS}, "rows 1000 apart, default axis")]
+    cases = [
+        Case({"x": [1000.0, 1001.0]}, "the contract's [1000, 1001]"),
+        Case({"x": [[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]}, "a Python list, default axis"),
+        # the whole array's max, not each row's, leaves the low row at exp(−1000) = 0: 0/0
+        Case({"x": FAR_ROWS}, "rows 1000 apart, default axis"),
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         cases.append(Case({"x": np.array([-1e4, 0.0, 1e4, 1e4], dtype)}, f"±1e4 {name}"))
@@ -78,8 +96,10 @@ def _softmax_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _softmax_backward_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [Case({"x": [1000.0, 1001.0, 999.0], "grad_out": [1.0, -2.0, 0.5]}, "large logits, Python lists"),
-             Case({"x": FAR_ROWS, "grad_out": [[1.0, -2.0, 0.5], [0.5, 1.0, -1.0]]}, "rows 1000 apart, Python lists")]
+    cases = [
+        Case({"x": [1000.0, 1001.0, 999.0], "grad_out": [1.0, -2.0, 0.5]}, "large logits, Python lists"),
+        Case({"x": FAR_ROWS, "grad_out": [[1.0, -2.0, 0.5], [0.5, 1.0, -1.0]]}, "rows 1000 apart, Python lists"),
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         for shape in ((5,), (3, 4), (2, 3, 4)):
@@ -90,10 +110,12 @@ def _softmax_backward_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _leaky_cases(rng: np.random.Generator) -> list[Case]:
-    return [*elementwise_cases(rng, random=2, big=PIECEWISE_BIG),
-            *elementwise_cases(rng, random=2, big=PIECEWISE_BIG, negative_slope=0.2),
-            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 0.0}, "negative_slope = 0"),
-            Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 1.5}, "negative_slope > 1")]
+    return [
+        *elementwise_cases(rng, random=2, big=PIECEWISE_BIG),
+        *elementwise_cases(rng, random=2, big=PIECEWISE_BIG, negative_slope=0.2),
+        Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 0.0}, "negative_slope = 0"),
+        Case({"x": np.array([-3.0, 0.0, 3.0]), "negative_slope": 1.5}, "negative_slope > 1"),
+    ]
 
 
 def _softmax_vjp(x, g, axis=-1):
@@ -106,12 +128,17 @@ GRADERS = {
         cases=elementwise_cases,
         reference=lambda R, x: R.torch.sigmoid(R.t(x)),
         mistakes=(
-            Mistake("naive sigmoid overflow",
-                    "1 / (1 + np.exp(-x)) overflows for large negative x (exp(1000) is inf). "
-                    "Use e = np.exp(-np.abs(x)): 1/(1+e) where x >= 0, e/(1+e) where x < 0.",
-                    behaves_as(lambda x: _naive_sigmoid(np.asarray(x)), warned(EXP_OVERFLOW))),
-            Mistake("sign flipped", "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
-                    same_as(lambda x: stable_sigmoid(-np.asarray(x, dtype=float)))),
+            Mistake(
+                "naive sigmoid overflow",
+                "1 / (1 + np.exp(-x)) overflows for large negative x (exp(1000) is inf). "
+                "Use e = np.exp(-np.abs(x)): 1/(1+e) where x >= 0, e/(1+e) where x < 0.",
+                behaves_as(lambda x: _naive_sigmoid(np.asarray(x)), warned(EXP_OVERFLOW)),
+            ),
+            Mistake(
+                "sign flipped",
+                "you computed σ(−x) = 1/(1+e^x); σ(x) is 1/(1+e^−x).",
+                same_as(lambda x: stable_sigmoid(-np.asarray(x, dtype=float))),
+            ),
             _list_as_array(_naive_sigmoid),
         ),
     ),
@@ -119,12 +146,17 @@ GRADERS = {
         cases=elementwise_cases,
         reference=lambda R, x: R.torch.tanh(R.t(x)),
         mistakes=(
-            Mistake("tanh from exponentials overflows",
-                    "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710 in float64 (≳ 89 in float32). Use np.tanh, "
-                    "or 2σ(2x) − 1 with a stable σ.",
-                    behaves_as(lambda x: _exp_tanh(np.asarray(x)), warned(EXP_OVERFLOW))),
-            Mistake("sigmoid instead of tanh", "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
-                    same_as(stable_sigmoid)),
+            Mistake(
+                "tanh from exponentials overflows",
+                "(e^x − e^−x)/(e^x + e^−x) is inf/inf = nan for |x| ≳ 710 in float64 (≳ 89 in float32). Use np.tanh, "
+                "or 2σ(2x) − 1 with a stable σ.",
+                behaves_as(lambda x: _exp_tanh(np.asarray(x)), warned(EXP_OVERFLOW)),
+            ),
+            Mistake(
+                "sigmoid instead of tanh",
+                "tanh ranges over (−1, 1); σ ranges over (0, 1). tanh(x) = 2σ(2x) − 1.",
+                same_as(stable_sigmoid),
+            ),
             _list_as_array(_exp_tanh),
         ),
     ),
@@ -133,9 +165,11 @@ GRADERS = {
         reference=lambda R, x: R.torch.relu(R.t(x)),
         mistakes=(
             IN_PLACE,
-            Mistake("returned the derivative",
-                    "(x > 0) is ReLU's slope (0 or 1), not ReLU itself; ReLU keeps x where x > 0: np.maximum(x, 0).",
-                    same_as(lambda x: (np.asarray(x) > 0).astype(float))),
+            Mistake(
+                "returned the derivative",
+                "(x > 0) is ReLU's slope (0 or 1), not ReLU itself; ReLU keeps x where x > 0: np.maximum(x, 0).",
+                same_as(lambda x: (np.asarray(x) > 0).astype(float)),
+            ),
         ),
     ),
     "leaky_relu": Grader(
@@ -143,52 +177,77 @@ GRADERS = {
         reference=lambda R, x, negative_slope=0.01: R.F.leaky_relu(R.t(x), negative_slope),
         mistakes=(
             IN_PLACE,
-            Mistake("ignored negative_slope",
-                    "the slope for x < 0 is the negative_slope argument, not always 0.01.",
-                    same_as(lambda x, negative_slope=0.01: np.where(np.asarray(x) > 0, x, 0.01 * np.asarray(x)))),
-            Mistake("plain ReLU",
-                    "LeakyReLU returns negative_slope·x for x < 0, not 0: that small slope is the point of it.",
-                    same_as(lambda x, negative_slope=0.01: np.maximum(x, 0))),
-            Mistake("np.maximum(x, negative_slope·x)",
-                    "that trick holds only for negative_slope <= 1; choose by the sign of x: np.where(x > 0, x, negative_slope * x).",
-                    same_as(lambda x, negative_slope=0.01: np.maximum(x, negative_slope * np.asarray(x)))),
+            Mistake(
+                "ignored negative_slope",
+                "the slope for x < 0 is the negative_slope argument, not always 0.01.",
+                same_as(lambda x, negative_slope=0.01: np.where(np.asarray(x) > 0, x, 0.01 * np.asarray(x))),
+            ),
+            Mistake(
+                "plain ReLU",
+                "LeakyReLU returns negative_slope·x for x < 0, not 0: that small slope is the point of it.",
+                same_as(lambda x, negative_slope=0.01: np.maximum(x, 0)),
+            ),
+            Mistake(
+                "np.maximum(x, negative_slope·x)",
+                "that trick holds only for negative_slope <= 1; choose by the sign of x: np.where(x > 0, x, negative_slope * x).",
+                same_as(lambda x, negative_slope=0.01: np.maximum(x, negative_slope * np.asarray(x))),
+            ),
         ),
     ),
     "softmax": Grader(
         cases=_softmax_cases,
         reference=lambda R, x, axis=-1: R.torch.softmax(R.t(x), dim=axis),
         mistakes=(
-            Mistake("softmax without the max shift",
-                    "np.exp(1000) overflows to inf and inf/inf is nan. Subtract x.max(axis=axis, keepdims=True) "
-                    "first: softmax(x − c) = softmax(x).",
-                    behaves_as(lambda x, axis=-1: np.exp(np.asarray(x)) / np.exp(np.asarray(x)).sum(axis=axis, keepdims=True),
-                               warned(EXP_OVERFLOW))),
-            Mistake("softmax over the wrong axis",
-                    "the sums run along another axis than `axis`; pass axis=axis and keepdims=True to max and sum.",
-                    _wrong_axis),
-            Mistake("normalised over the whole array",
-                    "np.sum(e) without axis adds every element; each slice along `axis` must sum to 1.",
-                    any_of(same_as(lambda x, axis=-1: _exp_shifted(x, None) / _exp_shifted(x, None).sum()),
-                           same_as(lambda x, axis=-1: _exp_shifted(x, axis) / _exp_shifted(x, axis).sum()))),
-            Mistake("shifted by the whole array's max",
-                    "x.max() without axis is the largest element of the whole array: a slice far below it becomes "
-                    "exp(−1000) = 0 everywhere, and 0/0 is nan. Shift each slice by its own max: "
-                    "x.max(axis=axis, keepdims=True).",
-                    same_as(_global_shift)),
+            Mistake(
+                "softmax without the max shift",
+                "np.exp(1000) overflows to inf and inf/inf is nan. Subtract x.max(axis=axis, keepdims=True) "
+                "first: softmax(x − c) = softmax(x).",
+                behaves_as(
+                    lambda x, axis=-1: np.exp(np.asarray(x)) / np.exp(np.asarray(x)).sum(axis=axis, keepdims=True),
+                    warned(EXP_OVERFLOW),
+                ),
+            ),
+            Mistake(
+                "softmax over the wrong axis",
+                "the sums run along another axis than `axis`; pass axis=axis and keepdims=True to max and sum.",
+                _wrong_axis,
+            ),
+            Mistake(
+                "normalised over the whole array",
+                "np.sum(e) without axis adds every element; each slice along `axis` must sum to 1.",
+                any_of(
+                    same_as(lambda x, axis=-1: _exp_shifted(x, None) / _exp_shifted(x, None).sum()),
+                    same_as(lambda x, axis=-1: _exp_shifted(x, axis) / _exp_shifted(x, axis).sum()),
+                ),
+            ),
+            Mistake(
+                "shifted by the whole array's max",
+                "x.max() without axis is the largest element of the whole array: a slice far below it becomes "
+                "exp(−1000) = 0 everywhere, and 0/0 is nan. Shift each slice by its own max: "
+                "x.max(axis=axis, keepdims=True).",
+                same_as(_global_shift),
+            ),
         ),
     ),
     "sigmoid_grad": Grader(
         cases=elementwise_cases,
         reference=lambda R, x: R.grad(R.torch.sigmoid, x),
         mistakes=(
-            Mistake("x·(1−x) as sigmoid's derivative",
-                    "σ'(x) = σ(x)(1 − σ(x)); x·(1 − x) is that only when x is already σ(x). Compute s = σ(x) first.",
-                    same_as(lambda x: np.asarray(x) * (1 - np.asarray(x)))),
-            Mistake("naive sigmoid overflow", "the σ inside overflows for large negative x; use a stable σ.",
-                    behaves_as(lambda x: _naive_sigmoid(np.asarray(x)) * (1 - _naive_sigmoid(np.asarray(x))),
-                               warned(EXP_OVERFLOW))),
-            Mistake("returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).",
-                    same_as(stable_sigmoid)),
+            Mistake(
+                "x·(1−x) as sigmoid's derivative",
+                "σ'(x) = σ(x)(1 − σ(x)); x·(1 − x) is that only when x is already σ(x). Compute s = σ(x) first.",
+                same_as(lambda x: np.asarray(x) * (1 - np.asarray(x))),
+            ),
+            Mistake(
+                "naive sigmoid overflow",
+                "the σ inside overflows for large negative x; use a stable σ.",
+                behaves_as(
+                    lambda x: _naive_sigmoid(np.asarray(x)) * (1 - _naive_sigmoid(np.asarray(x))), warned(EXP_OVERFLOW)
+                ),
+            ),
+            Mistake(
+                "returned σ(x)", "that is the forward value; the derivative is σ(x)(1 − σ(x)).", same_as(stable_sigmoid)
+            ),
             _list_as_array(lambda x: _naive_sigmoid(x) * (1 - _naive_sigmoid(x))),
         ),
     ),
@@ -196,51 +255,87 @@ GRADERS = {
         cases=elementwise_cases,
         reference=lambda R, x: R.grad(R.torch.tanh, x),
         mistakes=(
-            Mistake("1−x² as tanh's derivative",
-                    "tanh'(x) = 1 − tanh(x)²; 1 − x² is that only when x is already tanh(x).",
-                    same_as(lambda x: 1 - np.asarray(x) ** 2)),
-            Mistake("forgot the square", "tanh'(x) = 1 − tanh(x)², squared.",
-                    same_as(lambda x: 1 - np.tanh(x))),
+            Mistake(
+                "1−x² as tanh's derivative",
+                "tanh'(x) = 1 − tanh(x)²; 1 − x² is that only when x is already tanh(x).",
+                same_as(lambda x: 1 - np.asarray(x) ** 2),
+            ),
+            Mistake("forgot the square", "tanh'(x) = 1 − tanh(x)², squared.", same_as(lambda x: 1 - np.tanh(x))),
         ),
     ),
     "relu_grad": Grader(
         cases=lambda rng: elementwise_cases(rng, big=PIECEWISE_BIG),
         reference=lambda R, x: R.grad(R.torch.relu, x),
         mistakes=(
-            Mistake("slope 1 at x = 0", "PyTorch takes ReLU's slope at exactly 0 to be 0: use x > 0, not x >= 0.",
-                    same_as(lambda x: (np.asarray(x) >= 0).astype(float))),
-            Mistake("a boolean mask", "x > 0 gives True/False; turn it into numbers of x's dtype: (x > 0).astype(x.dtype).",
-                    lambda a: np.asarray(a.got).dtype == bool, form=True),
-            Mistake("returned ReLU itself", "the derivative is 1 where x > 0 and 0 elsewhere, not max(x, 0).",
-                    same_as(lambda x: np.maximum(x, 0))),
+            Mistake(
+                "slope 1 at x = 0",
+                "PyTorch takes ReLU's slope at exactly 0 to be 0: use x > 0, not x >= 0.",
+                same_as(lambda x: (np.asarray(x) >= 0).astype(float)),
+            ),
+            Mistake(
+                "a boolean mask",
+                "x > 0 gives True/False; turn it into numbers of x's dtype: (x > 0).astype(x.dtype).",
+                lambda a: np.asarray(a.got).dtype == bool,
+                form=True,
+            ),
+            Mistake(
+                "returned ReLU itself",
+                "the derivative is 1 where x > 0 and 0 elsewhere, not max(x, 0).",
+                same_as(lambda x: np.maximum(x, 0)),
+            ),
         ),
     ),
     "leaky_relu_grad": Grader(
         cases=_leaky_cases,
         reference=lambda R, x, negative_slope=0.01: R.grad(lambda t: R.F.leaky_relu(t, negative_slope), x),
         mistakes=(
-            Mistake("slope 1 at x = 0", "PyTorch takes the slope at exactly 0 to be negative_slope: 1 only where x > 0.",
-                    same_as(lambda x, s=0.01: np.where(np.asarray(x) >= 0, 1.0, s))),
-            Mistake("ignored negative_slope", "the slope for x ≤ 0 is the negative_slope argument, not always 0.01.",
-                    same_as(lambda x, s=0.01: np.where(np.asarray(x) > 0, 1.0, 0.01))),
+            Mistake(
+                "slope 1 at x = 0",
+                "PyTorch takes the slope at exactly 0 to be negative_slope: 1 only where x > 0.",
+                same_as(lambda x, s=0.01: np.where(np.asarray(x) >= 0, 1.0, s)),
+            ),
+            Mistake(
+                "ignored negative_slope",
+                "the slope for x ≤ 0 is the negative_slope argument, not always 0.01.",
+                same_as(lambda x, s=0.01: np.where(np.asarray(x) > 0, 1.0, 0.01)),
+            ),
         ),
     ),
     "softmax_backward": Grader(
         cases=_softmax_backward_cases,
         reference=lambda R, x, grad_out, axis=-1: R.grad(lambda t: R.torch.softmax(t, dim=axis), x, grad_out),
         mistakes=(
-            Mistake("diagonal-only softmax backward",
-                    "s·(1 − s)·g uses only the Jacobian's diagonal; every output depends on every input along axis. "
-                    "The vector–Jacobian product is s·(g − Σ(g·s)) with the sum along axis, keepdims=True.",
-                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * (1 - _softmax(x, axis)) * np.asarray(g))),
-            Mistake("forgot the Σ(g·s) term", "s·g is only the first half; subtract s·Σ(g·s) along axis.",
-                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * np.asarray(g))),
-            Mistake("softmax shifted by the whole array's max",
-                    "the softmax inside subtracts x.max() of the whole array: a slice far below it becomes 0/0 = nan. "
-                    "Shift each slice by its own max: x.max(axis=axis, keepdims=True).",
-                    same_as(lambda x, g, axis=-1: _global_shift(x, axis) * (np.asarray(g) - (np.asarray(g) * _global_shift(x, axis)).sum(axis=axis, keepdims=True)))),
-            Mistake("summed over the whole array", "Σ(g·s) runs along `axis` only (keepdims=True), not over every element.",
-                    same_as(lambda x, g, axis=-1: _softmax(x, axis) * (np.asarray(g) - (np.asarray(g) * _softmax(x, axis)).sum()))),
+            Mistake(
+                "diagonal-only softmax backward",
+                "s·(1 − s)·g uses only the Jacobian's diagonal; every output depends on every input along axis. "
+                "The vector–Jacobian product is s·(g − Σ(g·s)) with the sum along axis, keepdims=True.",
+                same_as(lambda x, g, axis=-1: _softmax(x, axis) * (1 - _softmax(x, axis)) * np.asarray(g)),
+            ),
+            Mistake(
+                "forgot the Σ(g·s) term",
+                "s·g is only the first half; subtract s·Σ(g·s) along axis.",
+                same_as(lambda x, g, axis=-1: _softmax(x, axis) * np.asarray(g)),
+            ),
+            Mistake(
+                "softmax shifted by the whole array's max",
+                "the softmax inside subtracts x.max() of the whole array: a slice far below it becomes 0/0 = nan. "
+                "Shift each slice by its own max: x.max(axis=axis, keepdims=True).",
+                same_as(
+                    lambda x, g, axis=-1: (
+                        _global_shift(x, axis)
+                        * (np.asarray(g) - (np.asarray(g) * _global_shift(x, axis)).sum(axis=axis, keepdims=True))
+                    )
+                ),
+            ),
+            Mistake(
+                "summed over the whole array",
+                "Σ(g·s) runs along `axis` only (keepdims=True), not over every element.",
+                same_as(
+                    lambda x, g, axis=-1: (
+                        _softmax(x, axis) * (np.asarray(g) - (np.asarray(g) * _softmax(x, axis)).sum())
+                    )
+                ),
+            ),
         ),
     ),
 }

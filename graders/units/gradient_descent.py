@@ -5,6 +5,7 @@ torch.optim.SGD; the losses array compares the runs epoch by epoch.
 The wrong answers that `same_as` names come from one NumPy loop with knobs (`_descend`), so
 each beginner's mistake is one setting, not a copy of the code.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,6 +20,7 @@ SEARCHED_N = 5  # cases with at most this many samples are searched for other vi
 
 
 # --- the sample order: the contract's, shared by the torch reference and the wrong variants --
+
 
 def _unpack(args):
     """Any of the three exercises' arguments as (X, y, w, b, lr, epochs, batch_size, seed):
@@ -46,7 +48,7 @@ def _orders(n, epochs, seed, kind="rng"):
 
 def _cut(order, batch_size, drop_last=False):
     stop = len(order) - len(order) % batch_size if drop_last else len(order)
-    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+    return [order[i : i + batch_size] for i in range(0, stop, batch_size)]
 
 
 def _schedule(args, order="rng", drop_last=False):
@@ -56,6 +58,7 @@ def _schedule(args, order="rng", drop_last=False):
 
 
 # --- the PyTorch reference --------------------------------------------------------------------
+
 
 def _replay(R, X, y, w, b, lr, schedule):
     torch, F = R.torch, R.F
@@ -92,6 +95,7 @@ def _gradient_reference(R, X, y, w, b):
 
 
 # --- the beginner's NumPy loop, with a knob per mistake ---------------------------------------
+
 
 def _floats(X, y, w, b):
     X = np.asarray(X)
@@ -135,9 +139,11 @@ def _descend(X, y, w, b, lr, schedule, *, factor=2.0, mean=True, sequential=Fals
 
 def _wrong(order="rng", drop_last=False, **knobs):
     """A wrong learner function (any of the three signatures) with these knobs."""
+
     def run(*args):
         with np.errstate(all="ignore"):
             return _descend(*args[:5], _schedule(args, order, drop_last), **knobs)
+
     return run
 
 
@@ -167,8 +173,12 @@ def _other_order(a) -> bool:
                 found.append((w1, b1))
         states = found[:20]
     # the contract's own order is among those searched: a run that ends where it ends is not "another order"
-    return any(np.allclose(w1, got_w, rtol, atol) and np.isclose(b1, got_b, rtol, atol)
-               and not (np.allclose(w1, right_w, rtol, atol) and np.isclose(b1, right_b, rtol, atol)) for w1, b1 in states)
+    return any(
+        np.allclose(w1, got_w, rtol, atol)
+        and np.isclose(b1, got_b, rtol, atol)
+        and not (np.allclose(w1, right_w, rtol, atol) and np.isclose(b1, right_b, rtol, atol))
+        for w1, b1 in states
+    )
 
 
 # --- mistakes ------------------------------------------------------------------------------------
@@ -224,18 +234,24 @@ SEQUENTIAL = Mistake(
     same_as(_wrong(sequential=True)),
 )
 LOSSES = (
-    Mistake("losses missing the last value",
-            "you record the loss before each epoch but not after the last one: losses has epochs + 1 values, the "
-            "last one the MSE of the trained (w, b).",
-            same_as(_wrong(losses="before"))),
-    Mistake("losses after instead of before",
-            "losses[0] is the MSE before any update; record it before the loop, then once after every epoch "
-            "(epochs + 1 values).",
-            same_as(_wrong(losses="after"))),
-    Mistake("averaged batch losses",
-            "the mean of the batch losses met during an epoch mixes many different (w, b). Record the MSE on all "
-            "the data at the epoch's end, and once before the first epoch (epochs + 1 values).",
-            same_as(_wrong(losses="running"))),
+    Mistake(
+        "losses missing the last value",
+        "you record the loss before each epoch but not after the last one: losses has epochs + 1 values, the "
+        "last one the MSE of the trained (w, b).",
+        same_as(_wrong(losses="before")),
+    ),
+    Mistake(
+        "losses after instead of before",
+        "losses[0] is the MSE before any update; record it before the loop, then once after every epoch "
+        "(epochs + 1 values).",
+        same_as(_wrong(losses="after")),
+    ),
+    Mistake(
+        "averaged batch losses",
+        "the mean of the batch losses met during an epoch mixes many different (w, b). Record the MSE on all "
+        "the data at the epoch's end, and once before the first epoch (epochs + 1 values).",
+        same_as(_wrong(losses="running")),
+    ),
 )
 FLOAT64 = Mistake(
     "float64 answer for float32 inputs",
@@ -253,13 +269,21 @@ def _linear(X, w, b, with_b=True):
 
 # --- cases ---------------------------------------------------------------------------------------
 
+
 def regression_problem(rng, dtype, n, d, lr, epochs, **more) -> dict:
     """A noisy linear regression problem and a starting point: X, y, w, b (a Python float), lr, epochs, more."""
     X = rng.standard_normal((n, d))
     y = X @ (rng.standard_normal(d) * 2) + rng.standard_normal() + 0.1 * rng.standard_normal(n)
     w = rng.standard_normal(d) * 0.5
-    return {"X": X.astype(dtype), "y": y.astype(dtype), "w": w.astype(dtype), "b": round(float(rng.standard_normal()), 3),
-            "lr": lr, "epochs": epochs, **more}
+    return {
+        "X": X.astype(dtype),
+        "y": y.astype(dtype),
+        "w": w.astype(dtype),
+        "b": round(float(rng.standard_normal()), 3),
+        "lr": lr,
+        "epochs": epochs,
+        **more,
+    }
 
 
 def _label(dtype, text):
@@ -277,15 +301,23 @@ def _predict_cases(rng):
 
 
 def _gradient_cases(rng):
-    cases = [Case({"X": [[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]], "y": [1.0, 0.0, 2.0], "w": [0.5, -1.0], "b": 0.25},
-                  "Python lists")]
+    cases = [
+        Case(
+            {"X": [[1.0, 2.0], [3.0, 4.0], [0.0, -1.0]], "y": [1.0, 0.0, 2.0], "w": [0.5, -1.0], "b": 0.25},
+            "Python lists",
+        )
+    ]
     for dtype in FLOATS:
         for n, d in ((8, 3), (1, 2), (5, 1), (20, 4)):
             p = regression_problem(rng, dtype, n, d, 0.0, 0)
             cases.append(Case({k: p[k] for k in ("X", "y", "w", "b")}, _label(dtype, f"n = {n}, d = {d}")))
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
-    cases.append(Case({"X": X, "y": X @ np.array([0.5, 2.0]) + 1.0, "w": np.array([0.5, 2.0]), "b": 1.0},
-                      "a perfect fit: zero gradient"))
+    cases.append(
+        Case(
+            {"X": X, "y": X @ np.array([0.5, 2.0]) + 1.0, "w": np.array([0.5, 2.0]), "b": 1.0},
+            "a perfect fit: zero gradient",
+        )
+    )
     return cases
 
 
@@ -297,18 +329,37 @@ def _batch_cases(rng):
         Case(regression_problem(rng, f64, 1, 1, 0.1, 5), "a single sample, float64"),
         Case(regression_problem(rng, f64, 5, 2, 0.1, 0), "epochs = 0: only the starting loss"),
         Case(regression_problem(rng, f64, 5, 2, 0.0, 3), "lr = 0: nothing moves"),
-        Case({**regression_problem(rng, f64, 15, 2, 0.1, 20), "w": np.zeros(2), "b": 0.0}, "from w = 0, b = 0.0, float64"),
-        Case({"X": [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "y": [1.0, 2.0, 3.5], "w": [0.0, 0.0], "b": 0.0,
-              "lr": 0.1, "epochs": 5}, "Python lists"),
+        Case(
+            {**regression_problem(rng, f64, 15, 2, 0.1, 20), "w": np.zeros(2), "b": 0.0}, "from w = 0, b = 0.0, float64"
+        ),
+        Case(
+            {
+                "X": [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]],
+                "y": [1.0, 2.0, 3.5],
+                "w": [0.0, 0.0],
+                "b": 0.0,
+                "lr": 0.1,
+                "epochs": 5,
+            },
+            "Python lists",
+        ),
         Case(regression_problem(rng, f32, 10, 2, 0.1, 5), "10 samples, 5 epochs, float32"),
         Case(regression_problem(rng, f32, 20, 3, 0.05, 10), "20 samples, 10 epochs, float32"),
     ]
     for _ in range(3):
         n, d = int(rng.integers(5, 30)), int(rng.integers(1, 5))
-        cases.append(Case(regression_problem(rng, f64, n, d, float(rng.choice([0.01, 0.05, 0.1])), int(rng.integers(5, 25))),
-                          f"random {n} samples, {d} features, float64"))
-    cases.append(Case({"X": [[0.0, 1.0], [1.0, 0.0]], "y": [1.0, 2.0], "w": [0.5, -0.5], "b": 0.0, "lr": 0.1, "epochs": 0},
-                      "Python lists, epochs = 0: w still comes back as an array"))
+        cases.append(
+            Case(
+                regression_problem(rng, f64, n, d, float(rng.choice([0.01, 0.05, 0.1])), int(rng.integers(5, 25))),
+                f"random {n} samples, {d} features, float64",
+            )
+        )
+    cases.append(
+        Case(
+            {"X": [[0.0, 1.0], [1.0, 0.0]], "y": [1.0, 2.0], "w": [0.5, -0.5], "b": 0.0, "lr": 0.1, "epochs": 0},
+            "Python lists, epochs = 0: w still comes back as an array",
+        )
+    )
     return cases
 
 
@@ -324,8 +375,12 @@ def _sgd_cases(rng):
     ]
     for _ in range(3):
         n, d = int(rng.integers(5, 20)), int(rng.integers(1, 4))
-        cases.append(Case(regression_problem(rng, f64, n, d, 0.02, int(rng.integers(2, 8)), seed=int(rng.integers(1000))),
-                          f"random {n} samples, {d} features, float64"))
+        cases.append(
+            Case(
+                regression_problem(rng, f64, n, d, 0.02, int(rng.integers(2, 8)), seed=int(rng.integers(1000))),
+                f"random {n} samples, {d} features, float64",
+            )
+        )
     return cases
 
 
@@ -348,8 +403,12 @@ def _minibatch_cases(rng):
     ]
     for _ in range(3):
         n, d, bs = int(rng.integers(5, 25)), int(rng.integers(1, 4)), int(rng.integers(2, 7))
-        cases.append(Case(problem(f64, n, d, 0.05, int(rng.integers(2, 10)), bs, int(rng.integers(1000))),
-                          f"random {n} samples in batches of {bs}, float64"))
+        cases.append(
+            Case(
+                problem(f64, n, d, 0.05, int(rng.integers(2, 10)), bs, int(rng.integers(1000))),
+                f"random {n} samples in batches of {bs}, float64",
+            )
+        )
     return cases
 
 
@@ -360,14 +419,24 @@ GRADERS = {
         cases=_predict_cases,
         reference=lambda R, X, w, b: R.t(X) @ R.t(w) + b,
         mistakes=(
-            Mistake("forgot b", "the prediction is X @ w + b: add the bias.",
-                    same_as(lambda X, w, b: _linear(X, w, b, with_b=False))),
-            Mistake("X * w is elementwise", "X * w multiplies each column by a weight but never adds them up; "
-                    "X @ w takes each row's dot product with w, giving shape (n,).",
-                    same_as(lambda X, w, b: _floats(X, 0.0, w, b)[0] * np.asarray(w) + b)),
-            Mistake("a column instead of a vector", "X @ w.reshape(-1, 1) gives shape (n, 1); with w of shape (d,), "
-                    "X @ w + b already has the contract's shape (n,).",
-                    same_as(lambda X, w, b: _linear(X, w, b)[:, None]), form=True),
+            Mistake(
+                "forgot b",
+                "the prediction is X @ w + b: add the bias.",
+                same_as(lambda X, w, b: _linear(X, w, b, with_b=False)),
+            ),
+            Mistake(
+                "X * w is elementwise",
+                "X * w multiplies each column by a weight but never adds them up; "
+                "X @ w takes each row's dot product with w, giving shape (n,).",
+                same_as(lambda X, w, b: _floats(X, 0.0, w, b)[0] * np.asarray(w) + b),
+            ),
+            Mistake(
+                "a column instead of a vector",
+                "X @ w.reshape(-1, 1) gives shape (n, 1); with w of shape (d,), "
+                "X @ w + b already has the contract's shape (n,).",
+                same_as(lambda X, w, b: _linear(X, w, b)[:, None]),
+                form=True,
+            ),
         ),
     ),
     "mse_gradient": Grader(
@@ -375,16 +444,28 @@ GRADERS = {
         reference=_gradient_reference,
         parts=("grad_w", "grad_b"),
         mistakes=(
-            Mistake("missing factor 2", "d/dw mean(err²) = 2/n · Xᵀ·err and d/db = 2/n · Σ err: the 2 comes from "
-                    "the square. Without it you have the gradient of ½·MSE, not of the MSE autograd sees.",
-                    same_as(lambda X, y, w, b: _gradient(X, y, w, b, factor=1.0))),
-            Mistake("summed instead of averaged gradients", "the MSE is a mean, so divide by n: 2/n · Xᵀ·err, "
-                    "2/n · Σ err.", same_as(lambda X, y, w, b: _gradient(X, y, w, b, mean=False))),
-            Mistake("error sign flipped", "with err = y − ŷ the gradient's sign is flipped, so each step w − lr·grad "
-                    "goes uphill. The gradient of mean((ŷ − y)²) uses err = ŷ − y = X @ w + b − y.",
-                    same_as(lambda X, y, w, b: _gradient(X, y, w, b, sign=-1.0))),
-            Mistake("forgot b", "the error is X @ w + b − y: the bias is part of the prediction.",
-                    same_as(lambda X, y, w, b: _gradient(X, y, w, b, with_b=False))),
+            Mistake(
+                "missing factor 2",
+                "d/dw mean(err²) = 2/n · Xᵀ·err and d/db = 2/n · Σ err: the 2 comes from "
+                "the square. Without it you have the gradient of ½·MSE, not of the MSE autograd sees.",
+                same_as(lambda X, y, w, b: _gradient(X, y, w, b, factor=1.0)),
+            ),
+            Mistake(
+                "summed instead of averaged gradients",
+                "the MSE is a mean, so divide by n: 2/n · Xᵀ·err, 2/n · Σ err.",
+                same_as(lambda X, y, w, b: _gradient(X, y, w, b, mean=False)),
+            ),
+            Mistake(
+                "error sign flipped",
+                "with err = y − ŷ the gradient's sign is flipped, so each step w − lr·grad "
+                "goes uphill. The gradient of mean((ŷ − y)²) uses err = ŷ − y = X @ w + b − y.",
+                same_as(lambda X, y, w, b: _gradient(X, y, w, b, sign=-1.0)),
+            ),
+            Mistake(
+                "forgot b",
+                "the error is X @ w + b − y: the bias is part of the prediction.",
+                same_as(lambda X, y, w, b: _gradient(X, y, w, b, with_b=False)),
+            ),
         ),
     ),
     "batch_gd": Grader(
@@ -406,7 +487,17 @@ GRADERS = {
         reference=_train_reference,
         parts=PARTS,
         histories=("losses",),
-        mistakes=(IN_PLACE, NO_SHUFFLE, NEW_RNG_EACH_EPOCH, DROPPED_LAST, SUMMED, OTHER_ORDER, NO_FACTOR_2, SEQUENTIAL,
-                  *LOSSES, FLOAT64),
+        mistakes=(
+            IN_PLACE,
+            NO_SHUFFLE,
+            NEW_RNG_EACH_EPOCH,
+            DROPPED_LAST,
+            SUMMED,
+            OTHER_ORDER,
+            NO_FACTOR_2,
+            SEQUENTIAL,
+            *LOSSES,
+            FLOAT64,
+        ),
     ),
 }

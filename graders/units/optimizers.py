@@ -2,13 +2,25 @@
 torch.optim.Adam with their state set from the inputs; inverted dropout with the mask the
 learner's rng draws, applied as F.dropout applies its own.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from graders.compare import tolerance
-from graders.spec import (FLOATS, Case, Grader, Mistake, any_of, behaves_as, mutated_input, raises_as, random_array, same_as,
-                          warned)
+from graders.spec import (
+    FLOATS,
+    Case,
+    Grader,
+    Mistake,
+    any_of,
+    behaves_as,
+    mutated_input,
+    raises_as,
+    random_array,
+    same_as,
+    warned,
+)
 from graders.sandbox.wire import Rng
 
 
@@ -20,12 +32,16 @@ def _floats(*arrays):
 
 
 def _in_place(example: str) -> Mistake:
-    return Mistake("changed the input in place",
-                   f"{example} writes into the caller's array, which the caller may still need. Build a new array "
-                   "instead (x = x * 2, not x *= 2).", mutated_input)
+    return Mistake(
+        "changed the input in place",
+        f"{example} writes into the caller's array, which the caller may still need. Build a new array "
+        "instead (x = x * 2, not x *= 2).",
+        mutated_input,
+    )
 
 
 # --- momentum ------------------------------------------------------------------------------------
+
 
 def _momentum_reference(R, w, grad, velocity, lr, momentum=0.9):
     p = R.t(w).clone().requires_grad_()
@@ -57,8 +73,12 @@ def _dampened(w, grad, velocity, lr, momentum=0.9):
 
 
 def _momentum_cases(rng):
-    cases = [Case({"w": [1.0, -2.0, 0.5], "grad": [0.1, 0.2, -0.3], "velocity": None, "lr": 0.1},
-                  "first step (velocity None), Python lists")]
+    cases = [
+        Case(
+            {"w": [1.0, -2.0, 0.5], "grad": [0.1, 0.2, -0.3], "velocity": None, "lr": 0.1},
+            "first step (velocity None), Python lists",
+        )
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
 
@@ -75,35 +95,51 @@ def _momentum_cases(rng):
             told = "the default momentum" if momentum is None else f"momentum {momentum}"
             cases.append(Case(inputs, f"a later step, shape {shape}, {told}, {name}"))
         w, g = arrays((2, 3), 2)
-        cases.append(Case({"w": w, "grad": g, "velocity": None, "lr": 0.5, "momentum": 0.5},
-                          f"first step, momentum 0.5, {name}"))
-    cases.append(Case({"w": [1.0, -2.0, 0.5], "grad": [0.1, 0.2, -0.3], "velocity": [0.5, -0.25, 0.0], "lr": 0.1},
-                      "a later step, Python lists"))
+        cases.append(
+            Case({"w": w, "grad": g, "velocity": None, "lr": 0.5, "momentum": 0.5}, f"first step, momentum 0.5, {name}")
+        )
+    cases.append(
+        Case(
+            {"w": [1.0, -2.0, 0.5], "grad": [0.1, 0.2, -0.3], "velocity": [0.5, -0.25, 0.0], "lr": 0.1},
+            "a later step, Python lists",
+        )
+    )
     return cases
 
 
 MOMENTUM_MISTAKES = (
     _in_place("velocity *= momentum (or w -= ...)"),
-    Mistake("the other velocity convention",
-            "v = momentum·v − lr·grad with w + v is a textbook form, but PyTorch's buffer leaves lr out: "
-            "v = momentum·v + grad, then w − lr·v. Return PyTorch's v, the one the next step is given.",
-            any_of(same_as(lambda *args: _momentum(*args, form="sutskever")),
-                   same_as(lambda *args: _momentum(*args, form="lr inside")))),
-    Mistake("first step counted grad twice",
-            "on the first step the velocity is grad itself. You set v = grad and then also applied "
-            "v = momentum·v + grad; do one or the other (starting from zeros and applying the formula is fine).",
-            same_as(lambda *args: _momentum(*args, first="grad"))),
-    Mistake("dampened the gradient",
-            "v = momentum·v + (1 − momentum)·grad is an average (like Adam's m); PyTorch's SGD with dampening 0 "
-            "adds the whole gradient: v = momentum·v + grad.",
-            same_as(_dampened)),
-    Mistake("stepped with the old velocity",
-            "update the velocity first, then move w with the new one: v = momentum·v + grad; w = w − lr·v.",
-            same_as(lambda *args: _momentum(*args, old=True))),
+    Mistake(
+        "the other velocity convention",
+        "v = momentum·v − lr·grad with w + v is a textbook form, but PyTorch's buffer leaves lr out: "
+        "v = momentum·v + grad, then w − lr·v. Return PyTorch's v, the one the next step is given.",
+        any_of(
+            same_as(lambda *args: _momentum(*args, form="sutskever")),
+            same_as(lambda *args: _momentum(*args, form="lr inside")),
+        ),
+    ),
+    Mistake(
+        "first step counted grad twice",
+        "on the first step the velocity is grad itself. You set v = grad and then also applied "
+        "v = momentum·v + grad; do one or the other (starting from zeros and applying the formula is fine).",
+        same_as(lambda *args: _momentum(*args, first="grad")),
+    ),
+    Mistake(
+        "dampened the gradient",
+        "v = momentum·v + (1 − momentum)·grad is an average (like Adam's m); PyTorch's SGD with dampening 0 "
+        "adds the whole gradient: v = momentum·v + grad.",
+        same_as(_dampened),
+    ),
+    Mistake(
+        "stepped with the old velocity",
+        "update the velocity first, then move w with the new one: v = momentum·v + grad; w = w − lr·v.",
+        same_as(lambda *args: _momentum(*args, old=True)),
+    ),
 )
 
 
 # --- Adam ----------------------------------------------------------------------------------------
+
 
 def _adam_reference(R, w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     torch = R.torch
@@ -117,8 +153,23 @@ def _adam_reference(R, w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
     return p.detach(), state["exp_avg"], state["exp_avg_sq"]
 
 
-def _adam(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, *, correct=True, eps_inside=False,
-          t_shift=0, return_hat=False, swap=False, square=True):
+def _adam(
+    w,
+    grad,
+    m,
+    v,
+    t,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    *,
+    correct=True,
+    eps_inside=False,
+    t_shift=0,
+    return_hat=False,
+    swap=False,
+    square=True,
+):
     """The beginner's Adam step; each knob is one mistake."""
     w, grad, m, v = _floats(w, grad, m, v)
     b1, b2 = betas
@@ -126,14 +177,18 @@ def _adam(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, *, correct=Tr
     m = a1 * m + (1 - a1) * grad
     v = a2 * v + (1 - a2) * (grad * grad if square else grad)
     step = t + t_shift
-    m_hat, v_hat = (m / (1 - b1 ** step), v / (1 - b2 ** step)) if correct else (m, v)
+    m_hat, v_hat = (m / (1 - b1**step), v / (1 - b2**step)) if correct else (m, v)
     denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
     return w - lr * m_hat / denominator, *((m_hat, v_hat) if return_hat else (m, v))
 
 
 def _adam_cases(rng):
-    cases = [Case({"w": [1.0, -0.5, 2.0], "grad": [0.3, -1.0, 0.0], "m": [0.0, 0.0, 0.0], "v": [0.0, 0.0, 0.0], "t": 1},
-                  "first step (t = 1), Python lists, a zero gradient")]
+    cases = [
+        Case(
+            {"w": [1.0, -0.5, 2.0], "grad": [0.3, -1.0, 0.0], "m": [0.0, 0.0, 0.0], "v": [0.0, 0.0, 0.0], "t": 1},
+            "first step (t = 1), Python lists, a zero gradient",
+        )
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
 
@@ -151,46 +206,78 @@ def _adam_cases(rng):
         cases.append(Case({**state((5,)), "t": 10}, f"t = 10, {name}"))
         cases.append(Case({**state((3,)), "t": 1000}, f"t = 1000, {name}"))
         cases.append(Case({**state((6,), grad_scale=1e-4), "t": 3}, f"tiny gradients (eps matters), t = 3, {name}"))
-        cases.append(Case({**state(()), "t": 5, "lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6},
-                          f"0-d, lr = 0.01, betas = (0.8, 0.99), eps = 1e-6, {name}"))
+        cases.append(
+            Case(
+                {**state(()), "t": 5, "lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6},
+                f"0-d, lr = 0.01, betas = (0.8, 0.99), eps = 1e-6, {name}",
+            )
+        )
         # √v̂ = |grad| = eps: the step is half what it would be without eps, so eps's sign and place show
-        cases.append(Case({"w": np.array([0.0, 0.5, -0.5], dtype), "grad": np.array([1e-8, -1e-8, 1e-8], dtype),
-                           "m": np.zeros(3, dtype), "v": np.zeros(3, dtype), "t": 1, "lr": 0.1},
-                          f"first step, gradients as small as eps, {name}"))
+        cases.append(
+            Case(
+                {
+                    "w": np.array([0.0, 0.5, -0.5], dtype),
+                    "grad": np.array([1e-8, -1e-8, 1e-8], dtype),
+                    "m": np.zeros(3, dtype),
+                    "v": np.zeros(3, dtype),
+                    "t": 1,
+                    "lr": 0.1,
+                },
+                f"first step, gradients as small as eps, {name}",
+            )
+        )
     return cases
 
 
 ADAM_MISTAKES = (
     _in_place("m *= beta1 (or v += ..., w -= ...)"),
-    Mistake("no bias correction",
-            "m and v start at zero, so for small t they are too small. Divide before the step: "
-            "m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t), then w − lr·m̂ / (√v̂ + eps).",
-            same_as(lambda *args: _adam(*args, correct=False))),
-    Mistake("eps inside the sqrt",
-            "PyTorch adds eps after the root: √v̂ + eps, not √(v̂ + eps). The two differ when v̂ is tiny.",
-            same_as(lambda *args: _adam(*args, eps_inside=True))),
-    Mistake("t counted from 0",
-            "t is this step's number counting from 1 (the first step has t = 1), so the corrections are "
-            "1 − β1^t and 1 − β2^t as given, not with t + 1 or t − 1.",
-            any_of(same_as(lambda *args: _adam(*args, t_shift=1)), same_as(lambda *args: _adam(*args, t_shift=-1)))),
-    Mistake("returned the bias-corrected moments",
-            "return the raw moving averages m and v (PyTorch's exp_avg, exp_avg_sq): the next step continues "
-            "from them. m̂ and v̂ are only used for this step's update.",
-            same_as(lambda *args: _adam(*args, return_hat=True))),
-    Mistake("β and 1 − β swapped",
-            "the old average keeps weight β: m = β1·m + (1 − β1)·grad (0.9 old, 0.1 new), and likewise for v.",
-            same_as(lambda *args: _adam(*args, swap=True))),
-    Mistake("v averages grad, not grad²",
-            "v is the moving average of the squared gradient: v = β2·v + (1 − β2)·grad².",
-            same_as(lambda *args: _adam(*args, square=False))),
-    Mistake("forgot eps",
-            "where v̂ is 0 (a zero gradient on the first step) m̂ / √v̂ is 0/0 = nan. Divide by √v̂ + eps.",
-            behaves_as(lambda w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8: _adam(w, grad, m, v, t, lr, betas, 0.0),
-                       warned("invalid value encountered in divide"), warned("divide by zero encountered in divide"))),
+    Mistake(
+        "no bias correction",
+        "m and v start at zero, so for small t they are too small. Divide before the step: "
+        "m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t), then w − lr·m̂ / (√v̂ + eps).",
+        same_as(lambda *args: _adam(*args, correct=False)),
+    ),
+    Mistake(
+        "eps inside the sqrt",
+        "PyTorch adds eps after the root: √v̂ + eps, not √(v̂ + eps). The two differ when v̂ is tiny.",
+        same_as(lambda *args: _adam(*args, eps_inside=True)),
+    ),
+    Mistake(
+        "t counted from 0",
+        "t is this step's number counting from 1 (the first step has t = 1), so the corrections are "
+        "1 − β1^t and 1 − β2^t as given, not with t + 1 or t − 1.",
+        any_of(same_as(lambda *args: _adam(*args, t_shift=1)), same_as(lambda *args: _adam(*args, t_shift=-1))),
+    ),
+    Mistake(
+        "returned the bias-corrected moments",
+        "return the raw moving averages m and v (PyTorch's exp_avg, exp_avg_sq): the next step continues "
+        "from them. m̂ and v̂ are only used for this step's update.",
+        same_as(lambda *args: _adam(*args, return_hat=True)),
+    ),
+    Mistake(
+        "β and 1 − β swapped",
+        "the old average keeps weight β: m = β1·m + (1 − β1)·grad (0.9 old, 0.1 new), and likewise for v.",
+        same_as(lambda *args: _adam(*args, swap=True)),
+    ),
+    Mistake(
+        "v averages grad, not grad²",
+        "v is the moving average of the squared gradient: v = β2·v + (1 − β2)·grad².",
+        same_as(lambda *args: _adam(*args, square=False)),
+    ),
+    Mistake(
+        "forgot eps",
+        "where v̂ is 0 (a zero gradient on the first step) m̂ / √v̂ is 0/0 = nan. Divide by √v̂ + eps.",
+        behaves_as(
+            lambda w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8: _adam(w, grad, m, v, t, lr, betas, 0.0),
+            warned("invalid value encountered in divide"),
+            warned("divide by zero encountered in divide"),
+        ),
+    ),
 )
 
 
 # --- dropout -------------------------------------------------------------------------------------
+
 
 def _uniform(x, rng: Rng):
     """The numbers the learner's rng draws: default_rng(seed).random(x.shape)."""
@@ -246,46 +333,71 @@ def _dropout_cases(rng):
         ]
     # p equal to one element's draw u: u >= p keeps that element, u > p would drop it
     draw = float(np.random.default_rng(7).random((2, 3))[0, 2])
-    cases.append(Case({"x": np.arange(1.0, 7.0).reshape(2, 3), "p": draw, "rng": Rng(7)},
-                      f"p = {draw:.4f}, exactly the draw of element [0, 2]"))
+    cases.append(
+        Case(
+            {"x": np.arange(1.0, 7.0).reshape(2, 3), "p": draw, "rng": Rng(7)},
+            f"p = {draw:.4f}, exactly the draw of element [0, 2]",
+        )
+    )
     return cases
 
 
 DROPOUT_MISTAKES = (
     _in_place("x *= mask"),
-    Mistake("no 1/(1 − p) scaling",
-            "inverted dropout scales the kept values by 1 / (1 − p) during training, so the expected output is x "
-            "and nothing needs rescaling at test time.",
-            same_as(lambda *args: _dropout(*args, scale=lambda p: 1.0))),
-    Mistake("kept where u < p",
-            "u < p holds with probability p: that keeps a fraction p and drops 1 − p. Keep where u >= p.",
-            same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < p))),
-    Mistake("p taken as the keep probability",
-            "here p is the probability of dropping, as in F.dropout(x, p): keep where u >= p and scale by 1 / (1 − p).",
-            same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < p, scale=lambda p: 1 / p))),
-    Mistake("kept where u < 1 − p",
-            "that mask (rng.binomial(1, 1 − p) draws it too, for p < 0.5) has the right keep rate but not the "
-            "contract's elements: keep where u >= p with u = rng.random(x.shape), so anyone replaying your rng "
-            "gets the same mask.",
-            same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < 1 - p))),
-    Mistake("mask not drawn from rng",
-            "your mask has the right form but other elements: draw it once from the generator you are given, "
-            "u = rng.random(x.shape). np.random.rand and np.random.binomial use NumPy's global generator, "
-            "np.random.default_rng() a fresh unseeded one, and a second draw from rng other numbers.",
-            _another_mask),
-    Mistake("scaled in eval mode",
-            "with training=False dropout does nothing: return x's values as they are. The 1 / (1 − p) scaling "
-            "happens only while training.",
-            same_as(lambda *args: _dropout(*args, in_eval="scaled"))),
-    Mistake("dropped in eval mode",
-            "with training=False no unit is dropped: return x's values as they are, and draw nothing.",
-            same_as(lambda *args: _dropout(*args, in_eval="dropped"))),
-    Mistake("divided by zero at p = 1",
-            "with p = 1 the factor 1 / (1 − p) is a division by zero (and 0 · inf is nan). Every element is dropped: "
-            "return zeros of x's shape and dtype when p == 1.",
-            any_of(behaves_as(lambda x, p, rng, training=True: _floats(x)[0] * (_uniform(x, rng) >= p) / (1 - p),
-                              warned("divide by zero encountered"), warned("invalid value encountered")),
-                   raises_as(lambda x, p, *rest: 1 / (1 - p)))),
+    Mistake(
+        "no 1/(1 − p) scaling",
+        "inverted dropout scales the kept values by 1 / (1 − p) during training, so the expected output is x "
+        "and nothing needs rescaling at test time.",
+        same_as(lambda *args: _dropout(*args, scale=lambda p: 1.0)),
+    ),
+    Mistake(
+        "kept where u < p",
+        "u < p holds with probability p: that keeps a fraction p and drops 1 − p. Keep where u >= p.",
+        same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < p)),
+    ),
+    Mistake(
+        "p taken as the keep probability",
+        "here p is the probability of dropping, as in F.dropout(x, p): keep where u >= p and scale by 1 / (1 − p).",
+        same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < p, scale=lambda p: 1 / p)),
+    ),
+    Mistake(
+        "kept where u < 1 − p",
+        "that mask (rng.binomial(1, 1 − p) draws it too, for p < 0.5) has the right keep rate but not the "
+        "contract's elements: keep where u >= p with u = rng.random(x.shape), so anyone replaying your rng "
+        "gets the same mask.",
+        same_as(lambda *args: _dropout(*args, keep=lambda u, p: u < 1 - p)),
+    ),
+    Mistake(
+        "mask not drawn from rng",
+        "your mask has the right form but other elements: draw it once from the generator you are given, "
+        "u = rng.random(x.shape). np.random.rand and np.random.binomial use NumPy's global generator, "
+        "np.random.default_rng() a fresh unseeded one, and a second draw from rng other numbers.",
+        _another_mask,
+    ),
+    Mistake(
+        "scaled in eval mode",
+        "with training=False dropout does nothing: return x's values as they are. The 1 / (1 − p) scaling "
+        "happens only while training.",
+        same_as(lambda *args: _dropout(*args, in_eval="scaled")),
+    ),
+    Mistake(
+        "dropped in eval mode",
+        "with training=False no unit is dropped: return x's values as they are, and draw nothing.",
+        same_as(lambda *args: _dropout(*args, in_eval="dropped")),
+    ),
+    Mistake(
+        "divided by zero at p = 1",
+        "with p = 1 the factor 1 / (1 − p) is a division by zero (and 0 · inf is nan). Every element is dropped: "
+        "return zeros of x's shape and dtype when p == 1.",
+        any_of(
+            behaves_as(
+                lambda x, p, rng, training=True: _floats(x)[0] * (_uniform(x, rng) >= p) / (1 - p),
+                warned("divide by zero encountered"),
+                warned("invalid value encountered"),
+            ),
+            raises_as(lambda x, p, *rest: 1 / (1 - p)),
+        ),
+    ),
 )
 
 GRADERS = {

@@ -1,5 +1,6 @@
 """Unit 2, 퍼셉트론: the step function, one perceptron, logic-gate weights judged against the
 gate's truth table, XOR from two layers, and Rosenblatt's rule replayed step by step in torch."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -11,8 +12,14 @@ from graders.spec import FLOATS, Case, Grader, Mistake, Raises, elementwise_case
 
 PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
 TRUTH = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # the gates' four input rows
-TABLES = {"and": (0, 0, 0, 1), "or": (0, 1, 1, 1), "nand": (1, 1, 1, 0), "nor": (1, 0, 0, 0),
-          "xor": (0, 1, 1, 0), "xnor": (1, 0, 0, 1)}
+TABLES = {
+    "and": (0, 0, 0, 1),
+    "or": (0, 1, 1, 1),
+    "nand": (1, 1, 1, 0),
+    "nor": (1, 0, 0, 0),
+    "xor": (0, 1, 1, 0),
+    "xnor": (1, 0, 0, 1),
+}
 
 
 def _heaviside(R, t):
@@ -36,22 +43,27 @@ FLOAT64_FOR_FLOAT32 = Mistake(
     "float64 answer for float32 input",
     "np.where(z > 0, 1.0, 0.0) is float64 whatever z (the input of step, or x·w + b) is; keep its dtype: "
     "(z > 0).astype(z.dtype).",
-    lambda a: a.case.dtype == np.float32 and np.asarray(a.got).dtype == np.float64, form=True)
+    lambda a: a.case.dtype == np.float32 and np.asarray(a.got).dtype == np.float64,
+    form=True,
+)
 STEP_0_IS_1 = "step(0) = 1"
 
 
 # --- step and perceptron --------------------------------------------------------------------
 
+
 def _perceptron_cases(rng: np.random.Generator) -> list[Case]:
     w11 = np.array([1.0, 1.0])
-    cases = [Case({"x": np.array([1.0, 1.0]), "w": np.array([0.5, 0.5]), "b": -0.7}, "one input, AND weights"),
-             Case({"x": TRUTH, "w": w11, "b": -1.5}, "the truth table, AND weights"),
-             Case({"x": TRUTH, "w": w11, "b": -2.0}, "x·w + b = 0 exactly at (1, 1)"),
-             Case({"x": TRUTH, "w": w11, "b": -1.0}, "x·w + b = 0 exactly at (0, 1) and (1, 0)"),
-             Case({"x": np.array([1.0, 0.0]), "w": w11, "b": -1.0}, "one input on the boundary"),
-             Case({"x": [[0.0, 1.0], [1.0, 1.0]], "w": [1.0, 1.0], "b": -1.5}, "Python lists"),
-             Case({"x": np.zeros((0, 2)), "w": w11, "b": 0.5}, "no inputs, shape (0, 2)"),
-             Case({"x": TRUTH.astype(np.float32), "w": w11.astype(np.float32), "b": -1.0}, "boundary rows, float32")]
+    cases = [
+        Case({"x": np.array([1.0, 1.0]), "w": np.array([0.5, 0.5]), "b": -0.7}, "one input, AND weights"),
+        Case({"x": TRUTH, "w": w11, "b": -1.5}, "the truth table, AND weights"),
+        Case({"x": TRUTH, "w": w11, "b": -2.0}, "x·w + b = 0 exactly at (1, 1)"),
+        Case({"x": TRUTH, "w": w11, "b": -1.0}, "x·w + b = 0 exactly at (0, 1) and (1, 0)"),
+        Case({"x": np.array([1.0, 0.0]), "w": w11, "b": -1.0}, "one input on the boundary"),
+        Case({"x": [[0.0, 1.0], [1.0, 1.0]], "w": [1.0, 1.0], "b": -1.5}, "Python lists"),
+        Case({"x": np.zeros((0, 2)), "w": w11, "b": 0.5}, "no inputs, shape (0, 2)"),
+        Case({"x": TRUTH.astype(np.float32), "w": w11.astype(np.float32), "b": -1.0}, "boundary rows, float32"),
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         for _ in range(3):
@@ -65,6 +77,7 @@ def _perceptron_cases(rng: np.random.Generator) -> list[Case]:
 
 
 # --- gate_params ----------------------------------------------------------------------------
+
 
 def _gate_answer(got) -> tuple[np.ndarray, float] | str:
     """(w, b) as numbers, or what is wrong with the answer's form."""
@@ -106,8 +119,15 @@ def _judge_gate(case: Case, got) -> str | None:
         return None
     gate = name.upper()
     wrong = [row for row, g, w_ in zip(TRUTH, got_table, want) if g != w_]
-    text = t("gate.wrong", w=f"[{_num(w[0])}, {_num(w[1])}]", b=_num(b), got=list(got_table), gate=gate,
-             want=list(want), rows=_rows(wrong))
+    text = t(
+        "gate.wrong",
+        w=f"[{_num(w[0])}, {_num(w[1])}]",
+        b=_num(b),
+        got=list(got_table),
+        gate=gate,
+        want=list(want),
+        rows=_rows(wrong),
+    )
     on_boundary = [row for row, zi, w_ in zip(TRUTH, z, want) if w_ == 1 and zi == 0]
     if on_boundary:
         text += t("gate.on-boundary", rows=_rows(on_boundary))
@@ -127,7 +147,10 @@ def _on_the_boundary(a) -> bool:
 def _negated_one(a) -> bool:
     """A NAND answer that is AND's weights with only w or only b negated: negating that one back gives AND."""
     w, b = _gate_answer(a.got)
-    return a.case.inputs["name"] == "nand" and TABLES["and"] in (tuple(_step(TRUTH @ -w + b)), tuple(_step(TRUTH @ w - b)))
+    return a.case.inputs["name"] == "nand" and TABLES["and"] in (
+        tuple(_step(TRUTH @ -w + b)),
+        tuple(_step(TRUTH @ w - b)),
+    )
 
 
 def _another_gate(a) -> bool:
@@ -136,9 +159,14 @@ def _another_gate(a) -> bool:
 
 
 def _gate_cases(rng: np.random.Generator) -> list[Case]:
-    return [Case({"name": "and"}, "AND"), Case({"name": "or"}, "OR"), Case({"name": "nand"}, "NAND"),
-            Case({"name": "xor"}, "XOR: no single perceptron"), Case({"name": "nor"}, "a gate not in the list"),
-            Case({"name": "xnor"}, "another gate not in the list")]
+    return [
+        Case({"name": "and"}, "AND"),
+        Case({"name": "or"}, "OR"),
+        Case({"name": "nand"}, "NAND"),
+        Case({"name": "xor"}, "XOR: no single perceptron"),
+        Case({"name": "nor"}, "a gate not in the list"),
+        Case({"name": "xnor"}, "another gate not in the list"),
+    ]
 
 
 def _gate_reference(R, name):
@@ -146,6 +174,7 @@ def _gate_reference(R, name):
 
 
 # --- xor_gate -------------------------------------------------------------------------------
+
 
 def _gate_of_rows(name: str):
     """The truth table of gate `name` applied to each row of x."""
@@ -157,9 +186,11 @@ def _xor_cases(rng: np.random.Generator) -> list[Case]:
     for dtype in FLOATS:
         n = int(rng.integers(5, 10))
         cases.append(Case({"x": rng.integers(0, 2, size=(n, 2)).astype(dtype)}, f"{n} random rows"))
-    cases += [Case({"x": np.array([[1.0, 0.0]])}, "one row"),
-              Case({"x": [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]}, "a Python list"),
-              Case({"x": np.zeros((0, 2))}, "no rows, shape (0, 2)")]
+    cases += [
+        Case({"x": np.array([[1.0, 0.0]])}, "one row"),
+        Case({"x": [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]]}, "a Python list"),
+        Case({"x": np.zeros((0, 2))}, "no rows, shape (0, 2)"),
+    ]
     return cases
 
 
@@ -169,6 +200,7 @@ def _xor_reference(R, x):
 
 
 # --- train_perceptron -----------------------------------------------------------------------
+
 
 def _rosenblatt(X, y, lr=0.1, epochs=20, *, at_zero=0.0, reverse=False, count_after=False, update_b=True, sign=1):
     """Rosenblatt's rule in NumPy, and its known mistakes as options."""
@@ -202,7 +234,7 @@ def _robust(X, y, lr, epochs, dtype, margin: float = 1e-4) -> bool:
             terms = [exact(a) * exact(c) for a, c in zip(xi, w)] + [exact(b)]
             total = sum(terms)
             if total == 0:
-                partial = terms + [s + t for i, s in enumerate(terms) for t in terms[i + 1:]]
+                partial = terms + [s + t for i, s in enumerate(terms) for t in terms[i + 1 :]]
                 if any(exact(dtype(p)) != p for p in partial):
                     return False
             elif abs(total) <= margin * sum(abs(t) for t in terms):
@@ -231,22 +263,30 @@ def _separable(rng: np.random.Generator, dtype, d: int = 2):
 def _train_cases(rng: np.random.Generator) -> list[Case]:
     table = lambda gate, dtype=np.float64: (TRUTH.astype(dtype), np.array(TABLES[gate], dtype))
     X, y = table("and")
-    cases = [Case({"X": X, "y": y}, "AND, default lr and epochs: reaches 0 errors"),
-             Case({"X": X, "y": table("or")[1]}, "OR, default lr and epochs: reaches 0 errors"),
-             Case({"X": X, "y": table("xor")[1]}, "XOR, default lr and epochs: never 0 errors"),
-             # lr = 0.1 is not exact in binary: NAND's run there turns on rounding, so lr = 0.5
-             Case({"X": X, "y": table("nand")[1], "lr": 0.5}, "NAND, lr = 0.5"),
-             Case({"X": X, "y": y, "lr": 1.0, "epochs": 5}, "AND, lr = 1, 5 epochs"),
-             Case({"X": X, "y": table("xor")[1], "lr": 0.5, "epochs": 1}, "XOR, one epoch"),
-             Case({"X": TRUTH.tolist(), "y": [float(v) for v in TABLES["or"]], "lr": 0.25, "epochs": 6}, "OR, Python lists"),
-             Case({"X": table("and", np.float32)[0], "y": table("and", np.float32)[1]}, "AND, float32"),
-             Case({"X": table("xor", np.float32)[0], "y": table("xor", np.float32)[1], "lr": 0.25, "epochs": 10},
-                  "XOR, float32")]
+    cases = [
+        Case({"X": X, "y": y}, "AND, default lr and epochs: reaches 0 errors"),
+        Case({"X": X, "y": table("or")[1]}, "OR, default lr and epochs: reaches 0 errors"),
+        Case({"X": X, "y": table("xor")[1]}, "XOR, default lr and epochs: never 0 errors"),
+        # lr = 0.1 is not exact in binary: NAND's run there turns on rounding, so lr = 0.5
+        Case({"X": X, "y": table("nand")[1], "lr": 0.5}, "NAND, lr = 0.5"),
+        Case({"X": X, "y": y, "lr": 1.0, "epochs": 5}, "AND, lr = 1, 5 epochs"),
+        Case({"X": X, "y": table("xor")[1], "lr": 0.5, "epochs": 1}, "XOR, one epoch"),
+        Case({"X": TRUTH.tolist(), "y": [float(v) for v in TABLES["or"]], "lr": 0.25, "epochs": 6}, "OR, Python lists"),
+        Case({"X": table("and", np.float32)[0], "y": table("and", np.float32)[1]}, "AND, float32"),
+        Case(
+            {"X": table("xor", np.float32)[0], "y": table("xor", np.float32)[1], "lr": 0.25, "epochs": 10},
+            "XOR, float32",
+        ),
+    ]
     for dtype in FLOATS:
         for _ in range(2):
             X, y, lr, epochs = _separable(rng, dtype)
-            cases.append(Case({"X": X, "y": y, "lr": lr, "epochs": epochs},
-                              f"random separable data, {len(X)} samples, {np.dtype(dtype).name}"))
+            cases.append(
+                Case(
+                    {"X": X, "y": y, "lr": lr, "epochs": epochs},
+                    f"random separable data, {len(X)} samples, {np.dtype(dtype).name}",
+                )
+            )
     X, y, lr, epochs = _separable(rng, np.float64, d=3)
     cases.append(Case({"X": X, "y": y, "lr": lr, "epochs": epochs}, "random separable data, 3 features"))
     return cases
@@ -281,38 +321,52 @@ GRADERS = {
         cases=lambda rng: [Case({"z": c.inputs["x"]}, c.label) for c in elementwise_cases(rng, big=PIECEWISE_BIG)],
         reference=lambda R, z: _heaviside(R, R.t(z)),
         mistakes=(
-            Mistake(STEP_0_IS_1,
-                    "z >= 0 also fires at z = 0. This course, like torch.heaviside(z, 0), takes step(0) = 0: "
-                    "the signal flows only when z > 0.",
-                    same_as(lambda z: _step(z, at_zero=1.0))),
-            Mistake("a boolean answer",
-                    "z > 0 gives True/False; the step function outputs the numbers 1.0 and 0.0: "
-                    "(z > 0).astype(z.dtype).",
-                    lambda a: np.asarray(a.got).dtype == bool, form=True),
+            Mistake(
+                STEP_0_IS_1,
+                "z >= 0 also fires at z = 0. This course, like torch.heaviside(z, 0), takes step(0) = 0: "
+                "the signal flows only when z > 0.",
+                same_as(lambda z: _step(z, at_zero=1.0)),
+            ),
+            Mistake(
+                "a boolean answer",
+                "z > 0 gives True/False; the step function outputs the numbers 1.0 and 0.0: (z > 0).astype(z.dtype).",
+                lambda a: np.asarray(a.got).dtype == bool,
+                form=True,
+            ),
             FLOAT64_FOR_FLOAT32,
-            Mistake("changed the input in place",
-                    "z[z > 0] = 1 writes into the caller's array. Build a new one: (z > 0).astype(z.dtype).",
-                    mutated_input),
+            Mistake(
+                "changed the input in place",
+                "z[z > 0] = 1 writes into the caller's array. Build a new one: (z > 0).astype(z.dtype).",
+                mutated_input,
+            ),
         ),
     ),
     "perceptron": Grader(
         cases=_perceptron_cases,
         reference=lambda R, x, w, b: _heaviside(R, R.t(x) @ R.t(w) + b),
         mistakes=(
-            Mistake("returned the weighted sum",
-                    "x @ w + b is the weighted sum (전달함수); the perceptron passes it through the step function: "
-                    "step(x @ w + b).",
-                    same_as(lambda x, w, b: np.asarray(x) @ np.asarray(w) + b)),
-            Mistake(STEP_0_IS_1,
-                    "x·w + b = 0 must give 0 (step(0) = 0): fire only where the sum is > 0, not >= 0.",
-                    same_as(lambda x, w, b: _step(np.asarray(x) @ np.asarray(w) + b, at_zero=1.0))),
-            Mistake("forgot the bias",
-                    "the bias shifts the threshold: step(x @ w + b), not step(x @ w).",
-                    same_as(lambda x, w, b: _step(np.asarray(x) @ np.asarray(w)))),
-            Mistake("summed over every row",
-                    "np.sum(x * w) adds the products of all rows into one number. Each row needs its own sum: "
-                    "x @ w gives one per row, shape (n,).",
-                    same_as(lambda x, w, b: _step(np.sum(np.asarray(x) * np.asarray(w)) + b))),
+            Mistake(
+                "returned the weighted sum",
+                "x @ w + b is the weighted sum (전달함수); the perceptron passes it through the step function: "
+                "step(x @ w + b).",
+                same_as(lambda x, w, b: np.asarray(x) @ np.asarray(w) + b),
+            ),
+            Mistake(
+                STEP_0_IS_1,
+                "x·w + b = 0 must give 0 (step(0) = 0): fire only where the sum is > 0, not >= 0.",
+                same_as(lambda x, w, b: _step(np.asarray(x) @ np.asarray(w) + b, at_zero=1.0)),
+            ),
+            Mistake(
+                "forgot the bias",
+                "the bias shifts the threshold: step(x @ w + b), not step(x @ w).",
+                same_as(lambda x, w, b: _step(np.asarray(x) @ np.asarray(w))),
+            ),
+            Mistake(
+                "summed over every row",
+                "np.sum(x * w) adds the products of all rows into one number. Each row needs its own sum: "
+                "x @ w gives one per row, shape (n,).",
+                same_as(lambda x, w, b: _step(np.sum(np.asarray(x) * np.asarray(w)) + b)),
+            ),
             FLOAT64_FOR_FLOAT32,
         ),
     ),
@@ -321,18 +375,24 @@ GRADERS = {
         reference=_gate_reference,
         accept=_judge_gate,
         mistakes=(
-            Mistake("on the boundary: needs step(0) = 1",
-                    "a row that should give 1 has x·w + b = 0 exactly, and step(0) = 0. With w = (1, 1), AND's "
-                    "b = −2 puts (1, 1) on the line; b = −1.5 puts the line strictly between the rows.",
-                    _on_the_boundary),
-            Mistake("negated only w or only b",
-                    "NAND is NOT AND: negate both w and b of an AND perceptron (0.5, 0.5, −0.7 becomes −0.5, −0.5, 0.7), "
-                    "so every x·w + b changes sign. Negating one of them leaves all four rows on one side.",
-                    _negated_one),
-            Mistake("another gate's weights",
-                    "with w = (1, 1), x·w is 0, 1 or 2 on the four rows, and b sets which of them clear 0: AND lets "
-                    "only 2 through (b = −1.5), OR lets 1 and 2 through (b = −0.5), NAND is AND with w and b negated.",
-                    _another_gate),
+            Mistake(
+                "on the boundary: needs step(0) = 1",
+                "a row that should give 1 has x·w + b = 0 exactly, and step(0) = 0. With w = (1, 1), AND's "
+                "b = −2 puts (1, 1) on the line; b = −1.5 puts the line strictly between the rows.",
+                _on_the_boundary,
+            ),
+            Mistake(
+                "negated only w or only b",
+                "NAND is NOT AND: negate both w and b of an AND perceptron (0.5, 0.5, −0.7 becomes −0.5, −0.5, 0.7), "
+                "so every x·w + b changes sign. Negating one of them leaves all four rows on one side.",
+                _negated_one,
+            ),
+            Mistake(
+                "another gate's weights",
+                "with w = (1, 1), x·w is 0, 1 or 2 on the four rows, and b sets which of them clear 0: AND lets "
+                "only 2 through (b = −1.5), OR lets 1 and 2 through (b = −0.5), NAND is AND with w and b negated.",
+                _another_gate,
+            ),
         ),
     ),
     "xor_gate": Grader(
@@ -340,24 +400,35 @@ GRADERS = {
         reference=_xor_reference,
         check_dtype=False,
         mistakes=(
-            Mistake("an (n, 1) answer",
-                    "the notes' output layer w2 is 2×1, so hidden @ w2 comes out (n, 1). Return one value per row, "
-                    "shape (n,): use a weight vector of shape (2,) or take [:, 0].",
-                    lambda a: np.shape(a.got) == (len(a.case.inputs["x"]), 1), form=True),
-            Mistake("OR instead of XOR",
-                    "OR also gives 1 at (1, 1); XOR gives 1 only when exactly one input is 1. Combine two layers: "
-                    "AND(NAND(x), OR(x)).",
-                    same_as(_gate_of_rows("or"))),
-            Mistake("NAND instead of XOR",
-                    "NAND also gives 1 at (0, 0); XOR is 1 only where NAND and OR are both 1: AND(NAND(x), OR(x)).",
-                    same_as(_gate_of_rows("nand"))),
-            Mistake("AND instead of XOR",
-                    "that is only the output layer; feed it the hidden layer's outputs NAND(x) and OR(x), not x itself.",
-                    same_as(_gate_of_rows("and"))),
-            Mistake("XNOR: every output flipped",
-                    "you output 1 where the inputs are equal; XOR is 1 where they differ. Check which gates feed the "
-                    "output layer: AND(NAND(x), OR(x)).",
-                    same_as(_gate_of_rows("xnor"))),
+            Mistake(
+                "an (n, 1) answer",
+                "the notes' output layer w2 is 2×1, so hidden @ w2 comes out (n, 1). Return one value per row, "
+                "shape (n,): use a weight vector of shape (2,) or take [:, 0].",
+                lambda a: np.shape(a.got) == (len(a.case.inputs["x"]), 1),
+                form=True,
+            ),
+            Mistake(
+                "OR instead of XOR",
+                "OR also gives 1 at (1, 1); XOR gives 1 only when exactly one input is 1. Combine two layers: "
+                "AND(NAND(x), OR(x)).",
+                same_as(_gate_of_rows("or")),
+            ),
+            Mistake(
+                "NAND instead of XOR",
+                "NAND also gives 1 at (0, 0); XOR is 1 only where NAND and OR are both 1: AND(NAND(x), OR(x)).",
+                same_as(_gate_of_rows("nand")),
+            ),
+            Mistake(
+                "AND instead of XOR",
+                "that is only the output layer; feed it the hidden layer's outputs NAND(x) and OR(x), not x itself.",
+                same_as(_gate_of_rows("and")),
+            ),
+            Mistake(
+                "XNOR: every output flipped",
+                "you output 1 where the inputs are equal; XOR is 1 where they differ. Check which gates feed the "
+                "output layer: AND(NAND(x), OR(x)).",
+                same_as(_gate_of_rows("xnor")),
+            ),
         ),
     ),
     "train_perceptron": Grader(
@@ -367,29 +438,41 @@ GRADERS = {
         parts=("w", "b", "errors"),
         histories=("errors",),
         mistakes=(
-            Mistake(STEP_0_IS_1,
-                    "ŷ = step(x·w + b) with step(0) = 0: at the start w = 0 and b = 0, so z = 0 and ŷ must be 0. "
-                    "Use z > 0, not z >= 0.",
-                    same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, at_zero=1.0))),
-            Mistake("samples in another order",
-                    "Rosenblatt's rule here visits the samples in the given order, every epoch: no shuffling, no "
-                    "reversing. The order changes every update after the first mistake.",
-                    same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, reverse=True))),
-            Mistake("errors counted after the epoch",
-                    "errors[e] counts the samples misclassified while epoch e runs, each with the weights of that "
-                    "moment, not with the weights at the end of the epoch.",
-                    same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, count_after=True))),
-            Mistake("b not updated",
-                    "the bias learns too: b += lr·(y − ŷ), as if it were the weight of an input that is always 1.",
-                    same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, update_b=False))),
-            Mistake("update with the wrong sign",
-                    "the update is lr·(y − ŷ): when ŷ = 0 but y = 1 the weights must grow toward x. (ŷ − y) pushes the "
-                    "boundary the wrong way.",
-                    same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, sign=-1))),
-            Mistake("stopped at 0 errors",
-                    "run all `epochs` epochs; errors has one entry per epoch (the later ones are 0 once the data is "
-                    "separated). On XOR the errors never reach 0 at all: no single line separates XOR's rows.",
-                    _stopped_early),
+            Mistake(
+                STEP_0_IS_1,
+                "ŷ = step(x·w + b) with step(0) = 0: at the start w = 0 and b = 0, so z = 0 and ŷ must be 0. "
+                "Use z > 0, not z >= 0.",
+                same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, at_zero=1.0)),
+            ),
+            Mistake(
+                "samples in another order",
+                "Rosenblatt's rule here visits the samples in the given order, every epoch: no shuffling, no "
+                "reversing. The order changes every update after the first mistake.",
+                same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, reverse=True)),
+            ),
+            Mistake(
+                "errors counted after the epoch",
+                "errors[e] counts the samples misclassified while epoch e runs, each with the weights of that "
+                "moment, not with the weights at the end of the epoch.",
+                same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, count_after=True)),
+            ),
+            Mistake(
+                "b not updated",
+                "the bias learns too: b += lr·(y − ŷ), as if it were the weight of an input that is always 1.",
+                same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, update_b=False)),
+            ),
+            Mistake(
+                "update with the wrong sign",
+                "the update is lr·(y − ŷ): when ŷ = 0 but y = 1 the weights must grow toward x. (ŷ − y) pushes the "
+                "boundary the wrong way.",
+                same_as(lambda X, y, lr=0.1, epochs=20: _rosenblatt(X, y, lr, epochs, sign=-1)),
+            ),
+            Mistake(
+                "stopped at 0 errors",
+                "run all `epochs` epochs; errors has one entry per epoch (the later ones are 0 once the data is "
+                "separated). On XOR the errors never reach 0 at all: no single line separates XOR's rows.",
+                _stopped_early,
+            ),
         ),
     ),
 }

@@ -5,13 +5,13 @@ What the notes' table hides, and these graders tell: its weights compute XOR onl
 function and step(0) = 0. The output bias −1 puts the XOR-0 rows exactly on the decision boundary
 (n1 + n2 − 1 = 0), so with sigmoid every output is above 0.5 (0.555, 0.614, 0.614, 0.555).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from graders.i18n import t
-from graders.spec import (FLOATS, Case, Grader, Mistake, Raises, behaves_as, same_as, stable_sigmoid, transposed,
-                          warned)
+from graders.spec import FLOATS, Case, Grader, Mistake, Raises, behaves_as, same_as, stable_sigmoid, transposed, warned
 
 SEED_W1 = np.array([[-2.0, 2.0], [-2.0, 2.0]])
 SEED_B1 = np.array([3.0, -1.0])
@@ -26,7 +26,6 @@ SEED_SIGMOID_OUT = "0.555, 0.614, 0.614, 0.555"
 EXP_OVERFLOW = "overflow encountered in exp"
 
 
-
 def _naive_sigmoid(model) -> Mistake:
     """The overflow, where the answer is what `model` (the network with 1 / (1 + exp(−z))) gives."""
     return Mistake(
@@ -39,9 +38,13 @@ def _naive_sigmoid(model) -> Mistake:
 
 # --- NumPy versions of the network, right and wrong, for naming mistakes ----------------------
 
-ACTS = {"step": lambda z: (z > 0).astype(float), "sigmoid": stable_sigmoid,
-        "step(0) = 1": lambda z: (z >= 0).astype(float), "linear": lambda z: z,
-        "naive sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+ACTS = {
+    "step": lambda z: (z > 0).astype(float),
+    "sigmoid": stable_sigmoid,
+    "step(0) = 1": lambda z: (z >= 0).astype(float),
+    "linear": lambda z: z,
+    "naive sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+}
 
 
 def _forward(X, W1, b1, W2, b2, activation="step", *, out_act=None, layer=lambda X, W: X @ W):
@@ -60,8 +63,9 @@ def _backprop(X, y, W1, b1, W2, b2, slip=None):
     z2 = hidden @ W2 + b2
     out = sigmoid(z2)
     loss = ((out - y) ** 2).sum() if slip == "summed" else ((out - y) ** 2).mean()
-    d_out = {"no 2": (out - y) / y.size, "no 1/n": 2 * (out - y), "summed": 2 * (out - y),
-             "tutorial": out - y}.get(slip, 2 * (out - y) / y.size)
+    d_out = {"no 2": (out - y) / y.size, "no 1/n": 2 * (out - y), "summed": 2 * (out - y), "tutorial": out - y}.get(
+        slip, 2 * (out - y) / y.size
+    )
     d_sig = (lambda z, s: z * (1 - z)) if slip == "dsig(z)" else (lambda z, s: s * (1 - s))
     d_z2 = d_out * d_sig(z2, out)
     d_z1 = (d_z2 @ W2.T) * d_sig(z1, hidden)
@@ -73,8 +77,11 @@ def _backprop(X, y, W1, b1, W2, b2, slip=None):
 def _train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0, slip=None):
     """train in NumPy; `slip` names one known mistake in the start or the loop."""
     rng = np.random.default_rng(seed)
-    draw = (lambda shape: np.random.default_rng(seed).normal(0, 1, shape)) if slip == "new rng" else \
-        (lambda shape: rng.normal(0, 1, shape))
+    draw = (
+        (lambda shape: np.random.default_rng(seed).normal(0, 1, shape))
+        if slip == "new rng"
+        else (lambda shape: rng.normal(0, 1, shape))
+    )
     if slip == "W2 first":
         W2 = draw((hidden, 1))
         W1 = draw((2, hidden))
@@ -96,11 +103,18 @@ def _train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0, slip=None):
 
 # --- torch references ------------------------------------------------------------------------
 
+
 def _shapes_ok(X, W1, b1, W2, b2) -> bool:
     shapes = [np.shape(a) for a in (X, W1, b1, W2, b2)]
     h = shapes[1][-1] if len(shapes[1]) == 2 else -1
-    return (len(shapes[0]) == 2 and shapes[0][1] == 2 and shapes[1] == (2, h) and shapes[2] == (h,)
-            and shapes[3] == (h, 1) and shapes[4] == (1,))
+    return (
+        len(shapes[0]) == 2
+        and shapes[0][1] == 2
+        and shapes[1] == (2, h)
+        and shapes[2] == (h,)
+        and shapes[3] == (h, 1)
+        and shapes[4] == (1,)
+    )
 
 
 def _torch_forward(R, X, W1, b1, W2, b2, activation):
@@ -151,6 +165,7 @@ def _train_ref(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
 
 # --- cases -----------------------------------------------------------------------------------
 
+
 def _quarters(rng, shape, dtype, top=8):
     """Multiples of 1/4: every weighted sum is exact in float32, so step never flips on rounding
     (and some sums are exactly 0, where step(0) = 0 matters)."""
@@ -167,12 +182,22 @@ def _seed_inputs(X, dtype):
 
 def _forward_cases(rng):
     cases = [
-        Case(_seed_inputs(XOR_X[[0, 3]], np.float64), "the notes' XOR-0 rows (0, 0), (1, 1), seed weights, default step"),
+        Case(
+            _seed_inputs(XOR_X[[0, 3]], np.float64), "the notes' XOR-0 rows (0, 0), (1, 1), seed weights, default step"
+        ),
         Case({**_seed_inputs(XOR_X, np.float64), "activation": "step"}, "the notes' table, step"),
         Case({**_seed_inputs(XOR_X, np.float64), "activation": "sigmoid"}, "the notes' table, sigmoid"),
-        Case({"X": [[0.0, 1.0], [1.0, 1.0], [0.5, -2.0]], "W1": [[1.0, -1.0, 0.5], [2.0, 0.0, -1.0]],
-              "b1": [0.5, 0.0, -0.25], "W2": [[1.0], [-2.0], [0.5]], "b2": [0.25], "activation": "sigmoid"},
-             "Python lists, h = 3, sigmoid"),
+        Case(
+            {
+                "X": [[0.0, 1.0], [1.0, 1.0], [0.5, -2.0]],
+                "W1": [[1.0, -1.0, 0.5], [2.0, 0.0, -1.0]],
+                "b1": [0.5, 0.0, -0.25],
+                "W2": [[1.0], [-2.0], [0.5]],
+                "b2": [0.25],
+                "activation": "sigmoid",
+            },
+            "Python lists, h = 3, sigmoid",
+        ),
     ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
@@ -180,16 +205,36 @@ def _forward_cases(rng):
         normal = lambda shape: rng.normal(0, 2, shape).astype(dtype)
         cases.append(Case({**_seed_inputs(XOR_X, dtype), "activation": "sigmoid"}, f"the notes' table, sigmoid {name}"))
         for n, h in ((1, 1), (5, 3), (6, 4)):
-            cases.append(Case({"X": quarters((n, 2)), **_weights(rng, h, dtype, quarters), "activation": "step"},
-                              f"random n = {n}, h = {h}, step {name}"))
+            cases.append(
+                Case(
+                    {"X": quarters((n, 2)), **_weights(rng, h, dtype, quarters), "activation": "step"},
+                    f"random n = {n}, h = {h}, step {name}",
+                )
+            )
         for n, h in ((3, 2), (6, 5)):
-            cases.append(Case({"X": normal((n, 2)), **_weights(rng, h, dtype, normal), "activation": "sigmoid"},
-                              f"random n = {n}, h = {h}, sigmoid {name}"))
+            cases.append(
+                Case(
+                    {"X": normal((n, 2)), **_weights(rng, h, dtype, normal), "activation": "sigmoid"},
+                    f"random n = {n}, h = {h}, sigmoid {name}",
+                )
+            )
         big = lambda shape: rng.normal(0, 300, shape).astype(dtype)
-        cases.append(Case({"X": normal((4, 2)), **_weights(rng, 3, dtype, big), "activation": "sigmoid"},
-                          f"weighted sums in the thousands, sigmoid {name}"))
-    cases.append(Case({"X": np.zeros((0, 2)), **_weights(rng, 2, np.float64, lambda s: _quarters(rng, s, np.float64)),
-                       "activation": "step"}, "no rows (n = 0)"))
+        cases.append(
+            Case(
+                {"X": normal((4, 2)), **_weights(rng, 3, dtype, big), "activation": "sigmoid"},
+                f"weighted sums in the thousands, sigmoid {name}",
+            )
+        )
+    cases.append(
+        Case(
+            {
+                "X": np.zeros((0, 2)),
+                **_weights(rng, 2, np.float64, lambda s: _quarters(rng, s, np.float64)),
+                "activation": "step",
+            },
+            "no rows (n = 0)",
+        )
+    )
     return cases + _forward_raise_cases()
 
 
@@ -212,18 +257,40 @@ def _forward_raise_cases():
 
 
 def _loss_and_grads_cases(rng):
-    cases = [Case({"X": XOR_X.astype(dtype), "y": XOR_Y.astype(dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}},
-                  f"XOR data, seed weights {np.dtype(dtype).name}") for dtype in FLOATS]
+    cases = [
+        Case(
+            {"X": XOR_X.astype(dtype), "y": XOR_Y.astype(dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}},
+            f"XOR data, seed weights {np.dtype(dtype).name}",
+        )
+        for dtype in FLOATS
+    ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         for n, h, scale in ((1, 1, 1.0), (3, 2, 1.0), (5, 3, 1.0), (8, 4, 2.0), (6, 3, 200.0)):
             normal = lambda shape: rng.normal(0, scale, shape).astype(dtype)
-            cases.append(Case({"X": rng.normal(0, 1, (n, 2)).astype(dtype),
-                               "y": (rng.random((n, 1)) < 0.5).astype(dtype), **_weights(rng, h, dtype, normal)},
-                              f"random n = {n}, h = {h}" + (", saturated sigmoids" if scale > 10 else "") + f" {name}"))
-    cases.append(Case({"X": [[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0]], "y": [[1.0], [0.0], [1.0]],
-                       "W1": [[0.5, -1.0], [1.5, 0.25]], "b1": [0.1, -0.2], "W2": [[1.0], [-0.5]], "b2": [0.3]},
-                      "Python lists, n = 3, h = 2"))
+            cases.append(
+                Case(
+                    {
+                        "X": rng.normal(0, 1, (n, 2)).astype(dtype),
+                        "y": (rng.random((n, 1)) < 0.5).astype(dtype),
+                        **_weights(rng, h, dtype, normal),
+                    },
+                    f"random n = {n}, h = {h}" + (", saturated sigmoids" if scale > 10 else "") + f" {name}",
+                )
+            )
+    cases.append(
+        Case(
+            {
+                "X": [[0.0, 1.0], [1.0, 0.5], [-1.0, 2.0]],
+                "y": [[1.0], [0.0], [1.0]],
+                "W1": [[0.5, -1.0], [1.5, 0.25]],
+                "b1": [0.1, -0.2],
+                "W2": [[1.0], [-0.5]],
+                "b2": [0.3],
+            },
+            "Python lists, n = 3, h = 2",
+        )
+    )
     return cases
 
 
@@ -236,7 +303,9 @@ def _train_cases(rng):
         # The defaults, read from the signature, first: a call that leaves them all out would cost 2000
         # epochs, a third of a whole course's grading, to tell epochs=2000 from 1999.
         Case({"hidden": 4, "lr": 1.0, "epochs": 2000, "seed": 0}, "the defaults", defaults=True),
-        Case({"X": XOR_X, "y": XOR_Y, "hidden": 3, "lr": 0.5, "epochs": 0, "seed": 1}, "XOR, epochs = 0: the start only"),
+        Case(
+            {"X": XOR_X, "y": XOR_Y, "hidden": 3, "lr": 0.5, "epochs": 0, "seed": 1}, "XOR, epochs = 0: the start only"
+        ),
         Case({"X": XOR_X, "y": XOR_Y, "hidden": 4, "lr": 1.0, "epochs": 1, "seed": 0}, "XOR, one epoch"),
         Case({"X": XOR_X, "y": XOR_Y, "hidden": 2, "lr": 0.5, "epochs": 5}, "XOR, 5 epochs, default seed"),
         Case({"X": X6, "y": y6, "hidden": 3, "lr": 0.5, "epochs": 5, "seed": 7}, "random data, 5 epochs"),
@@ -244,15 +313,30 @@ def _train_cases(rng):
         # loop that stops early (at a small loss, or where the loss stops changing) shows here only. OR,
         # not XOR: at this learning rate XOR's run is chaotic (a rounding at the start grows past the
         # tolerance), OR's is not (it grows to 1e-8 of it).
-        Case({"X": XOR_X, "y": OR_Y, "hidden": 4, "lr": 20.0, "epochs": 200, "seed": 0},
-             "OR, lr = 20, 200 epochs: the loss falls to 0.0002"),
-        Case({"X": XOR_X.tolist(), "y": XOR_Y.tolist(), "hidden": 2, "lr": 0.5, "epochs": 3, "seed": 5}, "XOR, Python lists"),
-        Case({"X": XOR_X.astype(np.float32), "y": XOR_Y.astype(np.float32), "hidden": 3, "lr": 0.5, "epochs": 3, "seed": 2},
-             "XOR, float32: the parameters and losses stay float32"),
+        Case(
+            {"X": XOR_X, "y": OR_Y, "hidden": 4, "lr": 20.0, "epochs": 200, "seed": 0},
+            "OR, lr = 20, 200 epochs: the loss falls to 0.0002",
+        ),
+        Case(
+            {"X": XOR_X.tolist(), "y": XOR_Y.tolist(), "hidden": 2, "lr": 0.5, "epochs": 3, "seed": 5},
+            "XOR, Python lists",
+        ),
+        Case(
+            {
+                "X": XOR_X.astype(np.float32),
+                "y": XOR_Y.astype(np.float32),
+                "hidden": 3,
+                "lr": 0.5,
+                "epochs": 3,
+                "seed": 2,
+            },
+            "XOR, float32: the parameters and losses stay float32",
+        ),
     ]
 
 
 # --- judging answers that many weights can give ------------------------------------------------
+
 
 def _as_params(got):
     """The learner's (W1, b1, W2, b2) as float64 arrays, or a sentence saying why they can't be."""
@@ -283,8 +367,11 @@ def _accept_robust(case, got):
     if isinstance(params, str):
         return params
     out = _forward(XOR_X, *params, "sigmoid")[1].ravel()
-    fails = [f"{_row(i)} → {out[i]:.4f} ({'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
-             for i in range(4) if not (out[i] > 0.9 if XOR_Y[i, 0] else out[i] < 0.1)]
+    fails = [
+        f"{_row(i)} → {out[i]:.4f} ({'> 0.9' if XOR_Y[i, 0] else '< 0.1'})"
+        for i in range(4)
+        if not (out[i] > 0.9 if XOR_Y[i, 0] else out[i] < 0.1)
+    ]
     if not fails:
         return None
     text = t("xor.not-xor", rows="; ".join(fails))
@@ -309,8 +396,10 @@ def _scaled_seed(a) -> bool:
     if isinstance(params, str):
         return False
     layer = lambda W, b: np.concatenate([W.ravel(), b])
-    return (_scale(layer(*params[:2]), layer(SEED_W1, SEED_B1)) is not None
-            and _scale(layer(*params[2:]), layer(SEED_W2, SEED_B2)) is not None)
+    return (
+        _scale(layer(*params[:2]), layer(SEED_W1, SEED_B1)) is not None
+        and _scale(layer(*params[2:]), layer(SEED_W2, SEED_B2)) is not None
+    )
 
 
 def _xor_with_step_only(a) -> bool:
@@ -340,66 +429,124 @@ GRADERS = {
         reference=_forward_ref,
         parts=("hidden", "out"),
         mistakes=(
-            _naive_sigmoid(lambda X, W1, b1, W2, b2, activation="step":
-                           _forward(X, W1, b1, W2, b2, "naive sigmoid" if activation == "sigmoid" else activation)),
-            Mistake("step(0) = 1",
-                    "the step function is 1 only where z > 0, so step(0) = 0 (torch.heaviside(z, 0)). It matters: with "
-                    "the notes' weights the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly, "
-                    "and step(0) = 1 would call them 1.",
-                    same_as(lambda X, W1, b1, W2, b2, activation="step":
-                            _forward(X, W1, b1, W2, b2, "step(0) = 1" if activation == "step" else activation))),
-            Mistake("no activation in the output layer",
-                    "the output layer has its activation too: out = act(hidden @ W2 + b2), not the plain weighted sum.",
-                    same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, activation, out_act="linear"))),
-            Mistake("W1 @ X instead of X @ W1",
-                    "rows of X are samples, so the hidden layer is X @ W1 + b1: (n, 2) @ (2, h) = (n, h), as the notes' "
-                    "(4×2)·(2×2) = 4×2.",
-                    same_as(lambda X, W1, b1, W2, b2, activation="step":
-                            _forward(X, W1, b1, W2, b2, activation, layer=lambda X, W: W @ X))),
-            Mistake("X @ W1.T (nn.Linear's layout)",
-                    "torch's nn.Linear stores its weight as (out, in) and computes x @ W.T; here W1 is (in, out) = (2, h): "
-                    "W1[i, j] joins input i to hidden node j, so the hidden layer is X @ W1 + b1.",
-                    same_as(lambda X, W1, b1, W2, b2, activation="step":
-                            _forward(X, W1, b1, W2, b2, activation, layer=lambda X, W: X @ np.asarray(W).T))),
-            Mistake("ignored the activation argument",
-                    "activation='sigmoid' asks for σ(z) in both layers; your answer is the step network's.",
-                    same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, "step"))),
-            Mistake("a boolean step", "z > 0 gives True/False; turn it into numbers of the inputs' dtype: (z > 0).astype(z.dtype).",
-                    lambda a: any(np.asarray(g).dtype == bool for g in a.got), form=True),
-            Mistake("a transposed result",
-                    "rows are samples: hidden is (n, h) and out is (n, 1). W1.T @ X.T gives the transpose (h, n); "
-                    "write X @ W1 + b1, then hidden @ W2 + b2.",
-                    transposed, form=None),
+            _naive_sigmoid(
+                lambda X, W1, b1, W2, b2, activation="step": _forward(
+                    X, W1, b1, W2, b2, "naive sigmoid" if activation == "sigmoid" else activation
+                )
+            ),
+            Mistake(
+                "step(0) = 1",
+                "the step function is 1 only where z > 0, so step(0) = 0 (torch.heaviside(z, 0)). It matters: with "
+                "the notes' weights the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly, "
+                "and step(0) = 1 would call them 1.",
+                same_as(
+                    lambda X, W1, b1, W2, b2, activation="step": _forward(
+                        X, W1, b1, W2, b2, "step(0) = 1" if activation == "step" else activation
+                    )
+                ),
+            ),
+            Mistake(
+                "no activation in the output layer",
+                "the output layer has its activation too: out = act(hidden @ W2 + b2), not the plain weighted sum.",
+                same_as(
+                    lambda X, W1, b1, W2, b2, activation="step": _forward(
+                        X, W1, b1, W2, b2, activation, out_act="linear"
+                    )
+                ),
+            ),
+            Mistake(
+                "W1 @ X instead of X @ W1",
+                "rows of X are samples, so the hidden layer is X @ W1 + b1: (n, 2) @ (2, h) = (n, h), as the notes' "
+                "(4×2)·(2×2) = 4×2.",
+                same_as(
+                    lambda X, W1, b1, W2, b2, activation="step": _forward(
+                        X, W1, b1, W2, b2, activation, layer=lambda X, W: W @ X
+                    )
+                ),
+            ),
+            Mistake(
+                "X @ W1.T (nn.Linear's layout)",
+                "torch's nn.Linear stores its weight as (out, in) and computes x @ W.T; here W1 is (in, out) = (2, h): "
+                "W1[i, j] joins input i to hidden node j, so the hidden layer is X @ W1 + b1.",
+                same_as(
+                    lambda X, W1, b1, W2, b2, activation="step": _forward(
+                        X, W1, b1, W2, b2, activation, layer=lambda X, W: X @ np.asarray(W).T
+                    )
+                ),
+            ),
+            Mistake(
+                "ignored the activation argument",
+                "activation='sigmoid' asks for σ(z) in both layers; your answer is the step network's.",
+                same_as(lambda X, W1, b1, W2, b2, activation="step": _forward(X, W1, b1, W2, b2, "step")),
+            ),
+            Mistake(
+                "a boolean step",
+                "z > 0 gives True/False; turn it into numbers of the inputs' dtype: (z > 0).astype(z.dtype).",
+                lambda a: any(np.asarray(g).dtype == bool for g in a.got),
+                form=True,
+            ),
+            Mistake(
+                "a transposed result",
+                "rows are samples: hidden is (n, h) and out is (n, 1). W1.T @ X.T gives the transpose (h, n); "
+                "write X @ W1 + b1, then hidden @ W2 + b2.",
+                transposed,
+                form=None,
+            ),
         ),
     ),
     "seed_table": Grader(
-        cases=lambda rng: [Case({}, "the default activation (step)"), Case({"activation": "step"}, "step"),
-                           Case({"activation": "sigmoid"}, "sigmoid"), Case({"activation": "tanh"}, "activation 'tanh'")],
+        cases=lambda rng: [
+            Case({}, "the default activation (step)"),
+            Case({"activation": "step"}, "step"),
+            Case({"activation": "sigmoid"}, "sigmoid"),
+            Case({"activation": "tanh"}, "activation 'tanh'"),
+        ],
         reference=_seed_table_ref,
         mistakes=(
-            Mistake("missing the input columns",
-                    "the notes' table starts with the inputs: columns x1, x2, n1, n2, y_out, so 5 columns.",
-                    same_as(lambda activation="step": np.hstack(_forward(XOR_X, *SEED, activation)))),
-            Mistake("step(0) = 1",
-                    "y_out is 1 on every row: the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly "
-                    "(the output bias −1 puts them on the boundary), and step(0) must be 0. The notes' table is XOR only "
-                    "with step(0) = 0.",
-                    same_as(lambda activation="step": _seed_table("step(0) = 1" if activation == "step" else activation))),
-            Mistake("copied the notes' ≈ 0 / ≈ 1",
-                    f"the notes write σ(…) ≈ 1 or ≈ 0, but a sigmoid never gives 0 or 1: with sigmoid the outputs are "
-                    f"{SEED_SIGMOID_OUT}, all above 0.5, since σ(0) = 0.5 and the output bias −1 leaves the XOR-0 rows on "
-                    f"the boundary. Compute the table with forward(..., activation).",
-                    same_as(lambda activation="step": _seed_table("step"))),
-            Mistake("rounded the hidden layer first",
-                    "the notes plug the rounded n1, n2 (1 or 0) into y_out; the network passes σ's actual values "
-                    "(0.953, 0.269, …) on to the output layer.",
-                    same_as(lambda activation="step": _seed_table(activation) if activation != "sigmoid" else np.hstack(
-                        [XOR_X, _forward(XOR_X, *SEED, "sigmoid")[0],
-                         stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2)]))),
-            Mistake("transposed table",
-                    "the table has one row per input, (4, 5): np.vstack of the columns x1, x2, n1, n2, y_out gives its "
-                    "transpose (5, 4). Stack them side by side with np.column_stack, or np.hstack of (4, 1) columns.",
-                    transposed, form=None),
+            Mistake(
+                "missing the input columns",
+                "the notes' table starts with the inputs: columns x1, x2, n1, n2, y_out, so 5 columns.",
+                same_as(lambda activation="step": np.hstack(_forward(XOR_X, *SEED, activation))),
+            ),
+            Mistake(
+                "step(0) = 1",
+                "y_out is 1 on every row: the XOR-0 rows (0, 0) and (1, 1) have output sum n1 + n2 − 1 = 0 exactly "
+                "(the output bias −1 puts them on the boundary), and step(0) must be 0. The notes' table is XOR only "
+                "with step(0) = 0.",
+                same_as(lambda activation="step": _seed_table("step(0) = 1" if activation == "step" else activation)),
+            ),
+            Mistake(
+                "copied the notes' ≈ 0 / ≈ 1",
+                f"the notes write σ(…) ≈ 1 or ≈ 0, but a sigmoid never gives 0 or 1: with sigmoid the outputs are "
+                f"{SEED_SIGMOID_OUT}, all above 0.5, since σ(0) = 0.5 and the output bias −1 leaves the XOR-0 rows on "
+                f"the boundary. Compute the table with forward(..., activation).",
+                same_as(lambda activation="step": _seed_table("step")),
+            ),
+            Mistake(
+                "rounded the hidden layer first",
+                "the notes plug the rounded n1, n2 (1 or 0) into y_out; the network passes σ's actual values "
+                "(0.953, 0.269, …) on to the output layer.",
+                same_as(
+                    lambda activation="step": (
+                        _seed_table(activation)
+                        if activation != "sigmoid"
+                        else np.hstack(
+                            [
+                                XOR_X,
+                                _forward(XOR_X, *SEED, "sigmoid")[0],
+                                stable_sigmoid(_forward(XOR_X, *SEED, "step")[0] @ SEED_W2 + SEED_B2),
+                            ]
+                        )
+                    )
+                ),
+            ),
+            Mistake(
+                "transposed table",
+                "the table has one row per input, (4, 5): np.vstack of the columns x1, x2, n1, n2, y_out gives its "
+                "transpose (5, 4). Stack them side by side with np.column_stack, or np.hstack of (4, 1) columns.",
+                transposed,
+                form=None,
+            ),
         ),
     ),
     "robust_xor_params": Grader(
@@ -407,25 +554,33 @@ GRADERS = {
         reference=lambda R: None,
         accept=_accept_robust,
         mistakes=(
-            Mistake("the seed weights",
-                    f"the notes' weights give XOR only with step(0) = 0. With sigmoid the outputs are {SEED_SIGMOID_OUT}: "
-                    f"all above 0.5, because the output bias −1 puts the XOR-0 rows on the boundary (n1 + n2 − 1 = 0, "
-                    f"σ(0) = 0.5) and σ(1) is only 0.73. Move the output bias and make the weights larger.",
-                    _is_seed),
-            Mistake("scaled the seed weights, boundary kept",
-                    "scaling sharpens every sigmoid, but on the XOR-0 rows n1 + n2 ≈ 1, so the output sum k·(n1 + n2 − 1) "
-                    "stays ≈ 0 and σ(0) = 0.5 at any scale k. Put the output bias halfway: n1 + n2 is 1 on the XOR-0 rows "
-                    "and 2 on the XOR-1 rows, so use b2 = −1.5 (times the scale).",
-                    _scaled_seed),
-            Mistake("XOR for step, too soft for sigmoid",
-                    "these weights compute XOR with the step function, but a sigmoid is soft (σ(0) = 0.5, σ(1) ≈ 0.73). "
-                    "Multiply every weight and bias by about 10, so every weighted sum is far from 0 (σ(±5) is within "
-                    "0.007 of 0 or 1).",
-                    _xor_with_step_only),
-            Mistake("W2 as a row",
-                    "W2 joins the h hidden nodes to the one output, so it is a column (h, 1) = (2, 1): "
-                    "np.array([[a], [b]]), not [[a, b]]. With your W2 as a column the network is XOR.",
-                    _w2_a_row),
+            Mistake(
+                "the seed weights",
+                f"the notes' weights give XOR only with step(0) = 0. With sigmoid the outputs are {SEED_SIGMOID_OUT}: "
+                f"all above 0.5, because the output bias −1 puts the XOR-0 rows on the boundary (n1 + n2 − 1 = 0, "
+                f"σ(0) = 0.5) and σ(1) is only 0.73. Move the output bias and make the weights larger.",
+                _is_seed,
+            ),
+            Mistake(
+                "scaled the seed weights, boundary kept",
+                "scaling sharpens every sigmoid, but on the XOR-0 rows n1 + n2 ≈ 1, so the output sum k·(n1 + n2 − 1) "
+                "stays ≈ 0 and σ(0) = 0.5 at any scale k. Put the output bias halfway: n1 + n2 is 1 on the XOR-0 rows "
+                "and 2 on the XOR-1 rows, so use b2 = −1.5 (times the scale).",
+                _scaled_seed,
+            ),
+            Mistake(
+                "XOR for step, too soft for sigmoid",
+                "these weights compute XOR with the step function, but a sigmoid is soft (σ(0) = 0.5, σ(1) ≈ 0.73). "
+                "Multiply every weight and bias by about 10, so every weighted sum is far from 0 (σ(±5) is within "
+                "0.007 of 0 or 1).",
+                _xor_with_step_only,
+            ),
+            Mistake(
+                "W2 as a row",
+                "W2 joins the h hidden nodes to the one output, so it is a column (h, 1) = (2, 1): "
+                "np.array([[a], [b]]), not [[a, b]]. With your W2 as a column the network is XOR.",
+                _w2_a_row,
+            ),
         ),
     ),
     "loss_and_grads": Grader(
@@ -434,32 +589,47 @@ GRADERS = {
         parts=("loss", "grads"),
         mistakes=(
             _naive_sigmoid(lambda *args: _backprop(*args, slip="naive sigmoid")),
-            Mistake("bias gradient not summed over the batch",
-                    "a bias is added to every row of the batch, so its gradient is summed over the batch: d_z.sum(axis=0). "
-                    "Every gradient has its parameter's shape.",
-                    same_as(lambda *args: _backprop(*args, slip="unsummed"))),
-            Mistake("loss summed, not averaged",
-                    "the MSE is the mean over all elements of (out − y)²: divide the loss, and so its derivative "
-                    "2(out − y), by y.size.",
-                    same_as(lambda *args: _backprop(*args, slip="summed"))),
-            Mistake("missing factor 2 in the MSE derivative",
-                    "d/d out of mean((out − y)²) is 2(out − y)/n: the square brings down a 2 (F.mse_loss has no ½).",
-                    same_as(lambda *args: _backprop(*args, slip="no 2"))),
-            Mistake("missing 1/n in the MSE derivative",
-                    "the loss is a mean over the n·1 elements of y, so its derivative is 2(out − y)/n, not 2(out − y).",
-                    same_as(lambda *args: _backprop(*args, slip="no 1/n"))),
-            Mistake("(out − y) without 2/n",
-                    "the tutorials' error = out − y is the derivative of ½·Σ(out − y)²; this loss is mean((out − y)²), "
-                    "whose derivative is 2(out − y)/n.",
-                    same_as(lambda *args: _backprop(*args, slip="tutorial"))),
-            Mistake("sigmoid derivative on the pre-activation",
-                    "σ'(z) = σ(z)(1 − σ(z)): x·(1 − x) is right only when x is already the sigmoid's output. Use "
-                    "out·(1 − out) and hidden·(1 − hidden), not z·(1 − z).",
-                    same_as(lambda *args: _backprop(*args, slip="dsig(z)"))),
-            Mistake("a gradient transposed",
-                    "a weight's gradient is input.T @ delta: X.T @ d_z1 for W1 (2, h) and hidden.T @ d_z2 for W2 (h, 1). "
-                    "d_z.T @ input gives the transpose.",
-                    transposed, form=None),
+            Mistake(
+                "bias gradient not summed over the batch",
+                "a bias is added to every row of the batch, so its gradient is summed over the batch: d_z.sum(axis=0). "
+                "Every gradient has its parameter's shape.",
+                same_as(lambda *args: _backprop(*args, slip="unsummed")),
+            ),
+            Mistake(
+                "loss summed, not averaged",
+                "the MSE is the mean over all elements of (out − y)²: divide the loss, and so its derivative "
+                "2(out − y), by y.size.",
+                same_as(lambda *args: _backprop(*args, slip="summed")),
+            ),
+            Mistake(
+                "missing factor 2 in the MSE derivative",
+                "d/d out of mean((out − y)²) is 2(out − y)/n: the square brings down a 2 (F.mse_loss has no ½).",
+                same_as(lambda *args: _backprop(*args, slip="no 2")),
+            ),
+            Mistake(
+                "missing 1/n in the MSE derivative",
+                "the loss is a mean over the n·1 elements of y, so its derivative is 2(out − y)/n, not 2(out − y).",
+                same_as(lambda *args: _backprop(*args, slip="no 1/n")),
+            ),
+            Mistake(
+                "(out − y) without 2/n",
+                "the tutorials' error = out − y is the derivative of ½·Σ(out − y)²; this loss is mean((out − y)²), "
+                "whose derivative is 2(out − y)/n.",
+                same_as(lambda *args: _backprop(*args, slip="tutorial")),
+            ),
+            Mistake(
+                "sigmoid derivative on the pre-activation",
+                "σ'(z) = σ(z)(1 − σ(z)): x·(1 − x) is right only when x is already the sigmoid's output. Use "
+                "out·(1 − out) and hidden·(1 − hidden), not z·(1 − z).",
+                same_as(lambda *args: _backprop(*args, slip="dsig(z)")),
+            ),
+            Mistake(
+                "a gradient transposed",
+                "a weight's gradient is input.T @ delta: X.T @ d_z1 for W1 (2, h) and hidden.T @ d_z2 for W2 (h, 1). "
+                "d_z.T @ input gives the transpose.",
+                transposed,
+                form=None,
+            ),
         ),
     ),
     "train": Grader(
@@ -468,24 +638,34 @@ GRADERS = {
         parts=("params", "losses"),
         histories=("losses",),
         mistakes=(
-            Mistake("W2 drawn before W1",
-                    "the start depends on the order of the draws from one generator: W1 = rng.normal(0, 1, (2, hidden)) "
-                    "first, then W2 = rng.normal(0, 1, (hidden, 1)).",
-                    same_as(lambda *args: _train(*args, slip="W2 first"))),
-            Mistake("a new generator per draw",
-                    "np.random.default_rng(seed) made again for W2 starts the same stream over, so W2 repeats W1's "
-                    "first numbers. Make rng once and draw both from it.",
-                    same_as(lambda *args: _train(*args, slip="new rng"))),
-            Mistake("random biases",
-                    "the contract starts b1 and b2 at zero (np.zeros); only W1 and W2 are drawn from rng.",
-                    same_as(lambda *args: _train(*args, slip="random biases"))),
-            Mistake("losses recorded after the update",
-                    "losses[e] is the loss before update e: losses[0] is the loss of the starting weights. Record the loss "
-                    "that loss_and_grads returns, then update.",
-                    same_as(lambda *args: _train(*args, slip="loss after"))),
-            Mistake("one loss too many",
-                    "losses has exactly epochs entries, the loss before each update; don't add the loss after the last one.",
-                    same_as(lambda *args: _train(*args, slip="one loss too many"))),
+            Mistake(
+                "W2 drawn before W1",
+                "the start depends on the order of the draws from one generator: W1 = rng.normal(0, 1, (2, hidden)) "
+                "first, then W2 = rng.normal(0, 1, (hidden, 1)).",
+                same_as(lambda *args: _train(*args, slip="W2 first")),
+            ),
+            Mistake(
+                "a new generator per draw",
+                "np.random.default_rng(seed) made again for W2 starts the same stream over, so W2 repeats W1's "
+                "first numbers. Make rng once and draw both from it.",
+                same_as(lambda *args: _train(*args, slip="new rng")),
+            ),
+            Mistake(
+                "random biases",
+                "the contract starts b1 and b2 at zero (np.zeros); only W1 and W2 are drawn from rng.",
+                same_as(lambda *args: _train(*args, slip="random biases")),
+            ),
+            Mistake(
+                "losses recorded after the update",
+                "losses[e] is the loss before update e: losses[0] is the loss of the starting weights. Record the loss "
+                "that loss_and_grads returns, then update.",
+                same_as(lambda *args: _train(*args, slip="loss after")),
+            ),
+            Mistake(
+                "one loss too many",
+                "losses has exactly epochs entries, the loss before each update; don't add the loss after the last one.",
+                same_as(lambda *args: _train(*args, slip="one loss too many")),
+            ),
         ),
     ),
 }
