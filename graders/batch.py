@@ -211,7 +211,7 @@ def _progress(total: int):
 
 
 class _NoProgress:
-    def __enter__(self) -> "_NoProgress":
+    def __enter__(self) -> _NoProgress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 
 from graders import cache, feedback
-from graders.sandbox import wire
 from graders.compare import compare, only_form
 from graders.course import Course, Exercise
 from graders.devices import select_devices
 from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.results import ExerciseResult, SubmissionResult
+from graders.sandbox import wire
 from graders.sandbox.handle import Outcome, Sandbox, encode_request
 from graders.spec import Attempt, Case, Grader, Raises
 from graders.units import grader_for

@@ -10,8 +10,8 @@ from graders.compare import Mismatch
 from graders.i18n import mistake as translated
 from graders.i18n import t
 from graders.sandbox.handle import Outcome
-from graders.spec import Case, Mistake
 from graders.sandbox.wire import Rng
+from graders.spec import Case, Mistake
 
 SHOWN = 6  # values of an array shown in a message
 

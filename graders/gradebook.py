@@ -12,7 +12,7 @@ import functools
 import json
 import os
 import sqlite3
-from datetime import datetime, timezone, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from graders.errors import UserError
@@ -139,7 +139,7 @@ class Gradebook:
             self.db.close()  # a refused file keeps no connection, nor its WAL files, open
             raise
 
-    def __enter__(self) -> "Gradebook":
+    def __enter__(self) -> Gradebook:
         return self
 
     def __exit__(self, *exc) -> None:

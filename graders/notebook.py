@@ -15,9 +15,9 @@ import os
 import warnings
 from pathlib import Path
 
-from graders.sandbox import wire
 from graders.course import Exercise
 from graders.engine import grade, prepare
+from graders.sandbox import wire
 from graders.sandbox.handle import Outcome
 from graders.submissions import learner_of
 

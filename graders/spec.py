@@ -6,8 +6,9 @@ the engine does the rest. Everything here is data or a small pure function.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 

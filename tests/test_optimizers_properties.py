@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graders.reference import Ref
-from graders.units.optimizers import _adam_reference, _dropout_reference, _momentum_reference
 from graders.sandbox.wire import Rng
+from graders.units.optimizers import _adam_reference, _dropout_reference, _momentum_reference
 
 R = Ref("cpu")
 DTYPES = st.sampled_from([np.float32, np.float64])

@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from graders.sandbox import backends, wire
 from graders.course import Limits
+from graders.sandbox import backends, wire
 from graders.sandbox.handle import Sandbox
 
 LIMITS = Limits(call_seconds=2, memory_mb=2048)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from graders.compare import tolerance
+from graders.sandbox.wire import Rng
 from graders.spec import (
     FLOATS,
     Case,
@@ -21,7 +22,6 @@ from graders.spec import (
     same_as,
     warned,
 )
-from graders.sandbox.wire import Rng
 
 
 def _floats(*arrays):
