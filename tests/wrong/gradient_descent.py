@@ -81,7 +81,8 @@ WRONG = [
     (
         "gradient_descent.batch_gd",
         "def batch_gd(X, y, w, b, lr, epochs):\n    losses = []\n    for _ in range(epochs):\n"
-        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n        grad_w, grad_b = mse_gradient(X, y, w, b)\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "        grad_w, grad_b = mse_gradient(X, y, w, b)\n"
         "        w = w - lr * grad_w\n        b = b - lr * grad_b\n    return w, b, np.array(losses)",
         "losses missing the last value",
     ),
@@ -97,9 +98,11 @@ WRONG = [
     (
         "gradient_descent.sgd",
         "def sgd(X, y, w, b, lr, epochs, seed):\n    X, y = np.asarray(X), np.asarray(y)\n"
-        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n        for i in range(len(X)):\n"
+        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
+        "        for i in range(len(X)):\n"
         "            grad_w, grad_b = mse_gradient(X[i:i+1], y[i:i+1], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "no shuffle",
     ),
@@ -109,7 +112,8 @@ WRONG = [
         "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
         "        rng = np.random.default_rng(seed)\n        for i in rng.permutation(len(X)):\n"
         "            grad_w, grad_b = mse_gradient(X[i:i+1], y[i:i+1], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "a new rng each epoch",
     ),
@@ -119,7 +123,8 @@ WRONG = [
         "    np.random.seed(seed)\n    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
         "        for i in np.random.permutation(len(X)):\n"
         "            grad_w, grad_b = mse_gradient(X[i:i+1], y[i:i+1], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "sample order not from rng.permutation",
     ),
@@ -129,7 +134,8 @@ WRONG = [
         "    rng = np.random.default_rng(seed)\n    idx = np.arange(len(X))\n"
         "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n        rng.shuffle(idx)\n"
         "        for i in idx:\n            grad_w, grad_b = mse_gradient(X[i:i+1], y[i:i+1], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "sample order not from rng.permutation",
     ),
@@ -139,7 +145,8 @@ WRONG = [
         "    rng = np.random.default_rng(seed)\n    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n"
         "    for _ in range(epochs):\n        for _ in range(len(X)):\n            i = rng.integers(len(X))\n"
         "            grad_w, grad_b = mse_gradient(X[i:i+1], y[i:i+1], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "sample order not from rng.permutation",
     ),
@@ -165,9 +172,11 @@ WRONG = [
         "gradient_descent.minibatch_gd",
         "def minibatch_gd(X, y, w, b, lr, epochs, batch_size, seed):\n"
         "    X, y = np.asarray(X), np.asarray(y)\n    rng = np.random.default_rng(seed)\n    n = len(X)\n"
-        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n        order = rng.permutation(n)\n"
+        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
+        "        order = rng.permutation(n)\n"
         "        for k in range(n // batch_size):\n            idx = order[k * batch_size:(k + 1) * batch_size]\n"
-        "            grad_w, grad_b = mse_gradient(X[idx], y[idx], w, b)\n            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "            grad_w, grad_b = mse_gradient(X[idx], y[idx], w, b)\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
         "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n    return w, b, np.array(losses)",
         "dropped the last batch",
     ),
@@ -175,7 +184,8 @@ WRONG = [
         "gradient_descent.minibatch_gd",
         "def minibatch_gd(X, y, w, b, lr, epochs, batch_size, seed):\n"
         "    X, y = np.asarray(X), np.asarray(y)\n    rng = np.random.default_rng(seed)\n    n = len(X)\n"
-        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n        order = rng.permutation(n)\n"
+        "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
+        "        order = rng.permutation(n)\n"
         "        for i in range(0, n, batch_size):\n            idx = order[i:i + batch_size]\n"
         "            err = predict(X[idx], w, b) - y[idx]\n            w = w - lr * 2 * X[idx].T @ err\n"
         "            b = b - lr * 2 * err.sum()\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
@@ -189,7 +199,8 @@ WRONG = [
         "    losses = [np.mean((predict(X, w, b) - y) ** 2)]\n    for _ in range(epochs):\n"
         "        order = np.random.permutation(n)\n        for i in range(0, n, batch_size):\n"
         "            idx = order[i:i + batch_size]\n            grad_w, grad_b = mse_gradient(X[idx], y[idx], w, b)\n"
-        "            w, b = w - lr * grad_w, b - lr * grad_b\n        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "        losses.append(np.mean((predict(X, w, b) - y) ** 2))\n"
         "    return w, b, np.array(losses)",
         "sample order not from rng.permutation",
     ),
@@ -206,11 +217,13 @@ WRONG = [
     (
         "gradient_descent.minibatch_gd",
         "def minibatch_gd(X, y, w, b, lr, epochs, batch_size, seed):\n"
-        "    X, y = np.asarray(X), np.asarray(y)\n    rng = np.random.default_rng(seed)\n    n = len(X)\n    losses = []\n"
+        "    X, y = np.asarray(X), np.asarray(y)\n    rng = np.random.default_rng(seed)\n    n = len(X)\n"
+        "    losses = []\n"
         "    for _ in range(epochs):\n        order = rng.permutation(n)\n        batch_losses = []\n"
         "        for i in range(0, n, batch_size):\n            idx = order[i:i + batch_size]\n"
         "            batch_losses.append(np.mean((predict(X[idx], w, b) - y[idx]) ** 2))\n"
-        "            grad_w, grad_b = mse_gradient(X[idx], y[idx], w, b)\n            w, b = w - lr * grad_w, b - lr * grad_b\n"
+        "            grad_w, grad_b = mse_gradient(X[idx], y[idx], w, b)\n"
+        "            w, b = w - lr * grad_w, b - lr * grad_b\n"
         "        losses.append(np.mean(batch_losses))\n    return w, b, np.array(losses)",
         "averaged batch losses",
     ),

@@ -32,7 +32,8 @@ WRONG = [
     (
         "losses.cee_terms",
         "def cee_terms(y, p):\n    p = np.asarray(p)\n"
-        "    with np.errstate(divide='ignore'):\n        return -np.asarray(y, dtype=p.dtype) * np.maximum(np.log10(p), -100)",
+        "    with np.errstate(divide='ignore'):\n"
+        "        return -np.asarray(y, dtype=p.dtype) * np.maximum(np.log10(p), -100)",
         "log10 instead of ln",
     ),
     (

@@ -7,7 +7,8 @@ WRONG = [
     (
         "optimizers.momentum_step",
         "def momentum_step(w, grad, velocity, lr, momentum=0.9):\n    w, grad = np.asarray(w), np.asarray(grad)\n"
-        "    if velocity is None:\n        velocity = np.zeros_like(w)\n    velocity = momentum * velocity - lr * grad\n"
+        "    if velocity is None:\n        velocity = np.zeros_like(w)\n"
+        "    velocity = momentum * velocity - lr * grad\n"
         "    return w + velocity, velocity",
         "the other velocity convention",
     ),
@@ -28,7 +29,8 @@ WRONG = [
     (
         "optimizers.momentum_step",
         "def momentum_step(w, grad, velocity, lr, momentum=0.9):\n    w, grad = np.asarray(w), np.asarray(grad)\n"
-        "    if velocity is None:\n        return w - lr * grad, grad.copy()\n    velocity *= momentum\n    velocity += grad\n"
+        "    if velocity is None:\n        return w - lr * grad, grad.copy()\n    velocity *= momentum\n"
+        "    velocity += grad\n"
         "    return w - lr * velocity, velocity",
         "changed the input in place",
     ),
@@ -42,14 +44,16 @@ WRONG = [
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
         "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    return w - lr * m / (np.sqrt(v) + eps), m, v",
         "no bias correction",
     ),
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
         "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
         "    return w - lr * m_hat / np.sqrt(v_hat + eps), m, v",
         "eps inside the sqrt",
@@ -57,15 +61,18 @@ WRONG = [
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
-        "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    t = t + 1\n    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
+        "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    t = t + 1\n"
+        "    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
         "    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v",
         "t counted from 0",
     ),
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
         "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    m = m / (1 - b1 ** t)\n    v = v / (1 - b2 ** t)\n"
         "    return w - lr * m / (np.sqrt(v) + eps), m, v",
         "returned the bias-corrected moments",
@@ -73,7 +80,8 @@ WRONG = [
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = np.asarray(m)\n    v = np.asarray(v)\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = np.asarray(m)\n"
+        "    v = np.asarray(v)\n"
         "    m *= b1\n    m += (1 - b1) * grad\n    v *= b2\n    v += (1 - b2) * grad ** 2\n"
         "    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
         "    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v",
@@ -82,7 +90,8 @@ WRONG = [
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = (1 - b1) * np.asarray(m) + b1 * grad\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = (1 - b1) * np.asarray(m) + b1 * grad\n"
         "    v = (1 - b2) * np.asarray(v) + b2 * grad ** 2\n    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
         "    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v",
         "β and 1 − β swapped",
@@ -90,7 +99,8 @@ WRONG = [
     (
         "optimizers.adam_step",
         "def adam_step(w, grad, m, v, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):\n"
-        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
+        "    w, grad = np.asarray(w), np.asarray(grad)\n    b1, b2 = betas\n"
+        "    m = b1 * np.asarray(m) + (1 - b1) * grad\n"
         "    v = b2 * np.asarray(v) + (1 - b2) * grad ** 2\n    m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)\n"
         "    return w - lr * m_hat / np.sqrt(v_hat), m, v",
         "forgot eps",
@@ -133,13 +143,15 @@ WRONG = [
     ),
     (
         "optimizers.dropout",
-        "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if p == 1:\n        return np.zeros_like(x)\n"
+        "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if p == 1:\n"
+        "        return np.zeros_like(x)\n"
         "    if not training:\n        return x / (1 - p)\n    return x * (rng.random(x.shape) >= p) / (1 - p)",
         "scaled in eval mode",
     ),
     (
         "optimizers.dropout",
-        "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if p == 1:\n        return np.zeros_like(x)\n"
+        "def dropout(x, p, rng, training=True):\n    x = np.asarray(x)\n    if p == 1:\n"
+        "        return np.zeros_like(x)\n"
         "    return x * (rng.random(x.shape) >= p) / (1 - p)",
         "dropped in eval mode",
     ),

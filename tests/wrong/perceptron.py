@@ -70,7 +70,8 @@ WRONG = [
     (
         "perceptron.gate_params",
         "def gate_params(name):\n    w = np.array([1.0, 1.0])\n    if name == 'and':\n"
-        "        return w, -2.0\n    if name == 'or':\n        return w, -1.0\n    if name == 'nand':\n        return -w, 2.0\n"
+        "        return w, -2.0\n    if name == 'or':\n        return w, -1.0\n    if name == 'nand':\n"
+        "        return -w, 2.0\n"
         "    raise ValueError(name)",
         "on the boundary: needs step(0) = 1",
     ),
@@ -84,14 +85,16 @@ WRONG = [
     (
         "perceptron.gate_params",
         "def gate_params(name):\n    w, b = np.array([0.5, 0.5]), -0.7\n    if name == 'and':\n"
-        "        return w, b\n    if name == 'or':\n        return w, -0.2\n    if name == 'nand':\n        return -w, b\n"
+        "        return w, b\n    if name == 'or':\n        return w, -0.2\n    if name == 'nand':\n"
+        "        return -w, b\n"
         "    raise ValueError(name)",
         "negated only w or only b",
     ),
     ("perceptron.xor_gate", "def xor_gate(x):\n    return perceptron(x, *gate_params('or'))", "OR instead of XOR"),
     (
         "perceptron.xor_gate",
-        "def xor_gate(x):\n    h = np.stack([perceptron(x, *gate_params('nand')), perceptron(x, *gate_params('or'))], axis=-1)\n"
+        "def xor_gate(x):\n"
+        "    h = np.stack([perceptron(x, *gate_params('nand')), perceptron(x, *gate_params('or'))], axis=-1)\n"
         "    return step(h @ np.array([[1.0], [1.0]]) - 1.5)",
         "an (n, 1) answer",
     ),

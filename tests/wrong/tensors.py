@@ -52,7 +52,8 @@ WRONG = [
         "tensors.broadcast_shape",
         "def broadcast_shape(a, b):\n    n = max(len(a), len(b))\n"
         "    a = tuple(a) + (1,) * (n - len(a))\n    b = tuple(b) + (1,) * (n - len(b))\n    out = []\n"
-        "    for x, y in zip(a, b):\n        if x != y and x != 1 and y != 1:\n            raise ValueError('no broadcast')\n"
+        "    for x, y in zip(a, b):\n        if x != y and x != 1 and y != 1:\n"
+        "            raise ValueError('no broadcast')\n"
         "        out.append(max(x, y))\n    return tuple(out)",
         "aligned from the left",
     ),
@@ -71,7 +72,8 @@ WRONG = [
     (
         "tensors.matmul_shape",
         "def matmul_shape(a, b):\n    a, b = tuple(a), tuple(b)\n    if len(a) == 1:\n        a = (1,) + a\n"
-        "    if len(b) == 1:\n        b = b + (1,)\n    if a[-1] != b[-2]:\n        raise ValueError('inner lengths differ')\n"
+        "    if len(b) == 1:\n        b = b + (1,)\n    if a[-1] != b[-2]:\n"
+        "        raise ValueError('inner lengths differ')\n"
         "    return broadcast_shape(a[:-2], b[:-2]) + (a[-2], b[-1])",
         "kept the promoted axis",
     ),
@@ -83,7 +85,8 @@ WRONG = [
     (
         "tensors.matmul_shape",
         "def matmul_shape(a, b):\n    a, b = tuple(a), tuple(b)\n    if not a or not b:\n"
-        "        raise ValueError('0-d')\n    a2 = (1,) + a if len(a) == 1 else a\n    b2 = b + (1,) if len(b) == 1 else b\n"
+        "        raise ValueError('0-d')\n    a2 = (1,) + a if len(a) == 1 else a\n"
+        "    b2 = b + (1,) if len(b) == 1 else b\n"
         "    if a2[-1] != b2[-2]:\n        raise ValueError('inner lengths differ')\n"
         "    rows = () if len(a) == 1 else (a2[-2],)\n    cols = () if len(b) == 1 else (b2[-1],)\n"
         "    return a2[:-2] + rows + cols",

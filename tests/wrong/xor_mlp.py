@@ -7,7 +7,8 @@ _CHECKED = (
     "    X, W1, b1, W2, b2 = (np.asarray(a) for a in (X, W1, b1, W2, b2))\n"
     "    if activation not in ('step', 'sigmoid'):\n        raise ValueError(activation)\n"
     "    h = W1.shape[-1]\n"
-    "    if X.ndim != 2 or X.shape[1] != 2 or W1.shape != (2, h) or b1.shape != (h,) or W2.shape != (h, 1) or b2.shape != (1,):\n"
+    "    if X.ndim != 2 or X.shape[1] != 2 or W1.shape != (2, h) "
+    "or b1.shape != (h,) or W2.shape != (h, 1) or b2.shape != (1,):\n"
     "        raise ValueError('shapes')\n"
 )
 
@@ -145,7 +146,8 @@ WRONG = [
         "xor_mlp.robust_xor_params",
         "def robust_xor_params():\n"
         "    # OR and AND in the hidden layer, then OR and not AND\n"
-        "    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([[1.0], [-1.0]]), np.array([-0.5])",
+        "    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), "
+        "np.array([[1.0], [-1.0]]), np.array([-0.5])",
         "XOR for step, too soft for sigmoid",
     ),
     (
