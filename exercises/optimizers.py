@@ -6,7 +6,9 @@ of any shape (0-d included); w, grad, velocity, m and v share one shape. Return 
 input in place. Use NumPy only; the graders compare with torch.optim.SGD, torch.optim.Adam
 and F.dropout.
 
-확률적 경사 하강법의 불안정한 변경 폭을 줄이려고 학습 속도와 운동량을 조정하는 옵티마이저(모멘텀, Adam)와, 과적합을 막으려고 일부 노드를 학습에서 제외하는 드롭아웃(dropout)을 구현합니다.
+확률적 경사 하강법의 불안정한 변경 폭을 줄이려고 학습 속도와 운동량을 조정하는
+옵티마이저(모멘텀, Adam)와, 과적합을 막으려고 일부 노드를 학습에서 제외하는
+드롭아웃(dropout)을 구현합니다.
 """
 
 import numpy as np

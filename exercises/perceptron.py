@@ -5,7 +5,8 @@ through the step function: it outputs 1 ("the signal flows") when z > 0 and 0 ot
 In this course step(0) = 0, as torch.heaviside(z, 0) gives. Never modify the inputs. Use
 NumPy only; the graders compare your answers with PyTorch.
 
-퍼셉트론은 다수의 신호를 입력받아 하나의 신호(1 또는 0)를 출력합니다. AND, OR 게이트는 선형적으로 분리되지만 XOR 게이트는 비선형적으로 분리되므로 다층 퍼셉트론이 필요합니다.
+퍼셉트론은 다수의 신호를 입력받아 하나의 신호(1 또는 0)를 출력합니다. AND, OR 게이트는
+선형적으로 분리되지만 XOR 게이트는 비선형적으로 분리되므로 다층 퍼셉트론이 필요합니다.
 """
 
 import numpy as np

@@ -130,7 +130,8 @@ def _verify(args, course, console) -> int:
     solutions = course.root / "solutions"
     if not solutions.is_dir():
         raise UsageError(
-            f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; learners run `course check`"
+            f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; "
+            "learners run `course check`"
         )
     from rich.table import Table
 

@@ -3,9 +3,10 @@ course.toml and the graders. Nothing here is a second copy to keep in sync.
 
 Per unit, `source/<unit>/<unit>.ipynb` holds an install cell (it makes the grader importable in
 a kernel that lacks it, as on Colab, and never touches the kernel's torch), an introduction
-(English and Korean), the stub's module-level code, and per exercise a solution cell (the stub's signature and docstring, the
-solution's body between `### BEGIN SOLUTION` / `### END SOLUTION`, so generate_assignment leaves
-a stub) and an autograded test cell worth the exercise's points that calls graders.notebook.check.
+(English and Korean), the stub's module-level code, and per exercise a solution cell (the stub's
+signature and docstring, the solution's body between `### BEGIN SOLUTION` / `### END SOLUTION`,
+so generate_assignment leaves a stub) and an autograded test cell worth the exercise's points
+that calls graders.notebook.check.
 """
 
 from __future__ import annotations

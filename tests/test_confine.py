@@ -132,7 +132,8 @@ def refused(call):
     except PermissionError:
         return "refused"
     return "allowed"
-print(confinement.level, os.getuid() - UID_BASE == os.getpid(), os.getgroups(), resource.getrlimit(resource.RLIMIT_NPROC),
+print(confinement.level, os.getuid() - UID_BASE == os.getpid(), os.getgroups(),
+      resource.getrlimit(resource.RLIMIT_NPROC),
       refused(lambda: open(f"/proc/{{os.getppid()}}/environ", "rb").read()), refused(lambda: os.kill(os.getppid(), 0)),
       refused(lambda: open({owned!r}, "a").write("x")), sep=" | ")
 """

@@ -17,7 +17,8 @@ from tests.test_instructor import course
 VARIANTS = {
     "sigmoid": [
         (
-            "def sigmoid(x):\n    x = np.asarray(x, dtype=float)\n    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),"
+            "def sigmoid(x):\n    x = np.asarray(x, dtype=float)\n"
+            "    return np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),"
             " np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))\n"
         ),
         (
@@ -58,11 +59,13 @@ VARIANTS = {
     ],
     "softmax": [
         (
-            "def softmax(x, axis=-1):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
+            "def softmax(x, axis=-1):\n    x = np.asarray(x, dtype=float)\n"
+            "    e = np.exp(x - x.max(axis=axis, keepdims=True))\n"
             "    return e / e.sum(axis=axis, keepdims=True)\n"
         ),
         (
-            "def softmax(x, axis=-1):\n    x = np.asarray(x, dtype=float)\n    shifted = x - np.max(x, axis, keepdims=True)\n"
+            "def softmax(x, axis=-1):\n    x = np.asarray(x, dtype=float)\n"
+            "    shifted = x - np.max(x, axis, keepdims=True)\n"
             "    return np.exp(shifted) / np.sum(np.exp(shifted), axis, keepdims=True)\n"
         ),
         (
@@ -73,7 +76,8 @@ VARIANTS = {
     "sigmoid_grad": [
         "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)\n",
         "def sigmoid_grad(x):\n    return sigmoid(x) * sigmoid(-np.asarray(x, dtype=float))\n",
-        "def sigmoid_grad(x):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(-np.abs(x))\n    return e / (1 + e) ** 2\n",
+        "def sigmoid_grad(x):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(-np.abs(x))\n"
+        "    return e / (1 + e) ** 2\n",
     ],
 }
 

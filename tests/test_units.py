@@ -103,7 +103,8 @@ def test_a_python_list_answer_is_told_to_return_an_array(submit):
 # Wrong activations that name no mistake of their own; each must still fail (an audit found one that passed).
 UNNAMED_WRONG_ACTIVATIONS = {
     "activations.sigmoid": [
-        "def sigmoid(x):\n    x = np.asarray(x)\n    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))",
+        "def sigmoid(x):\n    x = np.asarray(x)\n"
+        "    return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))",
         "def sigmoid(x):\n    x = np.asarray(x)\n    return np.exp(x) / (1 + np.exp(x))",
         "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))",
     ],
@@ -122,7 +123,8 @@ UNNAMED_WRONG_ACTIVATIONS = {
         "def relu_grad(x):\n    x = np.asarray(x)\n    return (x > 0).astype(int)",
     ],
     "activations.softmax": [
-        "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis))\n    return e / e.sum(axis=axis)",
+        "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=axis))\n"
+        "    return e / e.sum(axis=axis)",
         (
             "def softmax(x, axis=-1):\n    x = np.asarray(x)\n    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
             "    return e / e.sum(axis=-1, keepdims=True)"
@@ -141,11 +143,13 @@ UNNAMED_WRONG_ACTIVATIONS = {
     ],
     "activations.softmax_backward": [
         (
-            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n"
+            "    g = np.asarray(grad_out, dtype=s.dtype)\n"
             "    return s * (g - (g * s).sum(axis=-1, keepdims=True))"
         ),
         (
-            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n    g = np.asarray(grad_out, dtype=s.dtype)\n"
+            "def softmax_backward(x, grad_out, axis=-1):\n    s = softmax(x, axis)\n"
+            "    g = np.asarray(grad_out, dtype=s.dtype)\n"
             "    return s * (g - (g * s).sum(axis=axis))"
         ),
     ],

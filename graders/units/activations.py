@@ -189,7 +189,8 @@ GRADERS = {
             ),
             Mistake(
                 "np.maximum(x, negative_slope·x)",
-                "that trick holds only for negative_slope <= 1; choose by the sign of x: np.where(x > 0, x, negative_slope * x).",
+                "that trick holds only for negative_slope <= 1; choose by the sign of x: "
+                "np.where(x > 0, x, negative_slope * x).",
                 same_as(lambda x, negative_slope=0.01: np.maximum(x, negative_slope * np.asarray(x))),
             ),
         ),

@@ -333,7 +333,8 @@ GRADERS = {
             Mistake(
                 "aligned from the left",
                 "broadcasting lines shapes up at their LAST axes: (2, 1) with (2,) compares 1 with 2, and the "
-                "extra axis stays, giving (2, 2). Pad the shorter shape with 1s on the left, or walk both from the end.",
+                "extra axis stays, giving (2, 2). Pad the shorter shape with 1s on the left, "
+                "or walk both from the end.",
                 _gives(
                     lambda x, y: _broadcast(_pairs(x, y, left=True)),
                     lambda x, y: _broadcast(_pairs(x, y, truncate=True)),

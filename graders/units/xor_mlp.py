@@ -663,7 +663,8 @@ GRADERS = {
             ),
             Mistake(
                 "one loss too many",
-                "losses has exactly epochs entries, the loss before each update; don't add the loss after the last one.",
+                "losses has exactly epochs entries, the loss before each update; "
+                "don't add the loss after the last one.",
                 same_as(lambda *args: _train(*args, slip="one loss too many")),
             ),
         ),
