@@ -70,7 +70,9 @@ def grade_many(
         executors.executor(executor, jobs, scheduler, course, prepared, grading, grade_one, stop) as run,
     ):
         task = progress.add_task("grading", total=len(paths))
-        for i, (result, digest) in run([(path, known.get(learner)) for path, learner in zip(paths, learners)]):
+        for i, (result, digest) in run(
+            [(path, known.get(learner)) for path, learner in zip(paths, learners, strict=True)]
+        ):
             if result is None:  # unchanged since it was graded: the gradebook's record stands
                 result = gradebook.results([learners[i]], graded)[0]
             elif gradebook is not None:

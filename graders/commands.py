@@ -146,7 +146,7 @@ def _verify(args, course, console) -> int:
     for column in ("exercise", "solution", "stub", "verdict"):
         out.add_column(column)
     problems = []
-    for solved, stub in zip(results["solutions"].exercises, results["exercises"].exercises):
+    for solved, stub in zip(results["solutions"].exercises, results["exercises"].exercises, strict=True):
         good = solved.passed and not stub.passed
         out.add_row(solved.id, solved.status, stub.status, "[green]ok[/]" if good else "[bold red]WRONG[/]")
         if not solved.passed:

@@ -62,7 +62,7 @@ def compare(
         if len(got) != len(expected):
             return Mismatch("length", path, expected, got)
         names = parts or tuple(f"[{i}]" for i in range(len(expected)))
-        for name, e, g in zip(names, expected, got):
+        for name, e, g in zip(names, expected, got, strict=True):
             if found := compare(e, g, dtype, check_dtype=check_dtype, histories=histories, path=_join(path, name)):
                 return found
         return None
@@ -153,7 +153,7 @@ def _same_numbers(expected, got, dtype) -> bool:
         return (
             isinstance(got, (tuple, list))
             and len(got) == len(expected)
-            and all(_same_numbers(e, g, dtype) for e, g in zip(expected, got))
+            and all(_same_numbers(e, g, dtype) for e, g in zip(expected, got, strict=True))
         )
     try:
         e, g = np.asarray(expected, dtype=np.float64).ravel(), np.asarray(got, dtype=np.float64).ravel()

@@ -249,7 +249,9 @@ def _grade_exercise(p: Prepared, sandbox: Sandbox) -> ExerciseResult:
         return _fail(result, "error", feedback.grader_bug(bug))
     outcomes = sandbox.calls(ex.unit, ex.function, [case.sent for case in p.cases], p.request)
     try:
-        return _judge_outcomes(p, result, zip(p.cases, p.expected, outcomes), f"{sandbox.submission.name}/{ex.unit}.py")
+        return _judge_outcomes(
+            p, result, zip(p.cases, p.expected, outcomes, strict=False), f"{sandbox.submission.name}/{ex.unit}.py"
+        )
     finally:
         outcomes.close()  # the first failure ends the exercise; the sandbox drops the other answers
 

@@ -92,7 +92,7 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
     roster, seen = [], {}
     for number, row in lines:
         entry = dict.fromkeys(COLUMNS, "")
-        entry.update((name, value.strip()) for name, value in zip(header, row) if name in entry)
+        entry.update((name, value.strip()) for name, value in zip(header, row, strict=False) if name in entry)
         entry["learner"] = printable(entry["learner"])  # as the gradebook names them
         empty = [column for column in needs if not entry[column]]
         if empty:  # the LMS could match the row to nobody, and would skip it without a word

@@ -69,7 +69,7 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
         result = engine.grade(prepared, sandbox, folder.name)
         if draw := UNIT_PLOTS.get(unit):
             written.append(_save(draw(_Context(course, unit, sandbox, Ref(devices[0]))), out / f"{unit}.png"))
-        for p, graded in zip(prepared, result.exercises):
+        for p, graded in zip(prepared, result.exercises, strict=True):
             path = out / f"{p.exercise.id}.expected-vs-got.png"
             # `accept` graders (many right answers) have no single expected array to draw
             found = _first_difference(sandbox, p) if graded.status == "failed" and p.grader.accept is None else None
@@ -286,7 +286,7 @@ def _boundary(ax, ticks: np.ndarray, out: np.ndarray | str) -> None:
         ax.imshow(grid, origin="lower", extent=(ticks[0] - half, ticks[-1] + half) * 2, vmin=0, vmax=1, cmap=OUTPUT_MAP)
         if grid.count() and grid.min() < 0.5 < grid.max():  # a contour needs both sides
             ax.contour(ticks, ticks, grid, levels=[0.5], colors="black", linewidths=1.5)
-        for (x1, x2), value in zip(XOR_X, out[-4:]):
+        for (x1, x2), value in zip(XOR_X, out[-4:], strict=False):
             ax.annotate(
                 f"{value:.3f}",
                 (x1, x2),
@@ -335,7 +335,7 @@ def _gradient_descent(ctx: _Context) -> Figure:
         f"full-data MSE before each epoch and after the last",
     )
     epochs = np.arange(GD_EPOCHS + 1)
-    for ax, (function, title, more) in zip(axes[0], runs):
+    for ax, (function, title, more) in zip(axes[0], runs, strict=True):
         reference = ctx.reference(function, *data, *more)[2]
         yours = _answer(ctx.yours(function, *data, *more), lambda v: v[2], shape=reference.shape)
         _curve_panel(ax, epochs, reference, yours, f"{function}: {title}", xlabel="epoch", log=True)
@@ -359,7 +359,7 @@ def _first_difference(sandbox: Sandbox, p: engine.Prepared) -> tuple[Case, str, 
     exercise failed on warnings, a changed input, a scalar, or a missing exception)."""
     outcomes = sandbox.calls(p.exercise.unit, p.exercise.function, [case.sent for case in p.cases], p.request)
     try:
-        for case, expected, outcome in zip(p.cases, p.expected, outcomes):
+        for case, expected, outcome in zip(p.cases, p.expected, outcomes, strict=False):
             wanted = next(iter(expected.values()))  # a failed exercise's references all agreed
             if outcome.kind != "ok" or isinstance(wanted, Raises) or case.defaults:
                 continue
@@ -379,7 +379,7 @@ def _arrays(expected, got, names: tuple[str, ...] = (), path: str = ""):
     """(name, expected, got as float64) for each non-empty array in the reference's answer
     (through tuples and dicts) that the learner's answer has, in numbers, at the same place."""
     if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
-        for i, (e, g) in enumerate(zip(expected, got)):
+        for i, (e, g) in enumerate(zip(expected, got, strict=False)):
             yield from _arrays(e, g, (), _join(path, names[i] if names else f"[{i}]"))
     elif isinstance(expected, dict) and isinstance(got, dict):
         for key in (k for k in expected if k in got):
@@ -475,7 +475,7 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
             difference = got - expected
         worst = np.abs(difference[np.isfinite(difference)]).max(initial=0) or 1.0
         panels.append((difference, "got − expected", DIVERGING, Normalize(-worst, worst)))
-    for ax, (values, label, cmap, scale) in zip(axes[0], panels):
+    for ax, (values, label, cmap, scale) in zip(axes[0], panels, strict=True):
         image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=scale, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize="medium")
         ax.set_xlabel("column")

@@ -111,7 +111,7 @@ def tokens(source: bytes) -> list[Token]:
         pass
     return [
         Token(_normalised(token), token.start[0], token.end[0])
-        for before, token, after in zip([None, *raw], raw, [*raw[1:], None])
+        for before, token, after in zip([None, *raw], raw, [*raw[1:], None], strict=False)
         if token.type not in LAYOUT and not _is_docstring(before, token, after)
     ]
 
@@ -246,7 +246,8 @@ def top_table(comparison: Comparison, limit: int = 10) -> str:
     rows += [(p.first.learner, p.second.learner, p.unit, f"{p.similarity:.0%}") for p in comparison.pairs[:limit]]
     widths = [min(max(len(row[i]) for row in rows), 40) for i in range(4)]
     return "".join(
-        "  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths)).rstrip() + "\n" for row in rows
+        "  ".join(cell[:40].ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
+        for row in rows
     )
 
 

@@ -164,7 +164,7 @@ def transposed(a: Attempt) -> bool:
         if isinstance(expected, dict) and isinstance(got, dict):
             return [pair for k in expected.keys() & got.keys() for pair in pairs(expected[k], got[k])]
         if isinstance(expected, tuple) and isinstance(got, (tuple, list)):
-            return [pair for e, g in zip(expected, got) for pair in pairs(e, g)]
+            return [pair for e, g in zip(expected, got, strict=False) for pair in pairs(e, g)]
         return [(expected, got)] if isinstance(expected, np.ndarray) and isinstance(got, np.ndarray) else []
 
     def fits(e, g):

@@ -28,7 +28,7 @@ class TermError(UserError):
 
 def settle(course: Course, results: list[SubmissionResult], paths: list[Path], gradebook, times: Times) -> None:
     """Overrides, then late penalties, on a batch's results, in place; both recorded."""
-    for result, path in zip(results, paths):
+    for result, path in zip(results, paths, strict=True):
         if gradebook is not None:
             for record in gradebook.apply_overrides(result):
                 print(

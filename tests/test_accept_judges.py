@@ -42,7 +42,7 @@ def test_xor_weights_are_judged_as_a_torch_network_judges_them(params):
     )
     t = [torch.from_numpy(a) for a in (xor_mlp.XOR_X, W1, b1, W2, b2)]
     out = torch.sigmoid(torch.sigmoid(t[0] @ t[1] + t[2]) @ t[3] + t[4]).ravel().tolist()
-    is_xor = all(o > 0.9 if y else o < 0.1 for o, y in zip(out, xor_mlp.XOR_Y.ravel()))
+    is_xor = all(o > 0.9 if y else o < 0.1 for o, y in zip(out, xor_mlp.XOR_Y.ravel(), strict=True))
     verdict = xor_mlp._accept_robust(Case({}), (W1, b1, W2, b2))
     assert (verdict is None) == is_xor, (verdict, out)
 

@@ -37,7 +37,7 @@ def classroom(tmp_path_factory, course):
     (public,) = prepare([course.exercise(RELU)], ["cpu"])
     table = [
         (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"].tolist())
-        for case, answers in zip(public.cases, public.expected)
+        for case, answers in zip(public.cases, public.expected, strict=True)
     ]
     memorised = where / "memorised"
     shutil.copytree(ROOT / "solutions", memorised)

@@ -88,7 +88,7 @@ def graded(tmp_path_factory, course):
     (alices,) = engine.prepare([course.exercise(RELU)], ["cpu"], SEED, learner="alice")
     table = [
         (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answer["cpu"].tolist())
-        for case, answer in zip(alices.cases, alices.expected)
+        for case, answer in zip(alices.cases, alices.expected, strict=True)
     ]
     copied = (
         f"\n\nTABLE = {table!r}\n\n\ndef relu(x):\n    x = np.asarray(x)\n"

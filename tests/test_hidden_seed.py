@@ -96,7 +96,7 @@ def test_a_notebooks_check_grades_the_hidden_cases_with_its_key(prepared):
     public = prepared["activations.relu"]
     table = [
         (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"])
-        for case, answers in zip(public.cases, public.expected)
+        for case, answers in zip(public.cases, public.expected, strict=True)
     ]
 
     def relu(x):

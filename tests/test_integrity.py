@@ -186,7 +186,7 @@ def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded
     public = prepared["activations.relu"]
     table = [
         (np.asarray(case.inputs["x"]).tolist(), str(np.asarray(case.inputs["x"]).dtype), answers["cpu"].tolist())
-        for case, answers in zip(public.cases, public.expected)
+        for case, answers in zip(public.cases, public.expected, strict=True)
     ]
     submission = graded["where"] / "memorised"
     shutil.copytree(ROOT / "solutions", submission)

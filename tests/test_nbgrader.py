@@ -123,7 +123,7 @@ def nbgrader_course(tmp_path_factory):
         source = json.loads((where / "source" / unit.name / name).read_text(encoding="utf-8"))
         release = json.loads((where / "release" / unit.name / name).read_text(encoding="utf-8"))
         carols = with_a_stub(with_mistakes(source, unit.name), release, unit.name)
-        for learner, notebook in zip(LEARNERS, (source, carols)):
+        for learner, notebook in zip(LEARNERS, (source, carols), strict=True):
             for target in (where / "submitted" / learner / unit.name / name, folders[learner] / name):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(json.dumps(notebook), encoding="utf-8")

@@ -118,7 +118,7 @@ def _judge_gate(case: Case, got) -> str | None:
     if got_table == want:
         return None
     gate = name.upper()
-    wrong = [row for row, g, w_ in zip(TRUTH, got_table, want) if g != w_]
+    wrong = [row for row, g, w_ in zip(TRUTH, got_table, want, strict=True) if g != w_]
     text = t(
         "gate.wrong",
         w=f"[{_num(w[0])}, {_num(w[1])}]",
@@ -128,7 +128,7 @@ def _judge_gate(case: Case, got) -> str | None:
         want=list(want),
         rows=_rows(wrong),
     )
-    on_boundary = [row for row, zi, w_ in zip(TRUTH, z, want) if w_ == 1 and zi == 0]
+    on_boundary = [row for row, zi, w_ in zip(TRUTH, z, want, strict=True) if w_ == 1 and zi == 0]
     if on_boundary:
         text += t("gate.on-boundary", rows=_rows(on_boundary))
     other = next((g for g, table in TABLES.items() if table == got_table), None)
@@ -230,8 +230,8 @@ def _robust(X, y, lr, epochs, dtype, margin: float = 1e-4) -> bool:
     w, b = np.zeros(X.shape[1], dtype), dtype(0)
     exact = lambda v: Fraction(float(v))
     for _ in range(epochs):
-        for xi, yi in zip(X, y):
-            terms = [exact(a) * exact(c) for a, c in zip(xi, w)] + [exact(b)]
+        for xi, yi in zip(X, y, strict=True):
+            terms = [exact(a) * exact(c) for a, c in zip(xi, w, strict=True)] + [exact(b)]
             total = sum(terms)
             if total == 0:
                 partial = terms + [s + t for i, s in enumerate(terms) for t in terms[i + 1 :]]
@@ -300,7 +300,7 @@ def _train_reference(R, X, y, lr=0.1, epochs=20):
     errors = []
     for _ in range(epochs):
         wrong = 0
-        for xi, yi in zip(X, y):
+        for xi, yi in zip(X, y, strict=True):
             y_hat = _heaviside(R, xi @ w + b)
             delta = lr * (yi - y_hat)
             w, b = w + delta * xi, b + delta

@@ -160,11 +160,11 @@ def _pairs(a, b, left: bool = False, truncate: bool = False):
     """The axes of a and b paired up: from the right as broadcasting does, or (wrongly) from the left."""
     a, b = tuple(a), tuple(b)
     if truncate:
-        return list(zip(a, b))
+        return list(zip(a, b, strict=False))
     n = max(len(a), len(b))
     if left:
-        return list(zip(a + (1,) * (n - len(a)), b + (1,) * (n - len(b))))
-    return list(zip((1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b))
+        return list(zip(a + (1,) * (n - len(a)), b + (1,) * (n - len(b)), strict=True))
+    return list(zip((1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b, strict=True))
 
 
 def _broadcast(pairs) -> tuple:

@@ -90,7 +90,7 @@ def _train(X, y, hidden=4, lr=1.0, epochs=2000, seed=0, slip=None):
         W1, b1, W2, b2 = draw((2, hidden)), draw(hidden), draw((hidden, 1)), draw(1)
     else:
         W1, b1, W2, b2 = draw((2, hidden)), np.zeros(hidden), draw((hidden, 1)), np.zeros(1)
-    params = dict(zip(NAMES, (W1, b1, W2, b2)))
+    params = dict(zip(NAMES, (W1, b1, W2, b2), strict=True))
     losses = []
     for _ in range(epochs):
         loss, grads = _backprop(X, y, **params)
@@ -143,7 +143,7 @@ def _loss_and_grads_ref(R, X, y, W1, b1, W2, b2):
     out = _torch_forward(R, R.t(X), *params, "sigmoid")[1]
     loss = R.F.mse_loss(out, R.t(y))
     loss.backward()
-    return loss, {name: p.grad for name, p in zip(NAMES, params)}
+    return loss, {name: p.grad for name, p in zip(NAMES, params, strict=True)}
 
 
 def _train_ref(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
@@ -160,7 +160,7 @@ def _train_ref(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
         losses.append(loss.detach())  # before the step: the loss of the parameters being updated
         opt.step()
     stacked = R.torch.stack(losses) if losses else R.torch.zeros(0, dtype=X.dtype, device=X.device)
-    return {name: p.detach() for name, p in zip(NAMES, params)}, stacked
+    return {name: p.detach() for name, p in zip(NAMES, params, strict=True)}, stacked
 
 
 # --- cases -----------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _weights(rng, h, dtype, make):
 
 
 def _seed_inputs(X, dtype):
-    return {"X": np.asarray(X, dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}}
+    return {"X": np.asarray(X, dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED, strict=True)}}
 
 
 def _forward_cases(rng):
@@ -239,7 +239,7 @@ def _forward_cases(rng):
 
 
 def _forward_raise_cases():
-    seed = dict(zip(NAMES, SEED))
+    seed = dict(zip(NAMES, SEED, strict=True))
     bad = [
         ({"activation": "relu"}, "activation 'relu'"),
         ({"activation": "Sigmoid"}, "activation 'Sigmoid' (names are lower case)"),
@@ -259,7 +259,11 @@ def _forward_raise_cases():
 def _loss_and_grads_cases(rng):
     cases = [
         Case(
-            {"X": XOR_X.astype(dtype), "y": XOR_Y.astype(dtype), **{k: a.astype(dtype) for k, a in zip(NAMES, SEED)}},
+            {
+                "X": XOR_X.astype(dtype),
+                "y": XOR_Y.astype(dtype),
+                **{k: a.astype(dtype) for k, a in zip(NAMES, SEED, strict=True)},
+            },
             f"XOR data, seed weights {np.dtype(dtype).name}",
         )
         for dtype in FLOATS
@@ -343,7 +347,7 @@ def _as_params(got):
     if not isinstance(got, (tuple, list)) or len(got) != 4:
         return t("params.not-four")
     arrays = []
-    for name, value, want in zip(NAMES, got, ((2, 2), (2,), (2, 1), (1,))):
+    for name, value, want in zip(NAMES, got, ((2, 2), (2,), (2, 1), (1,)), strict=False):
         try:
             a = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
@@ -388,7 +392,7 @@ def _scale(a, seed):
 
 def _is_seed(a) -> bool:
     params = _as_params(a.got)
-    return not isinstance(params, str) and all(np.allclose(p, s) for p, s in zip(params, SEED))
+    return not isinstance(params, str) and all(np.allclose(p, s) for p, s in zip(params, SEED, strict=False))
 
 
 def _scaled_seed(a) -> bool:
