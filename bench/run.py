@@ -122,7 +122,10 @@ def learner_checks(
     shutil.copy(ROOT / "course.toml", copy)
     shutil.copytree(ROOT / "exercises", copy / "exercises")
     shutil.copy(ROOT / "solutions" / f"{unit}.py", copy / "exercises")
-    check = lambda *extra: sh(COURSE, "check", unit, "--device", "cpu", *extra, cwd=copy, env=env)
+
+    def check(*extra):
+        return sh(COURSE, "check", unit, "--device", "cpu", *extra, cwd=copy, env=env)
+
     cold = statistics.median(check("--no-cache") for _ in range(repeats)) if measure_cold else None
     check()  # fills the cache
     runs: dict[str, list[float]] = {"warm": [], "floor": []}
@@ -153,25 +156,28 @@ def against_nbgrader(where: Path, env: dict, n: int) -> tuple[float, float, floa
             target.write_text(json.dumps(notebook), encoding="utf-8")
     live = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env={**env, "COURSE_CACHE": "off"}) / n
     cached = sh(BIN / "nbgrader", "autograde", "activations", "--force", cwd=nb, env=env) / n
-    grade = lambda jobs: (
-        sh(
-            COURSE,
-            "--root",
-            ROOT,
-            "grade",
-            *sorted(handed_in.glob("*.ipynb")),
-            "--only",
-            "activations",
-            "--jobs",
-            jobs,
-            "--device",
-            "cpu",
-            "--format",
-            "json",
-            env=env,
+
+    def grade(jobs):
+        return (
+            sh(
+                COURSE,
+                "--root",
+                ROOT,
+                "grade",
+                *sorted(handed_in.glob("*.ipynb")),
+                "--only",
+                "activations",
+                "--jobs",
+                jobs,
+                "--device",
+                "cpu",
+                "--format",
+                "json",
+                env=env,
+            )
+            / n
         )
-        / n
-    )
+
     ours = {jobs: statistics.median(grade(jobs) for _ in range(3)) for jobs in (1, os.cpu_count())}  # a second each
     return live, cached, ours
 

@@ -110,7 +110,10 @@ def test_junit_testcases_carry_the_learner_messages_types_and_scores():
 
 def test_junit_score_properties_per_testcase_and_per_suite():
     root = ET.fromstring(ci_formats.junit_xml(COURSE, [ALICE]).encode("utf-8"))
-    props = lambda element: {p.get("name"): p.get("value") for p in element.find("properties")}
+
+    def props(element):
+        return {p.get("name"): p.get("value") for p in element.find("properties")}
+
     suite = root.find("testsuite")
     assert props(suite) == {"score": str(ALICE.score), "max_score": str(ALICE.max_score), "sandbox": ALICE.sandbox}
     for case, r in zip(suite.iter("testcase"), ALICE.exercises, strict=True):
@@ -223,7 +226,9 @@ def test_classroom_result_decodes_to_the_reporters_object():
 
 
 def test_classroom_status_is_pass_only_when_every_exercise_passed():
-    status = lambda *records: ci_formats.classroom_result(COURSE, SubmissionResult("x", list(records)))["status"]
+    def status(*records):
+        return ci_formats.classroom_result(COURSE, SubmissionResult("x", list(records)))["status"]
+
     assert status(record("tensors.vector", "passed")) == "pass"
     assert status(record("tensors.vector", "passed"), record("tensors.matrix", "timeout")) == "error"
     assert status(record("tensors.vector", "error"), record("tensors.matrix", "failed")) == "fail"

@@ -74,7 +74,7 @@ def _global_shift(x, axis=-1):
 def _wrong_axis(a) -> bool:
     x, axis = a.case.args[0], (a.case.args[1] if len(a.case.args) > 1 else -1)
     others = [ax for ax in range(np.ndim(x)) if ax != axis % np.ndim(x)]
-    return any(same_as(lambda x, *_: _softmax(x, ax))(a) for ax in others)
+    return any(same_as(lambda x, *_, ax=ax: _softmax(x, ax))(a) for ax in others)
 
 
 def _softmax_cases(rng: np.random.Generator) -> list[Case]:

@@ -82,7 +82,7 @@ def _momentum_cases(rng):
     for dtype in FLOATS:
         name = np.dtype(dtype).name
 
-        def arrays(shape, count):
+        def arrays(shape, count, dtype=dtype):
             return [random_array(rng, dtype, shape, scale=1.0) for _ in range(count)]
 
         w, g = arrays((5,), 2)
@@ -192,7 +192,7 @@ def _adam_cases(rng):
     for dtype in FLOATS:
         name = np.dtype(dtype).name
 
-        def state(shape, grad_scale=1.0):
+        def state(shape, grad_scale=1.0, dtype=dtype):
             g = random_array(rng, dtype, shape, scale=grad_scale)
             m = random_array(rng, dtype, shape, scale=0.1 * grad_scale)
             v = (random_array(rng, dtype, shape, scale=grad_scale) ** 2).astype(dtype)

@@ -228,7 +228,10 @@ def _robust(X, y, lr, epochs, dtype, margin: float = 1e-4) -> bool:
     clearly away from 0: then NumPy, torch CPU and CUDA all take the same steps."""
     X, y = np.asarray(X, dtype), np.asarray(y, dtype)
     w, b = np.zeros(X.shape[1], dtype), dtype(0)
-    exact = lambda v: Fraction(float(v))
+
+    def exact(v):
+        return Fraction(float(v))
+
     for _ in range(epochs):
         for xi, yi in zip(X, y, strict=True):
             terms = [exact(a) * exact(c) for a, c in zip(xi, w, strict=True)] + [exact(b)]
@@ -261,7 +264,9 @@ def _separable(rng: np.random.Generator, dtype, d: int = 2):
 
 
 def _train_cases(rng: np.random.Generator) -> list[Case]:
-    table = lambda gate, dtype=np.float64: (TRUTH.astype(dtype), np.array(TABLES[gate], dtype))
+    def table(gate, dtype=np.float64):
+        return (TRUTH.astype(dtype), np.array(TABLES[gate], dtype))
+
     X, y = table("and")
     cases = [
         Case({"X": X, "y": y}, "AND, default lr and epochs: reaches 0 errors"),

@@ -291,7 +291,9 @@ def _random_matmul_pair(rng: np.random.Generator) -> tuple[tuple, tuple]:
 
 
 def _torch_matmul(R, a, b) -> tuple:
-    empty = lambda shape: R.torch.empty(shape, device=R.device)
+    def empty(shape):
+        return R.torch.empty(shape, device=R.device)
+
     return tuple((empty(a) @ empty(b)).shape)
 
 

@@ -201,8 +201,13 @@ def _forward_cases(rng):
     ]
     for dtype in FLOATS:
         name = np.dtype(dtype).name
-        quarters = lambda shape: _quarters(rng, shape, dtype)
-        normal = lambda shape: rng.normal(0, 2, shape).astype(dtype)
+
+        def quarters(shape, dtype=dtype):
+            return _quarters(rng, shape, dtype)
+
+        def normal(shape, dtype=dtype):
+            return rng.normal(0, 2, shape).astype(dtype)
+
         cases.append(Case({**_seed_inputs(XOR_X, dtype), "activation": "sigmoid"}, f"the notes' table, sigmoid {name}"))
         for n, h in ((1, 1), (5, 3), (6, 4)):
             cases.append(
@@ -218,7 +223,10 @@ def _forward_cases(rng):
                     f"random n = {n}, h = {h}, sigmoid {name}",
                 )
             )
-        big = lambda shape: rng.normal(0, 300, shape).astype(dtype)
+
+        def big(shape, dtype=dtype):
+            return rng.normal(0, 300, shape).astype(dtype)
+
         cases.append(
             Case(
                 {"X": normal((4, 2)), **_weights(rng, 3, dtype, big), "activation": "sigmoid"},
@@ -271,7 +279,10 @@ def _loss_and_grads_cases(rng):
     for dtype in FLOATS:
         name = np.dtype(dtype).name
         for n, h, scale in ((1, 1, 1.0), (3, 2, 1.0), (5, 3, 1.0), (8, 4, 2.0), (6, 3, 200.0)):
-            normal = lambda shape: rng.normal(0, scale, shape).astype(dtype)
+
+            def normal(shape, scale=scale, dtype=dtype):
+                return rng.normal(0, scale, shape).astype(dtype)
+
             cases.append(
                 Case(
                     {
@@ -399,7 +410,10 @@ def _scaled_seed(a) -> bool:
     params = _as_params(a.got)
     if isinstance(params, str):
         return False
-    layer = lambda W, b: np.concatenate([W.ravel(), b])
+
+    def layer(W, b):
+        return np.concatenate([W.ravel(), b])
+
     return (
         _scale(layer(*params[:2]), layer(SEED_W1, SEED_B1)) is not None
         and _scale(layer(*params[2:]), layer(SEED_W2, SEED_B2)) is not None
