@@ -30,6 +30,7 @@ the learner could not have changed it, e.g. a clone the instructor made at the d
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import difflib
 import io
@@ -174,10 +175,8 @@ def parse_time(value: str | datetime, timezone: tzinfo | None, where: str) -> da
     """`value` (ISO 8601 text, or a datetime as TOML gives it) as a timezone-aware datetime; one
     without an offset is in `timezone`, and refused where there is none. `where` names it in errors."""
     if isinstance(value, str) and not re.fullmatch(r"\s*\d{4}-?\d\d-?\d\d\s*", value):
-        try:
+        with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            pass
     if not isinstance(value, datetime):  # a date alone too: its midnight is rarely what is meant
         raise DeadlineError(f"{where} = {_shown(value)} is not a date and time; write ISO 8601, e.g. {EXAMPLE}")
     if value.utcoffset() is not None:

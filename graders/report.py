@@ -47,7 +47,7 @@ def table(course: Course, result: SubmissionResult, title: str | None = None) ->
     units = {unit.name: unit.title for unit in course.units}
     blocked = blocked_units(result)
     # A str title is rich markup: a learner named [link=...] or [bold] is shown, not obeyed.
-    scores = dict(submission=escape(printable(result.submission)), score=result.score, max_score=result.max_score)
+    scores = {"submission": escape(printable(result.submission)), "score": result.score, "max_score": result.max_score}
     heading = (
         t(
             "table.title-late",

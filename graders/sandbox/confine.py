@@ -34,6 +34,7 @@ libseccomp, an old kernel, a container that denies the calls), `level` says what
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import json
@@ -180,18 +181,14 @@ class Confinement:
         refuse = pyseccomp.ERRNO(errno.EPERM)
         self._filter = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
         for name in REFUSED:
-            try:
+            with contextlib.suppress(OSError):  # a call this architecture does not have (fork on aarch64, say)
                 self._filter.add_rule(refuse, name)
-            except OSError:  # a call this architecture does not have (fork on aarch64, say)
-                pass
         self._filter.add_rule(refuse, "clone", pyseccomp.Arg(0, pyseccomp.MASKED_EQ, CLONE_THREAD, 0))
         self._filter.add_rule(pyseccomp.ERRNO(errno.ENOSYS), "clone3")
         for call, argument in FLAGS_ARGUMENT.items():
             for flag in WRITING:
-                try:
+                with contextlib.suppress(OSError):  # no open(2) on aarch64: openat alone
                     self._filter.add_rule(refuse, call, pyseccomp.Arg(argument, pyseccomp.MASKED_EQ, flag, flag))
-                except OSError:  # no open(2) on aarch64: openat alone
-                    pass
         self._filter.add_rule(refuse, "prlimit64", pyseccomp.Arg(2, pyseccomp.NE, 0))  # setting, not reading
 
     @property

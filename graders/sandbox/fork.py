@@ -5,6 +5,7 @@ before it loads anything heavy itself."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -120,10 +121,8 @@ class ForkChannel:
 
     def kill(self) -> None:
         if self.pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it has left already
                 os.killpg(self.pid, signal.SIGKILL)  # the worker and the child running an exercise
-            except ProcessLookupError:
-                pass
         self._sock.close()  # a worker not yet ready reads the end of its socket and leaves
 
     def _read_exactly(self, size: int, deadline: float) -> bytes:

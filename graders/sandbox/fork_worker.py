@@ -146,10 +146,8 @@ class _Child:
         os.close(done)
 
     def send(self, frame: bytes) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError):  # it died while waiting (killed from outside): wait() tells how
             frames.write_frame(self.requests, frame)
-        except BrokenPipeError:
-            pass  # it died while waiting (killed from outside): wait() tells how
 
     def wait(self) -> bytes:
         """Wait for the child to answer its request: b"d", b"e", or b"" if it died."""

@@ -14,6 +14,7 @@ submission, or a fresh process after a mark, needs it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -95,10 +96,8 @@ class _Worker:
         except (ProcessLookupError, PermissionError):
             pass
         self.popen.kill()
-        try:
+        with contextlib.suppress(OSError):
             self.popen.stdin.close()
-        except OSError:
-            pass
         self.popen.wait()  # its output's end reaches the reader thread, which closes it
 
     def _read_frames(self) -> None:
