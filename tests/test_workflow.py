@@ -64,7 +64,11 @@ def test_each_readme_block_is_one_line_that_installs_the_build_then_the_course_t
 def test_the_test_command_installs_the_cpu_build_first_and_is_what_ci_runs():
     command = re.search(r"## Running the tests.*?```bash\n(.+?)\n```", README, re.DOTALL).group(1)
     assert command.startswith(f"python3 -m venv .venv && .venv/bin/pip install torch=={BUILD} {CPU_INDEX} && ")
-    assert command.endswith(" && .venv/bin/python -X warn_default_encoding -m pytest")
+    # lint is a gate: a finding of ruff's, or a file its formatter would change, fails it
+    assert command.endswith(
+        " && .venv/bin/ruff check . && .venv/bin/ruff format --check ."
+        " && .venv/bin/python -X warn_default_encoding -m pytest"
+    )
     assert command in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     (suite,) = [step["run"] for step in WORKFLOW["jobs"]["suite"]["steps"] if "run" in step]
     assert suite == command
