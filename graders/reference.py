@@ -31,13 +31,6 @@ class Ref:
         tensor = self.torch.from_numpy(np.array(x)).to(self.device)
         return tensor.requires_grad_() if grad else tensor
 
-    def raises_value_error(self, fn, *args):
-        """fn(*args), or Raises("ValueError") where torch refuses the input (a RuntimeError)."""
-        try:
-            return fn(*args)
-        except RuntimeError:
-            return Raises("ValueError")
-
     def grad(self, fn, x, grad_out=None):
         """d(fn)/dx by autograd, as the vector-Jacobian product with `grad_out` (ones by default)."""
         xt = self.t(x, grad=True)
