@@ -208,7 +208,8 @@ def watch_recheck(where: Path, env: dict, saves: int) -> float:
 
 
 def memory(folders: list[Path]) -> tuple[float, float]:
-    """Peak RSS in MB of this process grading (the parent) and of a worker (its zygote)."""
+    """Peak RSS in MB of this process grading (the parent) and of a submission's worker (the
+    process that forks the exercises' children)."""
     import resource
 
     from graders.batch import grade_many

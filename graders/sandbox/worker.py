@@ -87,7 +87,7 @@ def readable(submission: Path) -> list[str]:
 
 def guard(submission: Path, own_modules):
     """The audit hook that refuses what an exercise has no business doing (made once, in the
-    zygote; each child installs it with sys.addaudithook before any learner code runs)."""
+    submission's worker; each child installs it with sys.addaudithook before any learner code runs)."""
     roots = readable(submission)
     scratch = os.path.dirname(roots[0])  # the grader's own folder around the submission's copy: its name is random
 
@@ -155,7 +155,7 @@ class _Capture(io.TextIOBase):
 
 
 def compile_modules(submission: Path) -> dict:
-    """Each module of the submission compiled (not run) once, in the zygote, for every child."""
+    """Each module of the submission compiled (not run) once, in the submission's worker, for every child."""
     return {path.stem: _compile(path) for path in submission.glob("*.py")}
 
 
