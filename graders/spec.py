@@ -181,11 +181,28 @@ def mutated_input(a: Attempt) -> bool:
     return bool(a.mutated)
 
 
+def in_place(advice: str) -> Mistake:
+    """The mistake every unit can name: an input changed in place, the caller's array. `advice`
+    is the unit's own example of how it happens and what to write instead; the name is the key
+    of each exercise's Korean text (graders/locale/ko)."""
+    return Mistake("changed the input in place", advice, mutated_input)
+
+
 def any_of(*tests: Callable[[Attempt], bool]) -> Callable[[Attempt], bool]:
     return lambda a: any(t(a) for t in tests)
 
 
 # --- NumPy helpers for graders' versions of right and wrong answers --------------------------
+
+
+EXP_OVERFLOW = "overflow encountered in exp"  # NumPy's warning for np.exp of a large x
+
+
+def as_floats(*arrays):
+    """New arrays in the first one's float dtype (lists and ints give float64); None stays None."""
+    first = np.asarray(arrays[0])
+    dtype = first.dtype if first.dtype.kind == "f" else np.dtype(np.float64)
+    return [None if a is None else np.array(a, dtype) for a in arrays]
 
 
 def stable_sigmoid(z):
@@ -199,6 +216,7 @@ def stable_sigmoid(z):
 # --- inputs ---------------------------------------------------------------------------------
 
 FLOATS = (np.float32, np.float64)
+PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
 
 
 def edge_values(dtype, big: float = 1e4) -> np.ndarray:

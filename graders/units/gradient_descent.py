@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from graders.compare import tolerance
-from graders.spec import FLOATS, Case, Grader, Mistake, mutated_input, same_as
+from graders.spec import FLOATS, Case, Grader, Mistake, as_floats, in_place, same_as
 
 PARTS = ("w", "b", "losses")
 SEARCHED_N = 5  # cases with at most this many samples are searched for other visiting orders
@@ -98,9 +98,8 @@ def _gradient_reference(R, X, y, w, b):
 
 
 def _floats(X, y, w, b):
-    X = np.asarray(X)
-    dtype = X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
-    return X.astype(dtype), np.asarray(y, dtype), np.array(w, dtype), dtype.type(b)
+    X, y, w = as_floats(X, y, w)
+    return X, y, w, X.dtype.type(b)
 
 
 def _gradient(X, y, w, b, factor=2.0, mean=True, sign=1.0, with_b=True):
@@ -183,11 +182,9 @@ def _other_order(a) -> bool:
 
 # --- mistakes ------------------------------------------------------------------------------------
 
-IN_PLACE = Mistake(
-    "changed the input in place",
+IN_PLACE = in_place(
     "w -= lr * grad_w (or w[...] = ...) writes into the caller's array. Copy first, w = np.array(w), "
-    "or build a new one each step: w = w - lr * grad_w.",
-    mutated_input,
+    "or build a new one each step: w = w - lr * grad_w."
 )
 NO_SHUFFLE = Mistake(
     "no shuffle",

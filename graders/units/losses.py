@@ -213,7 +213,7 @@ GRADERS = {
     ),
     "seed_cee_example": Grader(
         cases=lambda rng: [Case({}, "the notes' example y = [1, 0, 1, 1], p = [0.9, 0.2, 0.8, 0.95]")],
-        reference=lambda R: _seed_reference(R),
+        reference=_seed_reference,
         check_dtype=False,
         parts=("terms", "total"),
         mistakes=(

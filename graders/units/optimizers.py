@@ -15,8 +15,9 @@ from graders.spec import (
     Grader,
     Mistake,
     any_of,
+    as_floats,
     behaves_as,
-    mutated_input,
+    in_place,
     raises_as,
     random_array,
     same_as,
@@ -24,19 +25,10 @@ from graders.spec import (
 )
 
 
-def _floats(*arrays):
-    """The arrays in the first one's float dtype (lists give float64); None stays None."""
-    first = np.asarray(arrays[0])
-    dtype = first.dtype if first.dtype.kind == "f" else np.dtype(np.float64)
-    return [None if a is None else np.array(a, dtype) for a in arrays]
-
-
 def _in_place(example: str) -> Mistake:
-    return Mistake(
-        "changed the input in place",
+    return in_place(
         f"{example} writes into the caller's array, which the caller may still need. Build a new array "
-        "instead (x = x * 2, not x *= 2).",
-        mutated_input,
+        "instead (x = x * 2, not x *= 2)."
     )
 
 
@@ -59,7 +51,7 @@ def _momentum(w, grad, velocity, lr, momentum=0.9, *, form="torch", first="zeros
     (v = μv − lr·g, w + v) or "lr inside" (v = μv + lr·g, w − v); first: the velocity before
     the first step, "zeros" (right, with dampening 0) or "grad" (grad counted twice);
     old: w moves with the velocity from before this step's update."""
-    w, grad, velocity = _floats(w, grad, velocity)
+    w, grad, velocity = as_floats(w, grad, velocity)
     before = ({"zeros": np.zeros_like(w), "grad": grad}[first]) if velocity is None else velocity
     new = momentum * before + {"torch": (1 - dampening) * grad, "sutskever": -lr * grad, "lr inside": lr * grad}[form]
     step = before if old else new
@@ -171,7 +163,7 @@ def _adam(
     square=True,
 ):
     """The beginner's Adam step; each knob is one mistake."""
-    w, grad, m, v = _floats(w, grad, m, v)
+    w, grad, m, v = as_floats(w, grad, m, v)
     b1, b2 = betas
     a1, a2 = (b1, b2) if not swap else (1 - b1, 1 - b2)
     m = a1 * m + (1 - a1) * grad
@@ -297,7 +289,7 @@ def _dropout_reference(R, x, p, rng, training=True):
 def _dropout(x, p, rng, training=True, *, keep=lambda u, p: u >= p, scale=lambda p: 1 / (1 - p), in_eval="x"):
     """The beginner's dropout. keep and scale: the mask and its factor; in_eval: what
     training=False returns, "x" (right), "scaled" (x / (1 − p)) or "dropped" (as in training)."""
-    (x,) = _floats(x)
+    (x,) = as_floats(x)
     if not training and in_eval != "dropped":
         return x * scale(p) if in_eval == "scaled" else x
     return x * keep(_uniform(x, rng), p) * scale(p)
@@ -308,7 +300,7 @@ def _another_mask(a) -> bool:
     x, p, _, training = (*a.case.args, True)[:4]
     if not training or not 0 < p < 1 or a.is_right(a.got):
         return False
-    (x,) = _floats(x)
+    (x,) = as_floats(x)
     got = np.asarray(a.got, dtype=float)
     rtol, atol = tolerance(a.case.dtype)
     return got.shape == x.shape and bool(np.all((got == 0) | np.isclose(got, x / (1 - p), rtol, atol)))
@@ -391,7 +383,7 @@ DROPOUT_MISTAKES = (
         "return zeros of x's shape and dtype when p == 1.",
         any_of(
             behaves_as(
-                lambda x, p, rng, training=True: _floats(x)[0] * (_uniform(x, rng) >= p) / (1 - p),
+                lambda x, p, rng, training=True: as_floats(x)[0] * (_uniform(x, rng) >= p) / (1 - p),
                 warned("divide by zero encountered"),
                 warned("invalid value encountered"),
             ),

@@ -8,9 +8,8 @@ from fractions import Fraction
 import numpy as np
 
 from graders.i18n import t
-from graders.spec import FLOATS, Case, Grader, Mistake, Raises, elementwise_cases, mutated_input, same_as
+from graders.spec import FLOATS, PIECEWISE_BIG, Case, Grader, Mistake, Raises, elementwise_cases, in_place, same_as
 
-PIECEWISE_BIG = 1e300  # the contract's range for piecewise-linear functions
 TRUTH = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # the gates' four input rows
 TABLES = {
     "and": (0, 0, 0, 1),
@@ -339,11 +338,7 @@ GRADERS = {
                 form=True,
             ),
             FLOAT64_FOR_FLOAT32,
-            Mistake(
-                "changed the input in place",
-                "z[z > 0] = 1 writes into the caller's array. Build a new one: (z > 0).astype(z.dtype).",
-                mutated_input,
-            ),
+            in_place("z[z > 0] = 1 writes into the caller's array. Build a new one: (z > 0).astype(z.dtype)."),
         ),
     ),
     "perceptron": Grader(

@@ -11,7 +11,19 @@ from __future__ import annotations
 import numpy as np
 
 from graders.i18n import t
-from graders.spec import FLOATS, Case, Grader, Mistake, Raises, behaves_as, same_as, stable_sigmoid, transposed, warned
+from graders.spec import (
+    EXP_OVERFLOW,
+    FLOATS,
+    Case,
+    Grader,
+    Mistake,
+    Raises,
+    behaves_as,
+    same_as,
+    stable_sigmoid,
+    transposed,
+    warned,
+)
 
 SEED_W1 = np.array([[-2.0, 2.0], [-2.0, 2.0]])
 SEED_B1 = np.array([3.0, -1.0])
@@ -23,7 +35,6 @@ XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 OR_Y = np.array([[0.0], [1.0], [1.0], [1.0]])
 SEED_SIGMOID_OUT = "0.555, 0.614, 0.614, 0.555"
-EXP_OVERFLOW = "overflow encountered in exp"
 
 
 def _naive_sigmoid(model) -> Mistake:
@@ -124,13 +135,13 @@ def _torch_forward(R, X, W1, b1, W2, b2, activation):
     return hidden, act(hidden @ W2 + b2)
 
 
-def _forward_ref(R, X, W1, b1, W2, b2, activation="step"):
+def _forward_reference(R, X, W1, b1, W2, b2, activation="step"):
     if activation not in ("step", "sigmoid") or not _shapes_ok(X, W1, b1, W2, b2):
         return Raises("ValueError")
     return _torch_forward(R, *(R.t(a) for a in (X, W1, b1, W2, b2)), activation)
 
 
-def _seed_table_ref(R, activation="step"):
+def _seed_table_reference(R, activation="step"):
     if activation not in ("step", "sigmoid"):
         return Raises("ValueError")
     X = R.t(XOR_X)
@@ -138,7 +149,7 @@ def _seed_table_ref(R, activation="step"):
     return R.torch.cat([X, hidden, out], dim=1)
 
 
-def _loss_and_grads_ref(R, X, y, W1, b1, W2, b2):
+def _loss_and_grads_reference(R, X, y, W1, b1, W2, b2):
     params = [R.t(a, grad=True) for a in (W1, b1, W2, b2)]
     out = _torch_forward(R, R.t(X), *params, "sigmoid")[1]
     loss = R.F.mse_loss(out, R.t(y))
@@ -146,7 +157,7 @@ def _loss_and_grads_ref(R, X, y, W1, b1, W2, b2):
     return loss, {name: p.grad for name, p in zip(NAMES, params, strict=True)}
 
 
-def _train_ref(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
+def _train_reference(R, X, y, hidden=4, lr=1.0, epochs=2000, seed=0):
     rng = np.random.default_rng(seed)  # the start is drawn in NumPy, then handed to torch
     W1, W2 = rng.normal(0, 1, (2, hidden)), rng.normal(0, 1, (hidden, 1))
     params = [R.t(a.astype(np.asarray(X).dtype), grad=True) for a in (W1, np.zeros(hidden), W2, np.zeros(1))]
@@ -444,7 +455,7 @@ def _seed_table(activation: str):
 GRADERS = {
     "forward": Grader(
         cases=_forward_cases,
-        reference=_forward_ref,
+        reference=_forward_reference,
         parts=("hidden", "out"),
         mistakes=(
             _naive_sigmoid(
@@ -519,7 +530,7 @@ GRADERS = {
             Case({"activation": "sigmoid"}, "sigmoid"),
             Case({"activation": "tanh"}, "activation 'tanh'"),
         ],
-        reference=_seed_table_ref,
+        reference=_seed_table_reference,
         mistakes=(
             Mistake(
                 "missing the input columns",
@@ -603,7 +614,7 @@ GRADERS = {
     ),
     "loss_and_grads": Grader(
         cases=_loss_and_grads_cases,
-        reference=_loss_and_grads_ref,
+        reference=_loss_and_grads_reference,
         parts=("loss", "grads"),
         mistakes=(
             _naive_sigmoid(lambda *args: _backprop(*args, slip="naive sigmoid")),
@@ -652,7 +663,7 @@ GRADERS = {
     ),
     "train": Grader(
         cases=_train_cases,
-        reference=_train_ref,
+        reference=_train_reference,
         parts=("params", "losses"),
         histories=("losses",),
         mistakes=(
