@@ -63,7 +63,7 @@ def compare(
             return Mismatch("length", path, expected, got)
         names = parts or tuple(f"[{i}]" for i in range(len(expected)))
         for name, e, g in zip(names, expected, got, strict=True):
-            if found := compare(e, g, dtype, check_dtype=check_dtype, histories=histories, path=_join(path, name)):
+            if found := compare(e, g, dtype, check_dtype=check_dtype, histories=histories, path=join(path, name)):
                 return found
         return None
     if isinstance(expected, dict):
@@ -73,7 +73,7 @@ def compare(
             return Mismatch("keys", path, sorted(expected), sorted(got))
         for key in expected:
             if found := compare(
-                expected[key], got[key], dtype, check_dtype=check_dtype, histories=histories, path=_join(path, key)
+                expected[key], got[key], dtype, check_dtype=check_dtype, histories=histories, path=join(path, key)
             ):
                 return found
         return None
@@ -179,7 +179,8 @@ def _compare_shape(expected: tuple, got, path: str) -> Mismatch | None:
     return None if tuple(numbers) == expected else Mismatch("tuple", path, expected, tuple(numbers))
 
 
-def _join(path: str, name: str) -> str:
+def join(path: str, name: str) -> str:
+    """The path of a part of an answer: "w", "grads.W1", "[0]", "params[1]"."""
     if name.startswith("["):
         return f"{path}{name}"
     return f"{path}.{name}" if path else name

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from graders import engine
-from graders.compare import compare
+from graders.compare import compare, join
 from graders.course import Course, Unit
 from graders.devices import select_devices
 from graders.errors import UserError
@@ -380,10 +380,10 @@ def _arrays(expected, got, names: tuple[str, ...] = (), path: str = ""):
     (through tuples and dicts) that the learner's answer has, in numbers, at the same place."""
     if isinstance(expected, tuple) and isinstance(got, (tuple, list)) and len(got) == len(expected):
         for i, (e, g) in enumerate(zip(expected, got, strict=False)):
-            yield from _arrays(e, g, (), _join(path, names[i] if names else f"[{i}]"))
+            yield from _arrays(e, g, (), join(path, names[i] if names else f"[{i}]"))
     elif isinstance(expected, dict) and isinstance(got, dict):
         for key in (k for k in expected if k in got):
-            yield from _arrays(expected[key], got[key], (), _join(path, str(key)))
+            yield from _arrays(expected[key], got[key], (), join(path, str(key)))
     elif (
         isinstance(expected, np.ndarray)
         and expected.ndim
@@ -392,10 +392,6 @@ def _arrays(expected, got, names: tuple[str, ...] = (), path: str = ""):
         and numbers.size
     ):
         yield path, expected, numbers
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path and not name.startswith("[") else f"{path}{name}"
 
 
 def _expected_vs_got(
