@@ -4,7 +4,12 @@ with their named mistake. Wrong answers are appended to the solution module, rep
 
 from __future__ import annotations
 
+import ast
+import doctest
 import importlib
+import importlib.util
+import io
+import re
 
 import pytest
 
@@ -37,7 +42,8 @@ def test_stubs_are_not_implemented(submit, unit):
     results = submit(unit, base="exercises")
     for r in results.values():
         assert (r.status, r.score) == ("not-implemented", 0), r.id
-        assert f"exercises/{unit}.py" not in r.message or "write it in" in r.message
+        # the file to write in, as the learner's folder names it (here the test's copy of exercises/)
+        assert re.search(rf"write it in submission\d+/{unit}\.py", r.message), r.message
 
 
 @pytest.mark.parametrize("exercise_id, source, mistake", WRONG, ids=[f"{w[0]}:{w[2]}" for w in WRONG])
@@ -162,3 +168,31 @@ UNNAMED_WRONG_ACTIVATIONS = {
 def test_a_wrong_activation_without_a_name_still_fails(submit, exercise_id, source):
     result = submit("activations", source, ids=[exercise_id])[exercise_id]
     assert result.status in ("failed", "error") and result.score == 0, source
+
+
+def _stub_examples():
+    """Each stub function's docstring that holds `>>>` examples, as (unit, function, docstring)."""
+    for path in sorted((ROOT / "exercises").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and ">>>" in (ast.get_docstring(node) or ""):
+                yield path.stem, node.name, ast.get_docstring(node)
+
+
+STUB_EXAMPLES = list(_stub_examples())
+
+
+def test_the_stubs_show_examples():
+    assert len(STUB_EXAMPLES) >= 10 and {unit for unit, _, _ in STUB_EXAMPLES} >= set(UNITS) - {"xor_mlp"}
+
+
+@pytest.mark.parametrize("unit, function, docstring", STUB_EXAMPLES, ids=[f"{u}.{f}" for u, f, _ in STUB_EXAMPLES])
+def test_a_stubs_examples_are_what_the_solution_gives(unit, function, docstring):
+    """The `>>>` lines a learner reads in a stub, run against the solution: an example that
+    shows a wrong answer, or an output NumPy no longer prints that way, fails here."""
+    spec = importlib.util.spec_from_file_location(f"solution_{unit}", ROOT / "solutions" / f"{unit}.py")
+    solution = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(solution)
+    test = doctest.DocTestParser().get_doctest(docstring, vars(solution), f"{unit}.{function}", f"{unit}.py", 0)
+    out = io.StringIO()
+    result = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS).run(test, out=out.write)
+    assert result.attempted and not result.failed, out.getvalue()
