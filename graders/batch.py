@@ -16,17 +16,14 @@ from typing import TYPE_CHECKING
 from graders import executors
 from graders.course import Course
 from graders.engine import Prepared, for_learner, grade
-from graders.errors import UserError
+from graders.errors import SubmissionError, UserError
 from graders.results import ExerciseResult, SubmissionResult
 from graders.sandbox.handle import Sandbox
-from graders.submissions import SubmissionError, learner_of, open_submission, readable
+from graders.submissions import learner_of, open_submission
+from graders.untrusted import readable
 
 if TYPE_CHECKING:
     from graders.gradebook import Gradebook
-
-
-class BatchError(UserError):
-    pass
 
 
 class Interrupted(Exception):
@@ -55,7 +52,7 @@ def grade_many(
     learners = [learner_of(path) for path in paths]
     if len(set(learners)) < len(learners):
         twice = sorted({name for name in learners if learners.count(name) > 1})
-        raise BatchError(
+        raise UserError(
             f"more than one submission for {', '.join(twice)}; each learner's folder or file name must be unique"
         )
     known = {learner: gradebook.digest(learner) for learner in learners} if gradebook and not regrade else {}

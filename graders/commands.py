@@ -32,10 +32,6 @@ OK, NOT_PASSED = 0, 1
 INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl-C: 128 + SIGINT
 
 
-class UsageError(UserError):
-    pass
-
-
 def _list(args, course, console) -> int:
     from graders import report
 
@@ -62,7 +58,7 @@ def _check_notebook(path: Path, args, course, console) -> int:
     from graders.submissions import open_submission  # zipfile and notebooks: not for a unit's check
 
     if not path.is_file():
-        raise UsageError(f"{path} does not exist")
+        raise UserError(f"{path} does not exist")
     with tempfile.TemporaryDirectory() as scratch:
         submission = open_submission(path, course, Path(scratch))
         units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]
@@ -129,7 +125,7 @@ def _reset(args, course, console) -> int:
 def _verify(args, course, console) -> int:
     solutions = course.root / "solutions"
     if not solutions.is_dir():
-        raise UsageError(
+        raise UserError(
             f"no solutions/ in {course.root}: `course verify` is for the instructor's copy of the course; "
             "learners run `course check`"
         )
@@ -162,14 +158,14 @@ def _verify(args, course, console) -> int:
 
 def _grade(args, course, console) -> int:
     if args.format in ("gradescope", "classroom") and len(args.submissions) > 1:
-        raise UsageError(f"--format {args.format} reports one submission; grade them one at a time")
+        raise UserError(f"--format {args.format} reports one submission; grade them one at a time")
     for path in args.submissions:
         if not os.path.lexists(path):  # a link that leads nowhere is its learner's error record, not the batch's end
-            raise UsageError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
+            raise UserError(f"{path} does not exist; pass submission folders, .zip files or .ipynb notebooks")
     if args.scheduler and args.executor != "dask":
-        raise UsageError("--scheduler is the address of a Dask scheduler: add --executor dask")
+        raise UserError("--scheduler is the address of a Dask scheduler: add --executor dask")
     if args.out is not None and not args.out.parent.is_dir():
-        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+        raise UserError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     _weak_sandbox(args)
     from graders import term
     from graders.batch import Interrupted, grade_many
@@ -253,7 +249,7 @@ def _weak_sandbox(args) -> None:
         return
     missing = "; ".join(layer["why_not"])
     if not args.allow_weak_sandbox and args.format not in ONE_CONTAINER:
-        raise UsageError(
+        raise UserError(
             f"the sandbox is weak here ({missing}): learner code could reach the grader and other submissions. "
             "Grade for credit on Linux 5.13 or later with seccomp and Landlock (`course doctor` says what this "
             "machine has), or pass --allow-weak-sandbox to grade anyway: each record then says which sandbox graded it"
@@ -324,11 +320,11 @@ def _export(args, course, console) -> int:
 
     one_file = args.format in ("csv", "summary", "canvas", "moodle")  # the others write a folder, made as needed
     if one_file and args.out is not None and not args.out.parent.is_dir():
-        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+        raise UserError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     with Gradebook(args.gradebook, read_only=True) as gradebook:
         results = gradebook.results([args.learner] if args.learner else None)
     if args.learner and not results:
-        raise UsageError(f"the gradebook has no learner {args.learner!r}")
+        raise UserError(f"the gradebook has no learner {args.learner!r}")
     if args.format in ("canvas", "moodle"):
         return _lms_export(args, course, results)
     if args.format in ("csv", "summary") or (args.learner and not args.out):
@@ -342,7 +338,7 @@ def _export(args, course, console) -> int:
             sys.stdout.write(text)
         return OK
     if args.out is None:
-        raise UsageError(f"--format {args.format} writes one file per learner: pass --out FOLDER (or --learner ID)")
+        raise UserError(f"--format {args.format} writes one file per learner: pass --out FOLDER (or --learner ID)")
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = ".md" if args.format == "markdown" else ".html"
     for result in results:
@@ -357,12 +353,12 @@ def _lms_export(args, course, results) -> int:
     from graders import lms
 
     if args.roster is None:
-        raise UsageError(
+        raise UserError(
             f"--format {args.format} matches learners to the LMS's students: pass --roster roster.csv "
             f"(columns {','.join(lms.COLUMNS)}; see the README)"
         )
     if args.learner:
-        raise UsageError(f"--format {args.format} writes the whole class's grades: leave out --learner")
+        raise UserError(f"--format {args.format} writes the whole class's grades: leave out --learner")
     needs = lms.CANVAS_NEEDS if args.format == "canvas" else ("learner", args.moodle_id)
     found = lms.match(lms.read_roster(args.roster, needs), results)
     text = (
@@ -415,7 +411,7 @@ def _similarity(args, course, console) -> int:
     from graders import similarity
 
     if not args.out.parent.is_dir():
-        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+        raise UserError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     comparison = similarity.compare(course, args.submissions)
     write_atomically(args.out, similarity.html_report(comparison, args.threshold / 100))
     sys.stdout.write(similarity.top_table(comparison))
@@ -432,11 +428,11 @@ def _gradescope(args, course, console) -> int:
     from graders import ci_formats
 
     if not args.out.parent.is_dir():
-        raise UsageError(f"--out {args.out}: the folder {args.out.parent} does not exist")
+        raise UserError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     try:
         members = ci_formats.build_gradescope_zip(course.root, args.out)
     except ValueError as err:
-        raise UsageError(str(err)) from None
+        raise UserError(str(err)) from None
     console.print(f"Wrote {args.out} ({len(members)} files): upload it as the assignment's autograder on Gradescope.")
     return OK
 
@@ -445,7 +441,7 @@ def _notebooks(args, course, console) -> int:
     from graders import nbgrader_course
 
     if not (course.root / "solutions").is_dir():
-        raise UsageError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
+        raise UserError(f"no solutions/ in {course.root}: the notebooks are built from the instructor's copy")
     secret = course_data.hidden_seed(course.root, args.hidden_seed_file)
     written = nbgrader_course.build(course, args.out, secret, args.install_from)
     console.print(

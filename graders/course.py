@@ -16,10 +16,6 @@ from graders.errors import UserError
 COURSE_FILE = "course.toml"
 
 
-class CourseError(UserError):
-    """A problem with the course files themselves."""
-
-
 @dataclass(frozen=True)
 class Exercise:
     id: str
@@ -59,7 +55,7 @@ class Course:
         for ex in self.exercises:
             if ex.id == exercise_id:
                 return ex
-        raise CourseError(f"no exercise {exercise_id!r}; `course list` shows them all")
+        raise UserError(f"no exercise {exercise_id!r}; `course list` shows them all")
 
     def select(self, target: str | None) -> tuple[Exercise, ...]:
         """All exercises, one unit's (`losses`), or one exercise (`losses.mse`)."""
@@ -83,12 +79,12 @@ class Course:
 
         ids = [u.name for u in self.units] + [ex.id for ex in self.exercises]
         if close := difflib.get_close_matches(name, ids, n=1):
-            raise CourseError(
+            raise UserError(
                 t("did-you-mean.exercise", target=target, match=close[0])
                 if "." in name
                 else t("did-you-mean.unit", target=target, match=close[0])
             )
-        raise CourseError(t("unknown-target", target=target, units=", ".join(u.name for u in self.units)))
+        raise UserError(t("unknown-target", target=target, units=", ".join(u.name for u in self.units)))
 
 
 INSTRUCTOR_FILE = "instructor.toml"  # the instructor's secrets; never in a learner's copy
@@ -114,7 +110,7 @@ def hidden_feedback(root: Path) -> str:
     allows "values" (what was expected and what came back). Never its inputs."""
     told = _grading(root).get("hidden_feedback", HIDDEN_FEEDBACK[0])
     if told not in HIDDEN_FEEDBACK:
-        raise CourseError(f'{root / INSTRUCTOR_FILE}: hidden_feedback = {told!r}; write "summary" or "values"')
+        raise UserError(f'{root / INSTRUCTOR_FILE}: hidden_feedback = {told!r}; write "summary" or "values"')
     return told
 
 
@@ -126,7 +122,7 @@ def _grading(root: Path) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8")).get("grading", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+        raise UserError(f"{path} is not valid TOML ({err}); fix the line it names") from None
 
 
 def _first_line(seed_file: str) -> str:
@@ -135,13 +131,13 @@ def _first_line(seed_file: str) -> str:
         with contextlib.nullcontext(sys.stdin) if seed_file == "-" else open(seed_file, encoding="utf-8") as source:
             line = source.readline().rstrip("\r\n")
     except OSError as err:
-        raise CourseError(
+        raise UserError(
             f"--hidden-seed-file {seed_file}: {err.strerror}; give the file that holds the secret"
         ) from None
     except UnicodeDecodeError:
-        raise CourseError(f"--hidden-seed-file {seed_file} is not UTF-8 text; write the secret as text") from None
+        raise UserError(f"--hidden-seed-file {seed_file} is not UTF-8 text; write the secret as text") from None
     if not line:
-        raise CourseError(f"--hidden-seed-file {seed_file}: its first line is empty; write the secret there")
+        raise UserError(f"--hidden-seed-file {seed_file}: its first line is empty; write the secret there")
     return line
 
 
@@ -164,7 +160,7 @@ def find_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if (folder / COURSE_FILE).is_file():
             return folder
-    raise CourseError(
+    raise UserError(
         f"no {COURSE_FILE} in {here} or any folder above it; run the command inside "
         f"your copy of the course, or pass --root PATH"
     )
@@ -175,15 +171,15 @@ def load(root: Path) -> Course:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CourseError(f"{path} does not exist; pass --root to the folder that holds it") from None
+        raise UserError(f"{path} does not exist; pass --root to the folder that holds it") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CourseError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+        raise UserError(f"{path} is not valid TOML ({err}); fix the line it names") from None
     try:
         units = tuple(_unit(raw) for raw in data["units"])
         limits = Limits(**data.get("limits", {}))
         title = data["course"]["title"]
     except (KeyError, TypeError) as err:
-        raise CourseError(f"{path}: missing or malformed entry {err}; compare with the README's format") from None
+        raise UserError(f"{path}: missing or malformed entry {err}; compare with the README's format") from None
     return Course(root=root, title=title, units=units, limits=limits)
 
 
@@ -193,7 +189,7 @@ def _unit(raw: dict) -> Unit:
     for ex in raw["exercises"]:
         unit, _, function = ex["id"].partition(".")
         if unit != name or not function:
-            raise CourseError(f"exercise id {ex['id']!r} must be '{name}.<function>'")
+            raise UserError(f"exercise id {ex['id']!r} must be '{name}.<function>'")
         exercises.append(
             Exercise(
                 id=ex["id"],

@@ -49,9 +49,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from graders.course import INSTRUCTOR_FILE, Course
-from graders.errors import UserError
+from graders.errors import SubmissionError, UserError
 from graders.results import SubmissionResult
-from graders.submissions import BROKEN_ZIP, MAX_UNPACKED_BYTES, NOFOLLOW, READ, SubmissionError, read_regular
+from graders.submissions import BROKEN_ZIP, MAX_UNPACKED_BYTES, NOFOLLOW, READ, read_regular
 
 EXAMPLE = "2026-12-10T23:59:00+09:00"
 PERIODS = {"day": timedelta(days=1), "hour": timedelta(hours=1)}
@@ -62,10 +62,6 @@ KEYS = {
 GIT_READ = 64 * 1024  # a commit's headers, a ref, an index's slice: far more than any needs
 HEX_ID = re.compile(rb"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1's, or SHA-256's
 COMMITTER = re.compile(rb"^committer .*> (-?\d{1,12}) ([+-])(\d\d)(\d\d)$", re.MULTILINE)
-
-
-class DeadlineError(UserError):
-    """A bad deadline, penalty, extension or submission time; the message names it and the fix."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +80,7 @@ class Policy:
         """When `learner`'s `unit` is due, with the learner's extension."""
         due = self.units.get(unit, self.due)
         if due is None:
-            raise DeadlineError(
+            raise UserError(
                 f'{self.source}: unit {unit} has no due date; write deadlines.due = "{EXAMPLE}" '
                 f"or deadlines.units.{unit}"
             )
@@ -130,7 +126,7 @@ def load_policy(root: Path, course: Course) -> Policy | None:
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8")).get("deadlines")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise DeadlineError(f"{path} is not valid TOML ({err}); fix the line it names") from None
+        raise UserError(f"{path} is not valid TOML ({err}); fix the line it names") from None
     if table is None:
         return None
     where = f"{path}: deadlines"
@@ -141,12 +137,10 @@ def load_policy(root: Path, course: Course) -> Policy | None:
     late = _table(f"{where}.late", table.get("late", {}))
     _known(f"{where}.late", late, KEYS["deadlines.late"])
     if "percent" not in late:
-        raise DeadlineError(
-            f"{where}.late has no percent; write [deadlines.late] percent = 10 for 10% off per day late"
-        )
+        raise UserError(f"{where}.late has no percent; write [deadlines.late] percent = 10 for 10% off per day late")
     per = late.get("per", "day")
     if not isinstance(per, str) or per not in PERIODS:
-        raise DeadlineError(f'{where}.late.per = {_shown(per)}: write "day" or "hour"')
+        raise UserError(f'{where}.late.per = {_shown(per)}: write "day" or "hour"')
     extensions = _table(f"{where}.extensions", table.get("extensions", {}))
     return Policy(
         source=path,
@@ -178,11 +172,11 @@ def parse_time(value: str | datetime, timezone: tzinfo | None, where: str) -> da
         with contextlib.suppress(ValueError):
             value = datetime.fromisoformat(value.strip())
     if not isinstance(value, datetime):  # a date alone too: its midnight is rarely what is meant
-        raise DeadlineError(f"{where} = {_shown(value)} is not a date and time; write ISO 8601, e.g. {EXAMPLE}")
+        raise UserError(f"{where} = {_shown(value)} is not a date and time; write ISO 8601, e.g. {EXAMPLE}")
     if value.utcoffset() is not None:
         return value
     if timezone is None:
-        raise DeadlineError(
+        raise UserError(
             f"{where} = {_shown(value)} has no UTC offset; add one (e.g. {EXAMPLE}), or set "
             f'deadlines.timezone in {INSTRUCTOR_FILE} (e.g. timezone = "Asia/Seoul")'
         )
@@ -195,25 +189,23 @@ def read_times(path: Path, timezone: tzinfo | None = None) -> dict[str, datetime
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except OSError as err:
-        raise DeadlineError(f"{path}: {err.strerror}; give the CSV of learner,submitted_at") from None
+        raise UserError(f"{path}: {err.strerror}; give the CSV of learner,submitted_at") from None
     except UnicodeDecodeError:
-        raise DeadlineError(f"{path} is not UTF-8 text; save it as UTF-8 (Excel: CSV UTF-8)") from None
+        raise UserError(f"{path} is not UTF-8 text; save it as UTF-8 (Excel: CSV UTF-8)") from None
     rows = csv.reader(text.splitlines())
     header = [cell.strip().lower() for cell in next(rows, [])]
     if header != ["learner", "submitted_at"]:
-        raise DeadlineError(f"{path}: row 1 is {','.join(header)!r}; the first row must be learner,submitted_at")
+        raise UserError(f"{path}: row 1 is {','.join(header)!r}; the first row must be learner,submitted_at")
     times: dict[str, datetime] = {}
     first_row: dict[str, int] = {}
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != 2 or not row[0].strip():
-            raise DeadlineError(
-                f"{path}, row {number}: {','.join(row)!r}; write a learner and a time, e.g. kim,{EXAMPLE}"
-            )
+            raise UserError(f"{path}, row {number}: {','.join(row)!r}; write a learner and a time, e.g. kim,{EXAMPLE}")
         learner = row[0].strip()
         if learner in times:
-            raise DeadlineError(
+            raise UserError(
                 f"{path}, row {number}: {learner} is listed in row {first_row[learner]} too; keep one row per learner"
             )
         times[learner] = parse_time(row[1], timezone, f"{path}, row {number}: submitted_at")
@@ -264,7 +256,7 @@ def _gradescope(metadata_path: Path, *keys: str) -> datetime | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise DeadlineError(
+        raise UserError(
             f"{metadata_path}: no {'.'.join(keys)} ({err}); is it Gradescope's submission_metadata.json?"
         ) from None
     return None if value is None else parse_time(value, None, f"{metadata_path}: {'.'.join(keys)}")
@@ -378,7 +370,7 @@ def _newest_entry(path: Path, zone: tzinfo) -> datetime | None:
 
 def _table(where: str, value) -> dict:
     if not isinstance(value, dict):
-        raise DeadlineError(f"{where} = {_shown(value)} is not a table; write it as [{where.rpartition(': ')[2]}]")
+        raise UserError(f"{where} = {_shown(value)} is not a table; write it as [{where.rpartition(': ')[2]}]")
     return value
 
 
@@ -387,7 +379,7 @@ def _known(where: str, table: dict, names, kind: str = "key") -> None:
         if name not in names:
             close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)  # grace: grace_minutes
             hint = f"did you mean {close[0]}? " if close else ""
-            raise DeadlineError(f"{where}: unknown {kind} {name!r}; {hint}the {kind}s there are {', '.join(names)}")
+            raise UserError(f"{where}: unknown {kind} {name!r}; {hint}the {kind}s there are {', '.join(names)}")
 
 
 def _zone(path: Path, name) -> tzinfo | None:
@@ -396,7 +388,7 @@ def _zone(path: Path, name) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise DeadlineError(
+        raise UserError(
             f"{path}: deadlines.timezone = {_shown(name)} is not a time zone; write an IANA name, "
             f'e.g. "Asia/Seoul" (on Windows, pip install tzdata first)'
         ) from None
@@ -405,7 +397,7 @@ def _zone(path: Path, name) -> tzinfo | None:
 def _number(where: str, value, low: float, high: float, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         bounds = f"from {low:g} to {high:g}" if high < math.inf else f"{low:g} or more"
-        raise DeadlineError(f"{where} = {_shown(value)}; write a number {bounds}: {what}")
+        raise UserError(f"{where} = {_shown(value)}; write a number {bounds}: {what}")
     return value
 
 

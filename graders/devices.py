@@ -12,10 +12,6 @@ from graders.errors import UserError
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "all")
 
 
-class DeviceError(UserError):
-    pass
-
-
 def torch_module():
     import torch
 
@@ -28,14 +24,14 @@ def torch_module():
 def select_devices(choice: str) -> list[str]:
     """auto = every available device; all and cuda insist on a GPU."""
     if choice not in DEVICE_CHOICES:
-        raise DeviceError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, not {choice!r}")
+        raise UserError(f"--device must be one of {', '.join(DEVICE_CHOICES)}, not {choice!r}")
     if choice == "cpu" or (choice == "auto" and not _may_have_cuda()):
         return ["cpu"]
     has_cuda = torch_module().cuda.is_available()
     if choice == "auto":
         return ["cpu", "cuda"] if has_cuda else ["cpu"]
     if not has_cuda:
-        raise DeviceError(f"--device {choice} needs a CUDA GPU, and torch sees none here; use --device cpu or auto")
+        raise UserError(f"--device {choice} needs a CUDA GPU, and torch sees none here; use --device cpu or auto")
     return ["cuda"] if choice == "cuda" else ["cpu", "cuda"]
 
 

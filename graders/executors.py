@@ -44,10 +44,6 @@ LOOK_SECONDS = 0.1  # how often a batch looks whether it is asked to stop, while
 ENDING_SECONDS = 1.0  # for the submissions being graded, once their workers are killed, to clean up
 
 
-class ExecutorError(UserError):
-    pass
-
-
 @contextlib.contextmanager
 def executor(
     kind: str,
@@ -97,7 +93,8 @@ def executor(
             def run(work):
                 import uuid
 
-                from graders.submissions import SubmissionError, learner_of
+                from graders.errors import SubmissionError
+                from graders.submissions import learner_of
 
                 for i, (path, known) in enumerate(work):
                     if stop.asked.is_set():
@@ -122,7 +119,7 @@ def executor(
                     if scheduler is None:  # the cluster is ours, and closes next
                         client.run(_end_gradings_here)
     else:
-        raise ExecutorError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
+        raise UserError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
 
 
 def _as_finished(futures: dict, stop: Stop, wait: Callable) -> Iterator:
@@ -153,7 +150,7 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ExecutorError(
+        raise UserError(
             "--executor dask needs Dask's distributed package: pip install 'distributed' "
             "(or this course's [dask] extra)"
         ) from None
@@ -161,7 +158,7 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator:
         try:
             client = Client(scheduler, timeout=CONNECT_SECONDS)
         except (OSError, TimeoutError, ValueError) as err:
-            raise ExecutorError(
+            raise UserError(
                 f"could not reach the Dask scheduler at {scheduler} ({err}); start one with "
                 f"`dask scheduler` and `dask worker ADDRESS` on each machine"
             ) from None
@@ -228,7 +225,7 @@ def grade_shipped(shared: tuple, shipped: Shipped, graded_digest: str | None):
     """A Dask task: one submission graded on this worker, in the sandbox, as `local` grades it."""
     course, prepared, grading, fingerprint, grade_one = shared
     if fingerprint != installed():
-        raise ExecutorError(
+        raise UserError(
             "this Dask worker has another version of the course installed than the machine that "
             "started the grading; install the same version on every worker"
         )

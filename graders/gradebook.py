@@ -82,10 +82,6 @@ SQLITE_HEADER = b"SQLite format 3\0"
 ANOTHER = "it is left as it is: give --gradebook another path"
 
 
-class GradebookError(UserError):
-    pass
-
-
 class Gradebook:
     """`read_only`: for commands that only read it, which then work on a gradebook they may not
     change (mode 0444, a read-only folder or medium) and never change it."""
@@ -98,17 +94,15 @@ class Gradebook:
             unwritable = not (os.access(path, os.W_OK) and os.access(path.absolute().parent, os.W_OK))
             if _primary(err) == sqlite3.SQLITE_READONLY or (_primary(err) == sqlite3.SQLITE_CANTOPEN and unwritable):
                 # CANTOPEN: its WAL files cannot be made beside it (a read-only folder or file system)
-                raise GradebookError(
+                raise UserError(
                     f"{path} is read-only, and grading records each result in it: make it and its "
                     f"folder writable, or give --gradebook another path"
                 ) from None
-            raise GradebookError(
-                f"{path} cannot be used as a gradebook ({err}); give --gradebook another path"
-            ) from None
+            raise UserError(f"{path} cannot be used as a gradebook ({err}); give --gradebook another path") from None
         except sqlite3.DatabaseError as err:
-            raise GradebookError(f"{path} is not a usable gradebook ({err}); {ANOTHER}") from None
+            raise UserError(f"{path} is not a usable gradebook ({err}); {ANOTHER}") from None
         except OSError as err:
-            raise GradebookError(f"{path} cannot be read ({err.strerror}); give --gradebook another path") from None
+            raise UserError(f"{path} cannot be read ({err.strerror}); give --gradebook another path") from None
         self.db.execute("PRAGMA foreign_keys = ON")
         self.version = version
 
@@ -117,7 +111,7 @@ class Gradebook:
         until it has proved to be a gradebook."""
         new = not self.path.exists()
         if new and read_only:
-            raise GradebookError(f"{self.path} does not exist; make it with `course grade ... --gradebook {self.path}`")
+            raise UserError(f"{self.path} does not exist; make it with `course grade ... --gradebook {self.path}`")
         if new:
             self.db = _connect(self.path, "mode=rwc")
         else:
@@ -146,16 +140,16 @@ class Gradebook:
         self.db.close()
 
     def _version(self) -> int:
-        """The version of the tables; GradebookError unless the file is a gradebook we can read."""
+        """The version of the tables; UserError unless the file is a gradebook we can read."""
         application_id = self.db.execute("PRAGMA application_id").fetchone()[0]
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if application_id not in (0, APPLICATION_ID):
-            raise GradebookError(
+            raise UserError(
                 f"{self.path} is another program's SQLite file (application_id "
                 f"{application_id:#x}), not a gradebook; {ANOTHER}"
             )
         if application_id == APPLICATION_ID and version > VERSION:
-            raise GradebookError(
+            raise UserError(
                 f"{self.path} was written by a newer version of the course (gradebook version "
                 f"{version}; this one reads up to {VERSION}): grade and export with that version"
             )
@@ -165,7 +159,7 @@ class Gradebook:
         if application_id == APPLICATION_ID and tables == _columns_of(version):
             return version
         names = ", ".join(sorted(tables)) or "none"
-        raise GradebookError(f"{self.path} is a SQLite file but not a gradebook (its tables: {names}); {ANOTHER}")
+        raise UserError(f"{self.path} is a SQLite file but not a gradebook (its tables: {names}); {ANOTHER}")
 
     def _bring_up_to_date(self, version: int) -> None:
         """Add what later versions added and mark the file as a gradebook of this one, all or
@@ -407,16 +401,16 @@ def _storable(text: str) -> str:
 def _refuse_a_file_that_is_not_sqlite(path: Path) -> None:
     """Before SQLite opens it: SQLite would turn an empty file into a database of its own."""
     if not path.is_file():
-        raise GradebookError(f"{path} is not a file; give --gradebook the path of a gradebook, or a new one")
+        raise UserError(f"{path} is not a file; give --gradebook the path of a gradebook, or a new one")
     with open(path, "rb") as file:
         header = file.read(len(SQLITE_HEADER))
     if not header:
-        raise GradebookError(
+        raise UserError(
             f"{path} is an empty file, not a gradebook: delete it (`course grade` creates the "
             f"gradebook), or give --gradebook another path"
         )
     if header != SQLITE_HEADER:
-        raise GradebookError(f"{path} is not a gradebook (not even a SQLite file); {ANOTHER}")
+        raise UserError(f"{path} is not a gradebook (not even a SQLite file); {ANOTHER}")
 
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:

@@ -45,10 +45,6 @@ MOODLE_IDS = {"email": "Email address", "login": "Username", "sis_id": "ID numbe
 TOTAL = "course total"  # the assignment's name without --per-unit: no "(digits)" Canvas would take for an id
 
 
-class RosterError(UserError):
-    pass
-
-
 @dataclass(frozen=True)
 class Match:
     """Roster rows that have a submission, each with its result, in the roster's order; and
@@ -72,7 +68,7 @@ def final_score(result: SubmissionResult, unit: Unit | None = None) -> float | N
 
 def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
     """The roster's rows as {column: value}, every column of COLUMNS present ("" where the
-    file has none); RosterError where a column in `needs` is missing or empty in a row, or a
+    file has none); UserError where a column in `needs` is missing or empty in a row, or a
     learner is listed twice."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as file:
@@ -80,12 +76,12 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
             header = [name.strip().lower() for name in next(reader, [])]
             lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
     except OSError as err:
-        raise RosterError(f"--roster {path} cannot be read ({err.strerror})") from None
+        raise UserError(f"--roster {path} cannot be read ({err.strerror})") from None
     except (UnicodeDecodeError, csv.Error) as err:
-        raise RosterError(f"--roster {path} is not a UTF-8 CSV file ({err}): save it as CSV UTF-8") from None
+        raise UserError(f"--roster {path} is not a UTF-8 CSV file ({err}): save it as CSV UTF-8") from None
     for column in needs:
         if column not in header:
-            raise RosterError(
+            raise UserError(
                 f"--roster {path} has no {column!r} column: add it to the header row "
                 f"(the columns: {', '.join(COLUMNS)}; see the README's LMS export)"
             )
@@ -97,12 +93,12 @@ def read_roster(path: Path, needs: tuple[str, ...]) -> list[dict[str, str]]:
         empty = [column for column in needs if not entry[column]]
         if empty:  # the LMS could match the row to nobody, and would skip it without a word
             whose = f" (learner {entry['learner']!r})" if entry["learner"] else ""
-            raise RosterError(
+            raise UserError(
                 f"--roster {path}, line {number}{whose}: {' and '.join(empty)} is empty; fill it in from the "
                 f"LMS's own gradebook export, or remove the row"
             )
         if entry["learner"] in seen:
-            raise RosterError(
+            raise UserError(
                 f"--roster {path} lists learner {entry['learner']!r} twice (lines "
                 f"{seen[entry['learner']]} and {number}): keep one row per learner"
             )

@@ -45,10 +45,6 @@ LEAKY_SLOPE = 0.1  # not the default 0.01, whose negative side would look flat a
 DIVERGING, OUTPUT_MAP = "coolwarm", "RdBu_r"
 
 
-class PlotError(UserError):
-    """A unit, submission or output folder that cannot be plotted; the message says why."""
-
-
 def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = "cpu") -> list[Path]:
     """Grade `unit` in `folder`, then write its PNGs into `out`: the unit's own figure (where it
     has one) and `<exercise id>.expected-vs-got.png` for each exercise that fails on an array
@@ -57,12 +53,12 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     unit, exercises = chosen.name, chosen.exercises
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
-        raise PlotError(f"{folder} is not a folder of unit modules; run `course plot` inside your copy of the course")
+        raise UserError(f"{folder} is not a folder of unit modules; run `course plot` inside your copy of the course")
     devices = select_devices(device)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise PlotError(f"--out {out}: that is a file, not a folder; pass a folder for the PNGs") from None
+        raise UserError(f"--out {out}: that is a file, not a folder; pass a folder for the PNGs") from None
     written = []
     with Sandbox(folder, course.limits) as sandbox:
         prepared = engine.prepare(exercises, devices)
@@ -85,7 +81,7 @@ def _unit(course: Course, target: str) -> Unit:
     found = course.resolve(target)
     if isinstance(found, Unit):
         return found
-    raise PlotError(t("plot.whole-unit", unit=found.unit))
+    raise UserError(t("plot.whole-unit", unit=found.unit))
 
 
 @dataclass

@@ -35,10 +35,6 @@ WORKFLOW = TEMPLATES / "classroom.yml"
 LEARNERS_README = TEMPLATES / "README.learners.md"
 
 
-class ReleaseError(UserError):
-    pass
-
-
 def files(root: Path, patterns: tuple[str, ...] = SHIPPED) -> list[Path]:
     """The files under `root` that `patterns` name, relative to it: regular files only, none
     hidden, none in a hidden folder or __pycache__, and none reached through a symlink."""
@@ -57,9 +53,9 @@ def files(root: Path, patterns: tuple[str, ...] = SHIPPED) -> list[Path]:
 def release(course: Course, out: Path) -> list[str]:
     """Write the learner's copy into `out` (new or empty); return what it holds, top level."""
     if out.exists() and any(out.iterdir()):
-        raise ReleaseError(f"{out} is not empty; pass a new folder for the learners' copy")
+        raise UserError(f"{out} is not empty; pass a new folder for the learners' copy")
     if out.resolve().is_relative_to(course.root.resolve()):
-        raise ReleaseError(f"{out} is inside the course itself; pass a folder outside {course.root}")
+        raise UserError(f"{out} is inside the course itself; pass a folder outside {course.root}")
     out.mkdir(parents=True, exist_ok=True)
     for relative in files(course.root):
         if relative != README:

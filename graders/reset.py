@@ -19,10 +19,6 @@ from graders.i18n import t
 BACKUPS = ".backup"  # inside exercises/: not a module, so never graded
 
 
-class ResetError(UserError):
-    pass
-
-
 def reset(course: Course, target: str) -> str:
     """Restore `target` (an exercise id, or a unit for the whole file); the message to print."""
     exercises = course.select(target)
@@ -62,19 +58,19 @@ def _original(root: Path, relative: str) -> str:
             ).stdout
     except (OSError, subprocess.CalledProcessError):
         pass
-    raise ResetError(t("reset.no-original", path=relative))
+    raise UserError(t("reset.no-original", path=relative))
 
 
 def _with_function(mine: str, original: str, function: str, relative: str, unit: str) -> str:
     """`mine` with `function` as `original` has it: in its place, or added at the end."""
     stub = function_span(ast.parse(original), function)
     if stub is None:
-        raise ResetError(t("reset.no-original", path=relative))
+        raise UserError(t("reset.no-original", path=relative))
     stub_text = "".join(original.splitlines(keepends=True)[stub[0] : stub[1]])
     try:
         tree = ast.parse(mine)
     except SyntaxError as err:
-        raise ResetError(t("reset.syntax-error", path=relative, line=err.lineno, unit=unit)) from None
+        raise UserError(t("reset.syntax-error", path=relative, line=err.lineno, unit=unit)) from None
     span = function_span(tree, function)
     if span is None:
         return mine.rstrip("\n") + "\n\n\n" + stub_text

@@ -36,7 +36,8 @@ from itertools import combinations
 from pathlib import Path
 
 from graders.course import Course
-from graders.submissions import SubmissionError, learner_of, open_submission
+from graders.errors import SubmissionError
+from graders.submissions import learner_of, open_submission
 from graders.untrusted import printable
 
 K = 13  # tokens per hashed run: about one line of code and a half

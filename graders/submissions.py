@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from graders.course import Course
-from graders.errors import UserError
+from graders.errors import SubmissionError
 from graders.nbgrader_course import INSTALL_CELL
-from graders.untrusted import printable
+from graders.untrusted import readable
 
 MAX_UNPACKED_BYTES = 20 * 2**20  # a submission's modules and notebooks together, and a zip's own size
 MAX_FILE_BYTES = 5 * 2**20  # one module or notebook: a notebook's outputs (plots) count
@@ -45,38 +45,12 @@ READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) |
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-class SubmissionError(UserError):
-    """A submission that can't be read; the message says why and what to hand in instead."""
-
-    def __init__(self, message: str):
-        super().__init__(readable(message))  # it names the learner's files, and goes into every report
-
-
 @dataclass(frozen=True)
 class Submission:
     learner: str
     source: Path  # what was handed in
     folder: Path  # the unit modules to grade: the grader's copy, inside its scratch folder
     digest: str  # of every file in `folder`: a changed submission is graded again
-
-
-def readable(text: str) -> str:
-    """`text` as one line fit for every report: a file name's raw bytes (which Python holds as
-    lone surrogates where they are not UTF-8) read as UTF-8, else as CP949, the Korean Windows
-    encoding, else with replacement characters."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that stands for no byte, as an NTFS name may hold
-        raw = text.encode("utf-8", "replace")
-    for encoding in ("utf-8", "cp949"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = raw.decode("utf-8", "replace")
-    return re.sub(r"\s", " ", printable(text))
 
 
 def learner_of(path: Path) -> str:

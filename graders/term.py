@@ -22,10 +22,6 @@ from graders.results import SubmissionResult
 from graders.submissions import learner_of
 
 
-class TermError(UserError):
-    pass
-
-
 def settle(course: Course, results: list[SubmissionResult], paths: list[Path], gradebook, times: Times) -> None:
     """Overrides, then late penalties, on a batch's results, in place; both recorded."""
     for result, path in zip(results, paths, strict=True):
@@ -59,7 +55,7 @@ class Times:
         if Path(submitted_at).suffix.lower() == ".csv":
             return deadlines.read_times(Path(submitted_at), zone), Path(submitted_at).name
         if len(submissions) > 1:
-            raise TermError(
+            raise UserError(
                 f"--submitted-at {submitted_at}: one time is for one submission; for a class give a CSV "
                 f"of learner,submitted_at rows (--submitted-at times.csv)"
             )
@@ -106,16 +102,16 @@ def override(args, course: Course, console) -> int:
 
     exercise = _exercise(course, args.exercise)
     if args.remove == (args.score is not None):
-        raise TermError("give --score N to set a score, or --remove to take the standing override back")
+        raise UserError("give --score N to set a score, or --remove to take the standing override back")
     if args.score is not None and not 0 <= args.score <= exercise.points:
-        raise TermError(f"--score {args.score:g}: {exercise.id} is worth 0 to {exercise.points} points")
+        raise UserError(f"--score {args.score:g}: {exercise.id} is worth 0 to {exercise.points} points")
     if not args.reason.strip():
-        raise TermError("--reason says why, for the learner's history: give it a few words")
+        raise UserError("--reason says why, for the learner's history: give it a few words")
     with Gradebook(args.gradebook) as gradebook:
         learner = _learner(gradebook, args.learner)
         (before,) = gradebook.results([learner])
         if args.remove and exercise.id not in gradebook.overrides(learner):
-            raise TermError(f"{learner} has no override of {exercise.id} to remove")
+            raise UserError(f"{learner} has no override of {exercise.id} to remove")
         gradebook.override(
             learner, exercise.id, None if args.remove else args.score, args.reason, args.by or getpass.getuser()
         )
@@ -142,7 +138,7 @@ def _exercise(course: Course, name: str):
     if name in exercises:
         return exercises[name]
     near = difflib.get_close_matches(name, exercises, n=1)
-    raise TermError(
+    raise UserError(
         f"no exercise {name!r} in this course"
         + (f"; did you mean {near[0]}?" if near else "; `course list` names them all")
     )
@@ -153,7 +149,7 @@ def _learner(gradebook, name: str) -> str:
     if name in learners:
         return name
     near = difflib.get_close_matches(name, learners, n=1)
-    raise TermError(
+    raise UserError(
         f"the gradebook {gradebook.path} has no learner {name!r}"
         + (f"; did you mean {near[0]}?" if near else "; grade their submission first")
     )

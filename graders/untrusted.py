@@ -22,3 +22,22 @@ def markdown(text: str) -> str:
     for ch in "\\`*_[]<>|&~#":
         text = text.replace(ch, "\\" + ch)
     return re.sub("[\r\n]", " ", printable(text))
+
+
+def readable(text: str) -> str:
+    """`text` as one line fit for every report: a file name's raw bytes (which Python holds as
+    lone surrogates where they are not UTF-8) read as UTF-8, else as CP949, the Korean Windows
+    encoding, else with replacement characters."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that stands for no byte, as an NTFS name may hold
+        raw = text.encode("utf-8", "replace")
+    for encoding in ("utf-8", "cp949"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        text = raw.decode("utf-8", "replace")
+    return re.sub(r"\s", " ", printable(text))

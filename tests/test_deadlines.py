@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graders.deadlines import (
-    DeadlineError,
     Policy,
     gradescope_due,
     load_policy,
@@ -25,6 +24,7 @@ from graders.deadlines import (
     read_times,
     submission_time,
 )
+from graders.errors import UserError
 from graders.results import ExerciseResult, SubmissionResult
 
 KST = timezone(timedelta(hours=9))
@@ -127,7 +127,7 @@ BAD = [  # instructor.toml's [deadlines] with one bad value, and what the messag
 @pytest.mark.parametrize(("toml", "said"), BAD, ids=[said[0] for _, said in BAD])
 def test_each_bad_value_is_named_with_its_fix(tmp_path, course, toml, said):
     head = "" if toml.startswith("[") else "[deadlines]\n"
-    with pytest.raises(DeadlineError) as raised:
+    with pytest.raises(UserError) as raised:
         load(
             tmp_path,
             course,
@@ -139,14 +139,14 @@ def test_each_bad_value_is_named_with_its_fix(tmp_path, course, toml, said):
 
 
 def test_invalid_toml_names_the_file(tmp_path, course):
-    with pytest.raises(DeadlineError, match=r"instructor.toml is not valid TOML"):
+    with pytest.raises(UserError, match=r"instructor.toml is not valid TOML"):
         load(tmp_path, course, "[deadlines\n")
 
 
 def test_a_unit_without_a_due_date_is_refused_when_it_counts_and_gradescope_can_give_it(tmp_path, course):
     read = load(tmp_path, course, "[deadlines.late]\npercent = 10\n")
     with pytest.raises(
-        DeadlineError, match=r"unit tensors has no due date; write deadlines.due = .* or deadlines.units.tensors"
+        UserError, match=r"unit tensors has no due date; write deadlines.due = .* or deadlines.units.tensors"
     ):
         read.penalty(result(tensors=10), DUE)
     assert dataclasses.replace(read, due=DUE).penalty(result(tensors=10), DUE + timedelta(hours=1)) == (
@@ -186,7 +186,7 @@ def test_hours_and_a_learners_zero_count_too(tmp_path, course):
 
 
 def test_naive_submission_times_need_the_policys_timezone():
-    with pytest.raises(DeadlineError, match="has no UTC offset"):
+    with pytest.raises(UserError, match="has no UTC offset"):
         policy().penalty(result(tensors=1), datetime(2026, 12, 11, 9, 0))
     seoul = dataclasses.replace(policy(grace=0), timezone=ZoneInfo("Asia/Seoul"))
     assert seoul.penalty(result(tensors=10), datetime(2026, 12, 11, 0, 0))[0] == 1.0
@@ -264,7 +264,7 @@ def test_a_csv_of_times_reads_with_a_bom_any_header_case_and_blank_rows(tmp_path
 def test_each_bad_csv_row_is_named_with_its_fix(tmp_path, text, said):
     path = tmp_path / "times.csv"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(DeadlineError) as raised:
+    with pytest.raises(UserError) as raised:
         read_times(path)
     assert str(raised.value).startswith(str(path)) and said in str(raised.value), raised.value
 
@@ -272,15 +272,15 @@ def test_each_bad_csv_row_is_named_with_its_fix(tmp_path, text, said):
 def test_a_csv_that_is_not_utf8_or_not_there_is_said_so(tmp_path):
     path = tmp_path / "times.csv"
     path.write_bytes("learner,submitted_at\n홍길동,2026-12-11T10:00Z\n".encode("cp949"))
-    with pytest.raises(DeadlineError, match="is not UTF-8 text; save it as UTF-8"):
+    with pytest.raises(UserError, match="is not UTF-8 text; save it as UTF-8"):
         read_times(path)
-    with pytest.raises(DeadlineError, match="No such file"):
+    with pytest.raises(UserError, match="No such file"):
         read_times(tmp_path / "missing.csv")
 
 
 def test_parse_time_takes_iso_with_z_and_refuses_a_bare_date():
     assert parse_time("2026-12-11T01:00:00Z", None, "--submitted-at") == datetime(2026, 12, 11, 1, tzinfo=UTC)
-    with pytest.raises(DeadlineError, match=r"^--submitted-at = '20261211' is not a date and time"):
+    with pytest.raises(UserError, match=r"^--submitted-at = '20261211' is not a date and time"):
         parse_time("20261211", UTC, "--submitted-at")
 
 
@@ -312,9 +312,9 @@ def test_gradescope_gives_the_submission_time_and_the_due_date(tmp_path):
 def test_gradescope_metadata_without_its_times_is_said_so(tmp_path):
     path = tmp_path / "submission_metadata.json"
     path.write_text('{"id": 1}', encoding="utf-8")
-    with pytest.raises(DeadlineError, match=r"no assignment.due_date .*is it Gradescope's submission_metadata.json"):
+    with pytest.raises(UserError, match=r"no assignment.due_date .*is it Gradescope's submission_metadata.json"):
         gradescope_due(path)
-    with pytest.raises(DeadlineError, match=r"no created_at"):
+    with pytest.raises(UserError, match=r"no created_at"):
         submission_time(tmp_path, "kim", None, path)
 
 
@@ -459,6 +459,6 @@ def test_the_instructors_time_comes_first_then_gradescope_then_the_submission(re
 
 def test_a_given_time_without_an_offset_needs_a_timezone(repo):
     naive = {"kim": datetime(2026, 12, 11, 10)}
-    with pytest.raises(DeadlineError, match="^--submitted-at = '2026-12-11T10:00:00' has no UTC offset"):
+    with pytest.raises(UserError, match="^--submitted-at = '2026-12-11T10:00:00' has no UTC offset"):
         submission_time(repo, "kim", naive, None)
     assert submission_time(repo, "kim", naive, None, timezone=ZoneInfo("Asia/Seoul"))[0] == LAST_COMMIT[0]

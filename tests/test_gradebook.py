@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from graders.gradebook import APPLICATION_ID, VERSION, Gradebook, GradebookError
+from graders.errors import UserError
+from graders.gradebook import APPLICATION_ID, VERSION, Gradebook
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
 
@@ -132,7 +133,7 @@ def test_a_newer_gradebook_is_refused(tmp_path):
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute(f"PRAGMA user_version = {VERSION + 1}")
     for read_only in (False, True):
-        with untouched(path, sidecars=True), pytest.raises(GradebookError, match="newer version of the course"):
+        with untouched(path, sidecars=True), pytest.raises(UserError, match="newer version of the course"):
             Gradebook(path, read_only)
 
 
@@ -140,7 +141,7 @@ def test_an_empty_file_is_refused_and_stays_empty(tmp_path):
     path = tmp_path / "class.sqlite"
     path.touch()
     for read_only in (False, True):
-        with untouched(path), pytest.raises(GradebookError, match="is an empty file, not a gradebook: delete it"):
+        with untouched(path), pytest.raises(UserError, match="is an empty file, not a gradebook: delete it"):
             Gradebook(path, read_only)
     assert path.stat().st_size == 0
 
@@ -149,7 +150,7 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path):
     path = tmp_path / "grades.csv"
     path.write_text("learner,score\nada,3\n", encoding="utf-8")
     for read_only in (False, True):
-        with untouched(path), pytest.raises(GradebookError, match="not even a SQLite file"):
+        with untouched(path), pytest.raises(UserError, match="not even a SQLite file"):
             Gradebook(path, read_only)
 
 
@@ -167,7 +168,7 @@ def test_a_sqlite_file_that_is_not_a_gradebook_is_refused_untouched(tmp_path, sc
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.executescript(schema + ";PRAGMA user_version = 0")
     for read_only in (False, True):
-        with untouched(path), pytest.raises(GradebookError, match="a SQLite file but not a gradebook"):
+        with untouched(path), pytest.raises(UserError, match="a SQLite file but not a gradebook"):
             Gradebook(path, read_only)
 
 
@@ -176,7 +177,7 @@ def test_another_programs_sqlite_file_is_refused_untouched(tmp_path):
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.executescript(OLD_SCHEMA + "PRAGMA application_id = 1234;")
     for read_only in (False, True):
-        with untouched(path), pytest.raises(GradebookError, match="another program's SQLite file"):
+        with untouched(path), pytest.raises(UserError, match="another program's SQLite file"):
             Gradebook(path, read_only)
 
 
@@ -245,7 +246,7 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
             assert export.stdout.splitlines()[1].startswith("ada,")
             opened = "import sys, pathlib, graders.gradebook as g; g.Gradebook(pathlib.Path(sys.argv[1]))"
             grade = read_only(target, sys.executable, "-c", opened, str(path))
-            assert grade.returncode == 1 and "GradebookError" in grade.stderr
+            assert grade.returncode == 1 and "UserError" in grade.stderr
             assert "class.sqlite is read-only, and grading records each result in it" in grade.stderr
     finally:
         where.chmod(0o755)

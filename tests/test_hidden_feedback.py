@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graders.course import CourseError, hidden_feedback
+from graders.course import hidden_feedback
 from graders.engine import grade as grade_in_kernel
 from graders.engine import prepare
+from graders.errors import UserError
 from graders.notebook import _InKernel
 from tests.conftest import ROOT
 
@@ -126,7 +127,7 @@ def test_hidden_feedback_is_summary_values_or_refused(tmp_path):
     (tmp_path / "instructor.toml").write_text('[grading]\nhidden_feedback = "values"\n', encoding="utf-8")
     assert hidden_feedback(tmp_path) == "values"
     (tmp_path / "instructor.toml").write_text('[grading]\nhidden_feedback = "all"\n', encoding="utf-8")
-    with pytest.raises(CourseError, match='write "summary" or "values"'):
+    with pytest.raises(UserError, match='write "summary" or "values"'):
         hidden_feedback(tmp_path)
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from graders import course as course_data
 from graders.engine import hidden_key, prepare
+from graders.errors import UserError
 from graders.notebook import check
 from graders.sandbox import wire
 from tests.conftest import ROOT
@@ -139,7 +140,7 @@ def test_a_seed_file_without_a_seed_is_named_and_not_quoted(tmp_path, content, s
     seed_file = tmp_path / "seed"
     if content is not None:
         seed_file.write_bytes(content)
-    with pytest.raises(course_data.CourseError, match=said):
+    with pytest.raises(UserError, match=said):
         course_data.hidden_seed(tmp_path, str(seed_file))
 
 

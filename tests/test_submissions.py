@@ -25,10 +25,10 @@ import pytest
 
 from graders import executors
 from graders.batch import grade_one
+from graders.errors import SubmissionError
 from graders.submissions import (
     MAX_FILE_BYTES,
     MAX_ZIP_MEMBERS,
-    SubmissionError,
     learner_of,
     open_submission,
     read_regular,

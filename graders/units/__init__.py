@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from graders.course import CourseError, Exercise
+from graders.course import Exercise, UserError
 from graders.spec import Grader
 
 
@@ -14,12 +14,12 @@ def graders_of(unit: str) -> dict[str, Grader]:
     except ModuleNotFoundError as err:
         if err.name != f"graders.units.{unit}":
             raise
-        raise CourseError(f"course.toml names unit {unit!r}, but graders/units/{unit}.py does not exist") from None
+        raise UserError(f"course.toml names unit {unit!r}, but graders/units/{unit}.py does not exist") from None
     return module.GRADERS
 
 
 def grader_for(exercise: Exercise) -> Grader:
     graders = graders_of(exercise.unit)
     if exercise.function not in graders:
-        raise CourseError(f"{exercise.id} is in course.toml, but graders/units/{exercise.unit}.py has no grader for it")
+        raise UserError(f"{exercise.id} is in course.toml, but graders/units/{exercise.unit}.py has no grader for it")
     return graders[exercise.function]
