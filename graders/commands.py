@@ -58,7 +58,7 @@ def _check_notebook(path: Path, args, course, console) -> int:
     from graders.submissions import open_submission  # zipfile and notebooks: not for a unit's check
 
     if not path.is_file():
-        raise UserError(f"{path} does not exist")
+        raise UserError(t("path-missing", path=path))
     with tempfile.TemporaryDirectory() as scratch:
         submission = open_submission(path, course, Path(scratch))
         units = [unit.name for unit in course.units if (submission.folder / f"{unit.name}.py").exists()]

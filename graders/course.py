@@ -55,7 +55,9 @@ class Course:
         for ex in self.exercises:
             if ex.id == exercise_id:
                 return ex
-        raise UserError(f"no exercise {exercise_id!r}; `course list` shows them all")
+        from graders.i18n import t
+
+        raise UserError(t("unknown-exercise", id=exercise_id))
 
     def select(self, target: str | None) -> tuple[Exercise, ...]:
         """All exercises, one unit's (`losses`), or one exercise (`losses.mse`)."""

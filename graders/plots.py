@@ -53,12 +53,12 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     unit, exercises = chosen.name, chosen.exercises
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
-        raise UserError(f"{folder} is not a folder of unit modules; run `course plot` inside your copy of the course")
+        raise UserError(t("plot.not-a-folder", folder=folder))
     devices = select_devices(device)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
-        raise UserError(f"--out {out}: that is a file, not a folder; pass a folder for the PNGs") from None
+        raise UserError(t("plot.out-is-a-file", out=out)) from None
     written = []
     with Sandbox(folder, course.limits) as sandbox:
         prepared = engine.prepare(exercises, devices)
