@@ -15,7 +15,6 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
-from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -29,9 +28,7 @@ from graders.i18n import t
 from graders.reference import Ref, to_numpy
 from graders.sandbox.handle import Outcome, Sandbox
 from graders.spec import Case, Raises
-from graders.units import grader_for
-from graders.units.gradient_descent import regression_problem
-from graders.units.xor_mlp import NAMES, SEED, XOR_X, XOR_Y
+from graders.units import figures_of, grader_for
 
 # Files only: no display, no GUI toolkit. The Figure API below never imports pyplot, and this
 # holds for anything that does later in the same process.
@@ -41,8 +38,7 @@ WIDTH, HEIGHT, DPI = 1200, 800, 100
 REFERENCE_STYLE = {"color": "#1f77b4", "linewidth": 4, "alpha": 0.4}
 YOURS_STYLE = {"color": "#d62728", "linewidth": 1.6, "linestyle": "--"}
 MAX_POINTS = 20_000  # of an answer drawn as a line: the graders' cases are far smaller
-LEAKY_SLOPE = 0.1  # not the default 0.01, whose negative side would look flat at this scale
-DIVERGING, OUTPUT_MAP = "coolwarm", "RdBu_r"
+DIVERGING = "coolwarm"
 
 
 def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = "cpu") -> list[Path]:
@@ -63,8 +59,8 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     with Sandbox(folder, course.limits) as sandbox:
         prepared = engine.prepare(exercises, devices)
         result = engine.grade(prepared, sandbox, folder.name)
-        if draw := UNIT_PLOTS.get(unit):
-            written.append(_save(draw(_Context(course, unit, sandbox, Ref(devices[0]))), out / f"{unit}.png"))
+        for name, draw in figures_of(unit).items():
+            written.append(_save(draw(Context(course, unit, sandbox, Ref(devices[0]))), out / f"{name}.png"))
         for p, graded in zip(prepared, result.exercises, strict=True):
             path = out / f"{p.exercise.id}.expected-vs-got.png"
             # `accept` graders (many right answers) have no single expected array to draw
@@ -85,8 +81,8 @@ def _unit(course: Course, target: str) -> Unit:
 
 
 @dataclass
-class _Context:
-    """What a unit's figure needs: the learner's functions (sandboxed) and the torch references."""
+class Context:
+    """What a unit's figure (its FIGURES) needs: the learner's functions (sandboxed) and the torch references."""
 
     course: Course
     unit: str
@@ -105,7 +101,7 @@ class _Context:
 # --- turning outcomes into something to draw --------------------------------------------------
 
 
-def _why_not(outcome: Outcome) -> str:
+def why_not(outcome: Outcome) -> str:
     """A panel's few words for a call that gave no answer."""
     if outcome.kind in ("not-implemented", "missing"):
         return outcome.kind.replace("-", " ")
@@ -114,10 +110,10 @@ def _why_not(outcome: Outcome) -> str:
     return "error: " + (f"{outcome.type}: {outcome.message}" if outcome.type else outcome.message or outcome.kind)
 
 
-def _answer(outcome: Outcome, pick: Callable = lambda value: value, shape: tuple | None = None) -> np.ndarray | str:
+def answer_of(outcome: Outcome, pick: Callable = lambda value: value, shape: tuple | None = None) -> np.ndarray | str:
     """The (picked part of the) answer as a float64 array of `shape`, or a label saying why not."""
     if outcome.kind != "ok":
-        return _why_not(outcome)
+        return why_not(outcome)
     try:
         array = np.asarray(pick(outcome.value), dtype=np.float64)
     except Exception:  # whatever came back: a pair that is no pair, a string, a dict without the key
@@ -127,7 +123,7 @@ def _answer(outcome: Outcome, pick: Callable = lambda value: value, shape: tuple
     return array
 
 
-def _numbers(value) -> np.ndarray | None:
+def as_numbers(value) -> np.ndarray | None:
     try:
         return np.asarray(value, dtype=np.float64)
     except Exception:  # not numbers: nothing to draw
@@ -137,7 +133,7 @@ def _numbers(value) -> np.ndarray | None:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def _figure(rows: int, columns: int, title: str):
+def new_figure(rows: int, columns: int, title: str):
     fig = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
     fig.suptitle(title, fontsize="large")
     return fig, fig.subplots(rows, columns, squeeze=False)
@@ -151,7 +147,7 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _say(ax, text: str, color: str = "#b00020", width: int = 26, most: int = 120) -> None:
+def say(ax, text: str, color: str = "#b00020", width: int = 26, most: int = 120) -> None:
     """A label in the middle of a panel, in place of a curve that could not be drawn."""
     text = textwrap.shorten(text, most).replace("$", r"\$")  # "$" would start mathtext
     ax.text(
@@ -168,7 +164,7 @@ def _say(ax, text: str, color: str = "#b00020", width: int = 26, most: int = 120
     )
 
 
-def _title(ax, title: str, reference: np.ndarray, yours: np.ndarray | str) -> None:
+def panel_title(ax, title: str, reference: np.ndarray, yours: np.ndarray | str) -> None:
     """The panel's title, and below it in colour whether the learner's answer matches the
     reference at the grading tolerance (float64)."""
     if isinstance(yours, str):
@@ -183,167 +179,21 @@ def _masked(values: np.ndarray):
     return np.ma.masked_invalid(values[:MAX_POINTS])
 
 
-def _curve_panel(
+def curve_panel(
     ax, x, reference: np.ndarray, yours: np.ndarray | str, title: str, xlabel: str = "x", log: bool = False
 ) -> None:
     """The reference as a broad pale line, the learner's answer dashed over it (or a label)."""
     ax.plot(x, _masked(reference), label="reference (PyTorch)", **REFERENCE_STYLE)
     if isinstance(yours, str):
-        _say(ax, f"yours: {yours}")
+        say(ax, f"yours: {yours}")
     else:
         ax.plot(x, _masked(yours), label="yours", **YOURS_STYLE)
     if log:
         ax.set_yscale("log")  # the losses fall by orders of magnitude
-    _title(ax, title, reference, yours)
+    panel_title(ax, title, reference, yours)
     ax.set_xlabel(xlabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", loc="upper left" if isinstance(yours, str) else "best")  # clear of the label
-
-
-# activations: each function over its derivative, x in [-6, 6] ------------------------------------
-
-ACTIVATIONS = (("sigmoid", ()), ("tanh", ()), ("relu", ()), ("leaky_relu", (LEAKY_SLOPE,)))
-
-
-def _activations(ctx: _Context) -> Figure:
-    x = np.arange(-240, 241) / 40  # steps of 1/40, so x = 0 exactly, where the ReLUs' slopes jump
-    fig, axes = _figure(
-        2,
-        4,
-        "activations and their derivatives: yours over the reference, x in [-6, 6] "
-        f"(leaky ReLU with negative_slope = {LEAKY_SLOPE})",
-    )
-    for column, (name, extra) in enumerate(ACTIVATIONS):
-        for row, function in enumerate((name, f"{name}_grad")):
-            arguments = f", {LEAKY_SLOPE}" if extra else ""
-            yours = _answer(ctx.yours(function, x, *extra), shape=x.shape)
-            _curve_panel(axes[row, column], x, ctx.reference(function, x, *extra), yours, f"{function}(x{arguments})")
-    return fig
-
-
-# xor_mlp: decision boundaries over the plane around the four XOR points ---------------------------
-
-
-def _xor_mlp(ctx: _Context) -> Figure:
-    ticks = np.arange(-40, 121) / 80  # [-0.5, 1.5] in steps of 1/80, 0 and 1 included exactly
-    gx, gy = np.meshgrid(ticks, ticks)
-    X = np.vstack([np.column_stack([gx.ravel(), gy.ravel()]), XOR_X])  # the grid, then the four XOR points
-    fig, axes = _figure(2, 3, "the XOR network: output over the plane (black line: output = 0.5)")
-    for column, activation in enumerate(("step", "sigmoid")):
-        reference = ctx.reference("forward", X, *SEED, activation)[1]
-        yours = _answer(ctx.yours("forward", X, *SEED, activation), lambda v: v[1], shape=reference.shape)
-        _boundary(axes[0, column], ticks, yours)
-        _title(axes[0, column], f"your forward, the notes' weights, {activation}", reference, yours)
-        _boundary(axes[1, column], ticks, reference)
-        axes[1, column].set_title(f"reference forward, the notes' weights, {activation}", fontsize="medium")
-    params, losses = ctx.reference("train", XOR_X, XOR_Y)
-    reference = ctx.reference("forward", X, *(params[name] for name in NAMES), "sigmoid")[1]
-    yours, note = _trained(ctx, ctx.yours("train", XOR_X, XOR_Y), X)
-    _boundary(axes[0, 2], ticks, yours)
-    _title(axes[0, 2], f"your train() with its defaults{note}", reference, yours)
-    _boundary(axes[1, 2], ticks, reference)
-    axes[1, 2].set_title(f"reference train(){_final(losses)}", fontsize="medium")
-    fig.colorbar(ScalarMappable(Normalize(0, 1), OUTPUT_MAP), ax=axes, shrink=0.6, label="network output")
-    return fig
-
-
-def _trained(ctx: _Context, outcome: Outcome, X: np.ndarray) -> tuple[np.ndarray | str, str]:
-    """The learner's trained network's outputs on X, computed by the torch forward: the picture
-    shows what train() learned, whatever the learner's forward does."""
-    if outcome.kind != "ok":
-        return _why_not(outcome), ""
-    try:
-        params, losses = outcome.value
-        weights = [np.asarray(params[name], dtype=np.float64) for name in NAMES]
-    except Exception:  # not (params, losses), or params without W1, b1, W2, b2
-        return "error: not (params, losses) with params W1, b1, W2, b2", ""
-    out = ctx.reference("forward", X, *weights, "sigmoid")
-    if isinstance(out, Raises):  # the reference forward refuses parameters of the wrong shapes
-        return "error: trained parameters of the wrong shapes", ""
-    return out[1], _final(losses)
-
-
-def _final(losses) -> str:
-    values = _numbers(losses)
-    return f", final loss {values.ravel()[-1]:.4f}" if values is not None and values.size else ""
-
-
-def _boundary(ax, ticks: np.ndarray, out: np.ndarray | str) -> None:
-    """The network's output on the grid as colour, its 0.5 contour, and the four XOR points."""
-    n = len(ticks)
-    half = (ticks[1] - ticks[0]) / 2
-    ax.set_xlim(ticks[0] - half, ticks[-1] + half)
-    ax.set_ylim(ticks[0] - half, ticks[-1] + half)
-    if isinstance(out, str):
-        _say(ax, out)
-    else:
-        out = out.ravel()
-        grid = np.ma.masked_invalid(out[: n * n].reshape(n, n))
-        ax.imshow(grid, origin="lower", extent=(ticks[0] - half, ticks[-1] + half) * 2, vmin=0, vmax=1, cmap=OUTPUT_MAP)
-        if grid.count() and grid.min() < 0.5 < grid.max():  # a contour needs both sides
-            ax.contour(ticks, ticks, grid, levels=[0.5], colors="black", linewidths=1.5)
-        for (x1, x2), value in zip(XOR_X, out[-4:], strict=False):
-            ax.annotate(
-                f"{value:.3f}",
-                (x1, x2),
-                xytext=(6, 6),
-                textcoords="offset points",
-                fontsize="small",
-                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8},
-            )
-    for target, marker in ((0, "o"), (1, "s")):
-        rows = XOR_Y[:, 0] == target
-        ax.scatter(
-            XOR_X[rows, 0],
-            XOR_X[rows, 1],
-            marker=marker,
-            s=70,
-            facecolor="white" if target == 0 else "black",
-            edgecolor="black",
-            linewidths=1.5,
-            zorder=3,
-            label=f"XOR = {target}",
-        )
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-    ax.set_aspect("equal")
-    ax.legend(fontsize="small", loc="lower right")
-
-
-# gradient_descent: the three kinds on one problem ------------------------------------------------
-
-GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS, GD_BATCH, GD_SEED = 40, 2, 0.05, 30, 8, 0
-
-
-def _gradient_descent(ctx: _Context) -> Figure:
-    # the graders' own problem generator: a noisy linear regression and a starting (w, b)
-    p = regression_problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
-    data = (p["X"], p["y"], p["w"], p["b"], p["lr"], p["epochs"])
-    runs = (
-        ("batch_gd", "1 update per epoch", ()),
-        ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),
-        ("minibatch_gd", f"{-(-GD_SAMPLES // GD_BATCH)} updates per epoch, batches of {GD_BATCH}", (GD_BATCH, GD_SEED)),
-    )
-    fig, axes = _figure(
-        1,
-        3,
-        f"gradient descent on the same {GD_SAMPLES} samples (lr = {GD_LR}): "
-        f"full-data MSE before each epoch and after the last",
-    )
-    epochs = np.arange(GD_EPOCHS + 1)
-    for ax, (function, title, more) in zip(axes[0], runs, strict=True):
-        reference = ctx.reference(function, *data, *more)[2]
-        yours = _answer(ctx.yours(function, *data, *more), lambda v: v[2], shape=reference.shape)
-        _curve_panel(ax, epochs, reference, yours, f"{function}: {title}", xlabel="epoch", log=True)
-    axes[0, 0].set_ylabel("MSE (log scale)")
-    return fig
-
-
-UNIT_PLOTS: dict[str, Callable[[_Context], Figure]] = {
-    "activations": _activations,
-    "xor_mlp": _xor_mlp,
-    "gradient_descent": _gradient_descent,
-}
 
 
 # --- expected vs got, for any exercise that fails on an array answer ----------------------------
@@ -384,10 +234,10 @@ def _arrays(expected, got, names: tuple[str, ...] = (), path: str = ""):
         isinstance(expected, np.ndarray)
         and expected.ndim
         and expected.size
-        and (numbers := _numbers(got)) is not None
-        and numbers.size
+        and (values := as_numbers(got)) is not None
+        and values.size
     ):
-        yield path, expected, numbers
+        yield path, expected, values
 
 
 def _expected_vs_got(
@@ -417,7 +267,7 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Fig
     """Both answers flattened, as lines over the element index; their difference below, or
     `blank` over them where the learner's answer has nothing to draw."""
     same = expected.shape == got.shape and not blank
-    fig, axes = _figure(2 if same else 1, 1, title)
+    fig, axes = new_figure(2 if same else 1, 1, title)
     e, g = expected.ravel(), got.ravel()
     small = max(e.size, g.size) <= 60  # few elements: mark each one
     flat = "" if expected.ndim == 1 and got.ndim == 1 else ", flattened"
@@ -436,7 +286,7 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Fig
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     if blank:
-        _say(ax, blank, width=48, most=300)
+        say(ax, blank, width=48, most=300)
     if same:
         with np.errstate(all="ignore"):
             difference = g - e
@@ -454,7 +304,7 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
     """2-D answers side by side on one colour scale; their difference beside them, or `blank`
     in the learner's panel where their answer has nothing to draw."""
     same = expected.shape == got.shape and not blank
-    fig, axes = _figure(1, 3 if same else 2, title)
+    fig, axes = new_figure(1, 3 if same else 2, title)
     both = np.concatenate([expected.ravel(), got.ravel()])
     finite = both[np.isfinite(both)]
     norm = Normalize(finite.min(), finite.max()) if finite.size else Normalize(0, 1)
@@ -487,7 +337,7 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.7, "linewidth": 0},
                 )
     if blank:
-        _say(axes[0, 1], blank, width=30, most=300)
+        say(axes[0, 1], blank, width=30, most=300)
     return fig
 
 

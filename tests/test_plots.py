@@ -20,7 +20,7 @@ from graders.course import load
 from graders.errors import UserError
 from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
 from graders.spec import Case
-from graders.units import grader_for
+from graders.units import figures_of, grader_for
 from tests.conftest import ROOT
 
 COURSE = Path(sys.executable).with_name("course")
@@ -163,3 +163,13 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
         [str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60, check=False
     )
     assert run.returncode == 2 and run.stderr.startswith("error: 'nope' is neither a unit"), run.stderr
+
+
+def test_a_units_figures_live_in_the_unit_and_plots_names_no_unit():
+    """Adding a figure is the unit's own business (its FIGURES, beside GRADERS): graders.plots
+    is the toolkit and the command, and imports no unit module."""
+    course = load(ROOT)
+    drawn = {unit.name: sorted(figures_of(unit.name)) for unit in course.units if figures_of(unit.name)}
+    assert drawn == {unit: [unit] for unit in FIGURES}
+    source = (ROOT / "graders" / "plots.py").read_text(encoding="utf-8")
+    assert "graders.units." not in source and not any(f'"{unit.name}"' in source for unit in course.units)

@@ -331,3 +331,32 @@ GRADERS = {
         ),
     ),
 }
+
+
+# --- `course plot activations`: each function over its derivative, x in [-6, 6] -------------------
+
+LEAKY_SLOPE = 0.1  # not the default 0.01, whose negative side would look flat at this scale
+PLOTTED = (("sigmoid", ()), ("tanh", ()), ("relu", ()), ("leaky_relu", (LEAKY_SLOPE,)))
+
+
+def _plot(ctx):
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    x = np.arange(-240, 241) / 40  # steps of 1/40, so x = 0 exactly, where the ReLUs' slopes jump
+    fig, axes = plots.new_figure(
+        2,
+        4,
+        "activations and their derivatives: yours over the reference, x in [-6, 6] "
+        f"(leaky ReLU with negative_slope = {LEAKY_SLOPE})",
+    )
+    for column, (name, extra) in enumerate(PLOTTED):
+        for row, function in enumerate((name, f"{name}_grad")):
+            arguments = f", {LEAKY_SLOPE}" if extra else ""
+            yours = plots.answer_of(ctx.yours(function, x, *extra), shape=x.shape)
+            plots.curve_panel(
+                axes[row, column], x, ctx.reference(function, x, *extra), yours, f"{function}(x{arguments})"
+            )
+    return fig
+
+
+FIGURES = {"activations": _plot}  # course plot activations: activations.png

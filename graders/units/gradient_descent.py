@@ -498,3 +498,37 @@ GRADERS = {
         ),
     ),
 }
+
+
+# --- `course plot gradient_descent`: the three kinds on one problem ----------------------------
+
+GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS, GD_BATCH, GD_SEED = 40, 2, 0.05, 30, 8, 0
+
+
+def _plot(ctx):
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    # the graders' own problem generator: a noisy linear regression and a starting (w, b)
+    p = regression_problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
+    data = (p["X"], p["y"], p["w"], p["b"], p["lr"], p["epochs"])
+    runs = (
+        ("batch_gd", "1 update per epoch", ()),
+        ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),
+        ("minibatch_gd", f"{-(-GD_SAMPLES // GD_BATCH)} updates per epoch, batches of {GD_BATCH}", (GD_BATCH, GD_SEED)),
+    )
+    fig, axes = plots.new_figure(
+        1,
+        3,
+        f"gradient descent on the same {GD_SAMPLES} samples (lr = {GD_LR}): "
+        f"full-data MSE before each epoch and after the last",
+    )
+    epochs = np.arange(GD_EPOCHS + 1)
+    for ax, (function, title, more) in zip(axes[0], runs, strict=True):
+        reference = ctx.reference(function, *data, *more)[2]
+        yours = plots.answer_of(ctx.yours(function, *data, *more), lambda v: v[2], shape=reference.shape)
+        plots.curve_panel(ax, epochs, reference, yours, f"{function}: {title}", xlabel="epoch", log=True)
+    axes[0, 0].set_ylabel("MSE (log scale)")
+    return fig
+
+
+FIGURES = {"gradient_descent": _plot}  # course plot gradient_descent: gradient_descent.png

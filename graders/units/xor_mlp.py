@@ -699,3 +699,108 @@ GRADERS = {
         ),
     ),
 }
+
+
+# --- `course plot xor_mlp`: decision boundaries over the plane around the four XOR points ------
+
+OUTPUT_MAP = "RdBu_r"  # the network's output, 0 to 1
+
+
+def _plot(ctx):
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    ticks = np.arange(-40, 121) / 80  # [-0.5, 1.5] in steps of 1/80, 0 and 1 included exactly
+    gx, gy = np.meshgrid(ticks, ticks)
+    X = np.vstack([np.column_stack([gx.ravel(), gy.ravel()]), XOR_X])  # the grid, then the four XOR points
+    fig, axes = plots.new_figure(2, 3, "the XOR network: output over the plane (black line: output = 0.5)")
+    for column, activation in enumerate(("step", "sigmoid")):
+        reference = ctx.reference("forward", X, *SEED, activation)[1]
+        yours = plots.answer_of(ctx.yours("forward", X, *SEED, activation), lambda v: v[1], shape=reference.shape)
+        _boundary(axes[0, column], ticks, yours)
+        plots.panel_title(axes[0, column], f"your forward, the notes' weights, {activation}", reference, yours)
+        _boundary(axes[1, column], ticks, reference)
+        axes[1, column].set_title(f"reference forward, the notes' weights, {activation}", fontsize="medium")
+    params, losses = ctx.reference("train", XOR_X, XOR_Y)
+    reference = ctx.reference("forward", X, *(params[name] for name in NAMES), "sigmoid")[1]
+    yours, note = _trained(ctx, ctx.yours("train", XOR_X, XOR_Y), X)
+    _boundary(axes[0, 2], ticks, yours)
+    plots.panel_title(axes[0, 2], f"your train() with its defaults{note}", reference, yours)
+    _boundary(axes[1, 2], ticks, reference)
+    axes[1, 2].set_title(f"reference train(){_final(losses)}", fontsize="medium")
+    fig.colorbar(ScalarMappable(Normalize(0, 1), OUTPUT_MAP), ax=axes, shrink=0.6, label="network output")
+    return fig
+
+
+def _trained(ctx, outcome, X: np.ndarray) -> tuple[np.ndarray | str, str]:
+    """The learner's trained network's outputs on X, computed by the torch forward: the picture
+    shows what train() learned, whatever the learner's forward does."""
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    if outcome.kind != "ok":
+        return plots.why_not(outcome), ""
+    try:
+        params, losses = outcome.value
+        weights = [np.asarray(params[name], dtype=np.float64) for name in NAMES]
+    except Exception:  # not (params, losses), or params without W1, b1, W2, b2
+        return "error: not (params, losses) with params W1, b1, W2, b2", ""
+    out = ctx.reference("forward", X, *weights, "sigmoid")
+    if isinstance(out, Raises):  # the reference forward refuses parameters of the wrong shapes
+        return "error: trained parameters of the wrong shapes", ""
+    return out[1], _final(losses)
+
+
+def _final(losses) -> str:
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    values = plots.as_numbers(losses)
+    return f", final loss {values.ravel()[-1]:.4f}" if values is not None and values.size else ""
+
+
+def _boundary(ax, ticks: np.ndarray, out: np.ndarray | str) -> None:
+    """The network's output on the grid as colour, its 0.5 contour, and the four XOR points."""
+    from graders import plots  # matplotlib: only when a figure is drawn
+
+    n = len(ticks)
+    half = (ticks[1] - ticks[0]) / 2
+    ax.set_xlim(ticks[0] - half, ticks[-1] + half)
+    ax.set_ylim(ticks[0] - half, ticks[-1] + half)
+    if isinstance(out, str):
+        plots.say(ax, out)
+    else:
+        out = out.ravel()
+        grid = np.ma.masked_invalid(out[: n * n].reshape(n, n))
+        ax.imshow(grid, origin="lower", extent=(ticks[0] - half, ticks[-1] + half) * 2, vmin=0, vmax=1, cmap=OUTPUT_MAP)
+        if grid.count() and grid.min() < 0.5 < grid.max():  # a contour needs both sides
+            ax.contour(ticks, ticks, grid, levels=[0.5], colors="black", linewidths=1.5)
+        for (x1, x2), value in zip(XOR_X, out[-4:], strict=False):
+            ax.annotate(
+                f"{value:.3f}",
+                (x1, x2),
+                xytext=(6, 6),
+                textcoords="offset points",
+                fontsize="small",
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8},
+            )
+    for target, marker in ((0, "o"), (1, "s")):
+        rows = XOR_Y[:, 0] == target
+        ax.scatter(
+            XOR_X[rows, 0],
+            XOR_X[rows, 1],
+            marker=marker,
+            s=70,
+            facecolor="white" if target == 0 else "black",
+            edgecolor="black",
+            linewidths=1.5,
+            zorder=3,
+            label=f"XOR = {target}",
+        )
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_aspect("equal")
+    ax.legend(fontsize="small", loc="lower right")
+
+
+FIGURES = {"xor_mlp": _plot}  # course plot xor_mlp: xor_mlp.png
