@@ -7,7 +7,6 @@ import os
 import pkgutil
 import shutil
 import textwrap
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,7 @@ from graders.course import load
 from graders.engine import grade, prepare
 from graders.results import ExerciseResult
 from graders.sandbox.handle import Sandbox
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import ROOT
 
 # Messages in English whatever the developer's locale (a Korean one makes `course` speak Korean),
 # set before any test module copies the environment; the tests of Korean ask with --lang ko.

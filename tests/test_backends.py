@@ -30,23 +30,9 @@ import pytest
 
 from graders.sandbox import spawn
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND, run_course
 from tests.test_integrity import HOSTILE, assemble, quick_course
 from tests.test_units import WRONG
-
-COURSE = Path(sys.executable).with_name("course")
-
-
-def run_course(*args, cwd: Path = ROOT, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE), *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "250", **(env or {})},
-        check=False,
-    )
-
 
 # --- which backend, and why ---------------------------------------------------------------------
 
@@ -218,7 +204,7 @@ def test_a_spawned_worker_in_an_endless_loop_dies_with_the_grader(tmp_path):
         module.write("\n\ndef relu(x):\n    while True:\n        pass\n")
     grader = subprocess.Popen(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(ROOT),
             "grade",

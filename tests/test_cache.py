@@ -22,7 +22,7 @@ COURSE = [
 ]
 
 
-def course(*args, cache_dir, root=ROOT) -> subprocess.CompletedProcess:
+def run_reporting_torch(*args, cache_dir, root=ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "COURSE_CACHE_DIR": str(cache_dir)}
     return subprocess.run([*COURSE, "--root", str(root), *args], capture_output=True, encoding="utf-8", env=env)
 
@@ -33,8 +33,8 @@ def test_a_warm_check_imports_no_torch_and_gives_the_same_results(tmp_path):
     NumPy, so no unit's check imports torch."""
     shutil.copy(ROOT / "course.toml", tmp_path)
     shutil.copytree(ROOT / "solutions", tmp_path / "exercises")
-    cold = course("check", "--device", "auto", cache_dir=tmp_path / "cache", root=tmp_path)
-    warm = course("check", "--device", "auto", cache_dir=tmp_path / "cache", root=tmp_path)
+    cold = run_reporting_torch("check", "--device", "auto", cache_dir=tmp_path / "cache", root=tmp_path)
+    warm = run_reporting_torch("check", "--device", "auto", cache_dir=tmp_path / "cache", root=tmp_path)
     assert cold.returncode == warm.returncode == 0, warm.stdout
     assert "TORCH-IMPORTED" in cold.stderr
     assert "NO-TORCH" in warm.stderr or _gpu_machine()  # with a GPU, torch answers whether CUDA is usable
@@ -47,9 +47,11 @@ def _gpu_machine() -> bool:
 
 def test_no_cache_and_verify_compute_live(tmp_path):
     # one unit: what is computed live is the same for every unit
-    first = course("grade", "solutions", "--only", "activations", "--device", "cpu", cache_dir=tmp_path)
+    first = run_reporting_torch("grade", "solutions", "--only", "activations", "--device", "cpu", cache_dir=tmp_path)
     assert "TORCH-IMPORTED" in first.stderr
-    live = course("grade", "solutions", "--only", "activations", "--device", "cpu", "--no-cache", cache_dir=tmp_path)
+    live = run_reporting_torch(
+        "grade", "solutions", "--only", "activations", "--device", "cpu", "--no-cache", cache_dir=tmp_path
+    )
     assert live.returncode == 0 and "TORCH-IMPORTED" in live.stderr
 
 

@@ -13,7 +13,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -22,10 +21,10 @@ import pytest
 
 from graders.course import load
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND, run_course
 from tests.test_units import WRONG
 from tests.test_watch import Screen
 
-COURSE = Path(sys.executable).with_name("course")
 DATA = load(ROOT)
 POINTS = {ex.id: ex.points for ex in DATA.exercises}
 UNIT_POINTS = {unit.name: sum(ex.points for ex in unit.exercises) for unit in DATA.units}
@@ -142,12 +141,6 @@ def make_class(where: Path) -> dict[Path, int]:
     return expected
 
 
-def course(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE), "--root", str(ROOT), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600
-    )
-
-
 def rows(gradebook: Path) -> list[tuple]:
     if not gradebook.exists():
         return []
@@ -165,7 +158,7 @@ def graded_class(tmp_path_factory):
     gradebook = where / "gradebook.sqlite"
     batch = subprocess.Popen(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(ROOT),
             "grade",
@@ -188,7 +181,20 @@ def graded_class(tmp_path_factory):
     batch.send_signal(signal.SIGKILL)
     batch.wait()
     killed_with = len(rows(gradebook))
-    resumed = course("grade", *expected, "--jobs", "2", "--gradebook", gradebook, "--device", "cpu", "--format", "json")
+    resumed = run_course(
+        "--root",
+        ROOT,
+        "grade",
+        *expected,
+        "--jobs",
+        "2",
+        "--gradebook",
+        gradebook,
+        "--device",
+        "cpu",
+        "--format",
+        "json",
+    )
     return {
         "expected": expected,
         "gradebook": gradebook,
@@ -242,18 +248,26 @@ def test_a_rerun_skips_what_the_gradebook_holds_unless_regrade(graded_class):
     some = [p for p in expected if p.name.startswith("correct")][:3]
     before = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     time.sleep(1.1)  # graded_at has one-second resolution
-    assert course("grade", *some, "--gradebook", graded_class["gradebook"], "--device", "cpu").returncode == 0
+    assert (
+        run_course(
+            "--root", ROOT, "grade", *some, "--gradebook", graded_class["gradebook"], "--device", "cpu"
+        ).returncode
+        == 0
+    )
     after = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert after == before
     assert (
-        course("grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu").returncode == 0
+        run_course(
+            "--root", ROOT, "grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu"
+        ).returncode
+        == 0
     )
     again = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert {k for k in again if again[k] != before[k]} == {p.name for p in some}
 
 
 def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_class):
-    export = course("export", "--gradebook", graded_class["gradebook"], "--format", "csv")
+    export = run_course("--root", ROOT, "export", "--gradebook", graded_class["gradebook"], "--format", "csv")
     assert export.returncode == 0, export.stderr
     table = list(csv.DictReader(io.StringIO(export.stdout)))
     want = {(p.name if p.is_dir() else p.stem): score for p, score in graded_class["expected"].items()}
@@ -264,13 +278,21 @@ def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_c
 
 def test_reports_and_summary_export(graded_class, tmp_path):
     assert (
-        course(
-            "export", "--gradebook", graded_class["gradebook"], "--format", "html", "--out", tmp_path / "html"
+        run_course(
+            "--root",
+            ROOT,
+            "export",
+            "--gradebook",
+            graded_class["gradebook"],
+            "--format",
+            "html",
+            "--out",
+            tmp_path / "html",
         ).returncode
         == 0
     )
     assert len(list((tmp_path / "html").glob("*.html"))) == len(graded_class["expected"])
-    summary = course("export", "--gradebook", graded_class["gradebook"], "--format", "summary")
+    summary = run_course("--root", ROOT, "export", "--gradebook", graded_class["gradebook"], "--format", "summary")
     assert summary.returncode == 0 and "data:image/png;base64," in summary.stdout
 
 
@@ -279,7 +301,7 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
     scored on the other units, and the totals add up both."""
     gradebook = tmp_path / "gradebook.sqlite"
     folder = solution_folder(tmp_path, "ada")
-    assert course("grade", folder, "--gradebook", gradebook, "--device", "cpu").returncode == 0
+    assert run_course("--root", ROOT, "grade", folder, "--gradebook", gradebook, "--device", "cpu").returncode == 0
     handed_in = tmp_path / "nb" / "ada.ipynb"
     handed_in.parent.mkdir()
     wrong = next(source for exercise, source, _ in WRONG if exercise == "activations.relu")
@@ -289,8 +311,19 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
         ),
         encoding="utf-8",
     )
-    graded = course(
-        "grade", handed_in, "--only", "activations", "--gradebook", gradebook, "--device", "cpu", "--format", "json"
+    graded = run_course(
+        "--root",
+        ROOT,
+        "grade",
+        handed_in,
+        "--only",
+        "activations",
+        "--gradebook",
+        gradebook,
+        "--device",
+        "cpu",
+        "--format",
+        "json",
     )
     assert graded.returncode == 0, graded.stderr
     record = json.loads(graded.stdout)
@@ -306,7 +339,9 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
 
 
 def test_only_names_what_it_cannot_find(tmp_path):
-    done = course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu")
+    done = run_course(
+        "--root", ROOT, "grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu"
+    )
     assert done.returncode == 2
     assert "no unit activation; did you mean activations?" in done.stderr
 
@@ -325,7 +360,7 @@ def three(tmp_path_factory):
 def grade_three(three, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(ROOT),
             "grade",
@@ -399,10 +434,10 @@ def test_a_module_that_does_not_parse_is_told_once_for_its_unit(unit, submit):
 def test_a_batch_shows_its_progress_on_a_terminal_and_nowhere_else(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
     args = ["--root", ROOT, "grade", *folders, "--only", "activations", "--format", "json", "--device", "cpu"]
-    piped = subprocess.run([str(COURSE), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600)
+    piped = subprocess.run([str(COURSE_COMMAND), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600)
     assert piped.returncode == 0 and piped.stderr == ""
     assert [r["score"] for r in json.loads(piped.stdout)] == [14, 14]
-    screen = Screen([str(COURSE), *map(str, args)], tmp_path)
+    screen = Screen([str(COURSE_COMMAND), *map(str, args)], tmp_path)
     try:
         screen.wait_for(r"grading.*2/2", 60)
     finally:

@@ -19,8 +19,8 @@ import pytest
 
 from graders.course import load
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND, copy_course, run_course
 
-COURSE = Path(sys.executable).with_name("course")
 COURSE_DATA = load(ROOT)
 FIRST = COURSE_DATA.exercises[0]
 ENV = dict(os.environ, COLUMNS="250")  # rich wraps at 80 columns when not on a terminal
@@ -39,12 +39,6 @@ EXERCISE_KEYS = [
 ]
 
 
-def course(*args, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE), *map(str, args)], cwd=cwd, env=ENV, capture_output=True, encoding="utf-8", timeout=180
-    )
-
-
 def flat(text: str) -> str:
     """Whitespace-insensitive text, so a wrapped line still matches."""
     return " ".join(text.split())
@@ -55,15 +49,6 @@ def usage_error(run: subprocess.CompletedProcess) -> str:
     assert "Traceback" not in run.stderr + run.stdout
     assert run.stderr.startswith("error: ")
     return flat(run.stderr)
-
-
-def copy_course(where: Path) -> Path:
-    where.mkdir(parents=True)
-    shutil.copy(ROOT / "course.toml", where)
-    ignore = shutil.ignore_patterns("__pycache__")
-    for folder in ("exercises", "solutions"):
-        shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
-    return where
 
 
 def append(module: Path, source: str) -> None:
@@ -100,7 +85,7 @@ def check_schema(data: dict) -> None:
 
 @pytest.fixture(scope="module")
 def solutions_json():
-    run = course("grade", "solutions", "--format", "json", "--device", "cpu")
+    run = run_course("grade", "solutions", "--format", "json", "--device", "cpu")
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -118,7 +103,7 @@ def test_grade_gives_the_solutions_full_marks_on_the_cpu(solutions_json):
 
 
 def test_grade_gives_the_stubs_nothing():
-    run = course("grade", "exercises", "--format", "json")
+    run = run_course("grade", "exercises", "--format", "json")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     check_schema(data)
@@ -129,7 +114,7 @@ def test_grade_gives_the_stubs_nothing():
 
 def test_grade_two_folders_with_out_and_fail_under(tmp_path):
     report = tmp_path / "report.json"
-    run = course(
+    run = run_course(
         "grade", "solutions", "exercises", "--format", "json", "--device", "cpu", "--fail-under", "50", "--out", report
     )
     assert run.returncode == 1, run.stderr  # the stubs score 0 % < 50 %
@@ -156,26 +141,26 @@ def test_grade_two_folders_with_out_and_fail_under(tmp_path):
     ],
 )
 def test_fail_under_and_jobs_out_of_range_are_refused_before_grading(option, value, says):
-    run = course("grade", "solutions", f"{option}={value}")
+    run = run_course("grade", "solutions", f"{option}={value}")
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr.splitlines()[-1] == f"course grade: error: {says}"
 
 
 def test_fail_under_is_met_by_full_marks():
-    run = course("grade", "solutions", "--device", "cpu", "--fail-under", "100")
+    run = run_course("grade", "solutions", "--device", "cpu", "--fail-under", "100")
     assert run.returncode == 0, run.stderr
     total = sum(ex.points for ex in COURSE_DATA.exercises)
     assert f"solutions: {total}/{total} points" in run.stdout  # the table format
 
 
 def test_grade_of_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
-    message = usage_error(course("grade", tmp_path / "nope"))
+    message = usage_error(run_course("grade", tmp_path / "nope"))
     assert f"{tmp_path / 'nope'} does not exist" in message
 
 
 def test_grade_out_into_a_missing_folder_is_a_usage_error(tmp_path):
     # checked before grading, so the report is not lost after the work is done
-    message = usage_error(course("grade", "solutions", "--out", tmp_path / "no" / "report.json"))
+    message = usage_error(run_course("grade", "solutions", "--out", tmp_path / "no" / "report.json"))
     assert f"the folder {tmp_path / 'no'} does not exist" in message
 
 
@@ -183,7 +168,7 @@ def test_device_cuda_without_a_gpu_is_a_usage_error():
     torch = pytest.importorskip("torch")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU")
-    message = usage_error(course("grade", "solutions", "--device", "cuda"))
+    message = usage_error(run_course("grade", "solutions", "--device", "cuda"))
     assert "--device cuda needs a CUDA GPU" in message and "--device cpu" in message
 
 
@@ -198,7 +183,7 @@ def test_grade_names_the_notes_sign_slip(tmp_path):
             "    return terms, 0.105 + 0 - 0.223 + 0.051  # the notes' -0.067\n"
         ),
     )
-    run = course("grade", submission, "--format", "json", "--device", "cpu")
+    run = run_course("grade", submission, "--format", "json", "--device", "cpu")
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     assert data["submission"] == "learner"
@@ -213,7 +198,7 @@ def test_grade_names_the_notes_sign_slip(tmp_path):
 
 
 def test_verify_passes_on_the_real_course():
-    run = course("verify", "--device", "cpu")
+    run = run_course("verify", "--device", "cpu")
     assert run.returncode == 0, run.stdout + run.stderr
     n = len(COURSE_DATA.exercises)
     assert f"{n}/{n} exercises verified" in run.stdout
@@ -233,7 +218,7 @@ def solved_sigmoid(tmp_path):
 
 
 def test_check_on_the_stubs_fails_and_says_what_next(stub_course):
-    run = course("check", cwd=stub_course)
+    run = run_course("check", cwd=stub_course)
     assert run.returncode == 1, run.stderr
     out = flat(run.stdout)
     assert "· not implemented" in out
@@ -241,7 +226,7 @@ def test_check_on_the_stubs_fails_and_says_what_next(stub_course):
 
 
 def test_check_one_solved_exercise_passes(solved_sigmoid, tmp_path):
-    run = course("--root", solved_sigmoid, "check", "activations.sigmoid", cwd=tmp_path)
+    run = run_course("--root", solved_sigmoid, "check", "activations.sigmoid", cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "✓ passed" in run.stdout
     assert "activations.tanh" not in run.stdout  # only the exercise asked for
@@ -249,7 +234,7 @@ def test_check_one_solved_exercise_passes(solved_sigmoid, tmp_path):
 
 def test_check_finds_the_course_root_from_a_subfolder(solved_sigmoid):
     # the repository's own exercises/ are stubs (exit 1): exit 0 proves the copy was found
-    run = course("check", "activations.sigmoid", cwd=solved_sigmoid / "exercises")
+    run = run_course("check", "activations.sigmoid", cwd=solved_sigmoid / "exercises")
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -258,12 +243,12 @@ def test_check_outside_any_course_points_to_root(tmp_path):
     outside.mkdir()
     if any((d / "course.toml").exists() for d in (outside, *outside.parents)):
         pytest.skip("a folder above the temporary folder holds a course.toml")
-    message = usage_error(course("check", cwd=outside))
+    message = usage_error(run_course("check", cwd=outside))
     assert "no course.toml" in message and "--root" in message
 
 
 def test_check_of_an_unknown_target_is_a_usage_error():
-    message = usage_error(course("check", "nosuchunit"))
+    message = usage_error(run_course("check", "nosuchunit"))
     assert "'nosuchunit' is neither a unit nor an exercise id" in message
 
 
@@ -282,7 +267,7 @@ def test_a_units_file_means_the_unit(path):
 
 
 def test_check_of_a_tab_completed_file_checks_its_unit(solved_sigmoid):
-    run = course("check", "./exercises/activations.py", cwd=solved_sigmoid)
+    run = run_course("check", "./exercises/activations.py", cwd=solved_sigmoid)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "activations.softmax_backward" in run.stdout and "tensors.vector" not in run.stdout
 
@@ -295,7 +280,7 @@ def test_every_command_that_takes_an_id_says_which_one_was_meant(command, stub_c
         ("activation.sigmod", "no exercise activation.sigmod; did you mean activations.sigmoid?"),
         ("exercises/activaton.py", "no unit exercises/activaton.py; did you mean activations?"),
     ):
-        run = course(*command, typed, cwd=stub_course)
+        run = run_course(*command, typed, cwd=stub_course)
         assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr
         assert run.stderr.strip().splitlines()[-1] == f"error: {said}"  # after grade's note on a weak sandbox
 
@@ -304,7 +289,7 @@ def test_check_names_the_naive_sigmoid_overflow(stub_course):
     append(
         stub_course / "exercises" / "activations.py", "def sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n"
     )
-    run = course("check", "activations.sigmoid", cwd=stub_course)
+    run = run_course("check", "activations.sigmoid", cwd=stub_course)
     assert run.returncode == 1, run.stderr
     out = flat(run.stdout)
     assert "✗ activations.sigmoid (failed)" in out
@@ -313,7 +298,7 @@ def test_check_names_the_naive_sigmoid_overflow(stub_course):
 
 
 def test_list_shows_progress(stub_course):
-    run = course("list", "--device", "cpu", cwd=stub_course)
+    run = run_course("list", "--device", "cpu", cwd=stub_course)
     assert run.returncode == 0, run.stderr
     n, points = len(COURSE_DATA.exercises), sum(ex.points for ex in COURSE_DATA.exercises)
     assert f"Progress: 0/{n} exercises, 0/{points} points" in run.stdout
@@ -323,7 +308,7 @@ def test_list_shows_progress(stub_course):
 
 def test_hint_prints_english_and_korean(tmp_path):
     sigmoid = COURSE_DATA.exercise("activations.sigmoid")
-    run = course("--root", ROOT, "hint", sigmoid.id, cwd=tmp_path)
+    run = run_course("--root", ROOT, "hint", sigmoid.id, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = flat(run.stdout)
     assert sigmoid.hints
@@ -334,7 +319,7 @@ def test_hint_prints_english_and_korean(tmp_path):
 
 
 def test_hint_of_a_unit_lists_its_exercises_with_their_first_hints(tmp_path):
-    run = course("--root", ROOT, "hint", "exercises/gradient_descent.py", cwd=tmp_path)
+    run = run_course("--root", ROOT, "hint", "exercises/gradient_descent.py", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     out = flat(run.stdout)
     unit = COURSE_DATA.select("gradient_descent")
@@ -346,7 +331,7 @@ def test_hint_of_a_unit_lists_its_exercises_with_their_first_hints(tmp_path):
 
 def test_a_bare_hint_hints_the_first_exercise_not_passed(stub_course):
     shutil.copy(stub_course / "solutions" / "tensors.py", stub_course / "exercises" / "tensors.py")
-    run = course("hint", "--device", "cpu", cwd=stub_course)
+    run = run_course("hint", "--device", "cpu", cwd=stub_course)
     assert run.returncode == 0, run.stderr
     step = COURSE_DATA.exercise("perceptron.step")
     out = flat(run.stdout)
@@ -355,7 +340,7 @@ def test_a_bare_hint_hints_the_first_exercise_not_passed(stub_course):
 
     shutil.rmtree(stub_course / "exercises")
     shutil.copytree(stub_course / "solutions", stub_course / "exercises")
-    run = course("hint", "--device", "cpu", cwd=stub_course)
+    run = run_course("hint", "--device", "cpu", cwd=stub_course)
     assert (run.returncode, flat(run.stdout)) == (
         0,
         "Every exercise passes: no hint needed. `course list` shows your progress.",
@@ -366,12 +351,12 @@ def test_help_lists_every_watch_key_with_what_it_does():
     from graders.watch import KEYS
 
     for args in (["--help"], ["watch", "--help"]):
-        run = course(*args)
+        run = run_course(*args)
         assert run.returncode == 0, run.stderr
         for key, action in KEYS.items():
             assert re.search(rf"^  {key}  {action} +\w", run.stdout, re.MULTILINE), (key, run.stdout)
     listed = ", ".join(f"{key} {action}" for key, action in KEYS.items())
-    assert f"(keys: {listed})" in flat(course("--help").stdout)
+    assert f"(keys: {listed})" in flat(run_course("--help").stdout)
 
 
 def test_python_m_graders_help():
@@ -392,7 +377,7 @@ def test_python_m_graders_help():
 def test_output_to_a_pipe_is_utf8_whatever_the_locales_code_page():
     """Windows writes to a pipe or a file in its code page (cp1252 here): Korean would not encode."""
     run = subprocess.run(
-        [str(COURSE), "--lang", "ko", "hint", "activations.sigmoid"],
+        [str(COURSE_COMMAND), "--lang", "ko", "hint", "activations.sigmoid"],
         capture_output=True,
         timeout=60,
         env={**ENV, "PYTHONIOENCODING": "cp1252"},

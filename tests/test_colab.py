@@ -22,8 +22,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 THE_COURSE = ("graders", "dl_basics_course", "__editable__")  # what the fresh kernel must not see
 
 
@@ -104,7 +104,9 @@ def test_without_an_install_source_the_cell_says_what_to_do(colab_kernel, tmp_pa
     """(Before the test that installs the course into this kernel.)"""
     jupyter_path, _ = colab_kernel
     subprocess.run(
-        [str(COURSE), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb")], check=True, capture_output=True
+        [str(COURSE_COMMAND), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb")],
+        check=True,
+        capture_output=True,
     )
     path = tmp_path / "nb" / "source" / "tensors" / "tensors.ipynb"
     notebook = nbformat.read(path, as_version=4)
@@ -119,7 +121,7 @@ def test_the_install_cell_brings_the_grader_and_keeps_the_kernels_torch(wheel, c
     jupyter_path, site_packages = colab_kernel
     built = subprocess.run(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(ROOT),
             "notebooks",

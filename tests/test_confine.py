@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
 PROBE = """
 import os, sys
@@ -66,11 +66,18 @@ else:
 deny.load()
 os.execv(sys.argv[2], sys.argv[2:])
 """
-COURSE = Path(sys.executable).with_name("course")
 LEFT = {"landlock": ("no Landlock", "seccomp-bpf"), "seccomp": ("no seccomp", "Landlock ABI")}
 
 
-GRADE_ACTIVATIONS = (str(COURSE), "--root", str(ROOT), "grade", str(ROOT / "solutions"), "--only", "activations")
+GRADE_ACTIVATIONS = (
+    str(COURSE_COMMAND),
+    "--root",
+    str(ROOT),
+    "grade",
+    str(ROOT / "solutions"),
+    "--only",
+    "activations",
+)
 
 
 def _grade(*prefix: str, extra: tuple[str, ...], backend: str = "fork") -> subprocess.CompletedProcess:

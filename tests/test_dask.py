@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 
-from tests.test_class import COURSE, make_class, rows, solution_folder
+from tests.helpers import COURSE_COMMAND
+from tests.test_class import make_class, rows, solution_folder
 
 BIN = Path(sys.executable).parent
 
 
 def grade(*args) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(COURSE), "--root", str(Path(__file__).parents[1]), "grade", *map(str, args), "--device", "cpu"],
+        [str(COURSE_COMMAND), "--root", str(Path(__file__).parents[1]), "grade", *map(str, args), "--device", "cpu"],
         capture_output=True,
         encoding="utf-8",
         timeout=900,
@@ -63,7 +64,7 @@ def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
     ):
         batch = subprocess.Popen(
             [
-                str(COURSE),
+                str(COURSE_COMMAND),
                 "--root",
                 str(Path(__file__).parents[1]),
                 "grade",
@@ -105,7 +106,7 @@ def test_killing_the_client_midway_loses_nothing_and_a_rerun_resumes(a_class, tm
     gradebook = tmp_path / "gradebook.sqlite"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         command = [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(Path(__file__).parents[1]),
             "grade",

@@ -17,8 +17,8 @@ from graders.errors import UserError
 from graders.gradebook import APPLICATION_ID, VERSION, Gradebook
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 POSITIONS = {"activations.sigmoid": 0, "activations.relu": 1}
 SANDBOX = "seccomp-bpf + Landlock ABI 7"
 # The gradebook as the course wrote it before gradebooks were marked (version 0), verbatim.
@@ -185,7 +185,7 @@ def test_export_of_a_file_that_is_not_a_gradebook_exits_2_and_says_why(tmp_path)
     path = tmp_path / "class.sqlite"
     path.touch()
     run = subprocess.run(
-        [str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path)],
+        [str(COURSE_COMMAND), "--root", str(ROOT), "export", "--gradebook", str(path)],
         capture_output=True,
         encoding="utf-8",
         timeout=120,
@@ -240,7 +240,7 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
         target = where if kind == "folder" else path
         with untouched(path, sidecars=True):
             export = read_only(
-                target, str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", "csv"
+                target, str(COURSE_COMMAND), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", "csv"
             )
             assert export.returncode == 0, export.stderr
             assert export.stdout.splitlines()[1].startswith("ada,")
@@ -260,7 +260,18 @@ def test_export_to_a_folder_that_does_not_exist_exits_2_and_says_which(tmp_path,
         gradebook.record(result(), "class/ada", "d1", POSITIONS)
     out = tmp_path / "nowhere" / "grades.csv"
     run = subprocess.run(
-        [str(COURSE), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", fmt, "--out", str(out)],
+        [
+            str(COURSE_COMMAND),
+            "--root",
+            str(ROOT),
+            "export",
+            "--gradebook",
+            str(path),
+            "--format",
+            fmt,
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         encoding="utf-8",
         timeout=120,

@@ -8,8 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +18,8 @@ from graders.engine import prepare
 from graders.errors import UserError
 from graders.notebook import _InKernel
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 SEED = "hidden feedback's own seed"
 RELU = "activations.relu"
 SECRET_PRINT = "the learner printed x:"
@@ -68,7 +66,7 @@ def grade(classroom, told: str | None, lang: str) -> dict[str, str]:
         instructor.write_text(f'[grading]\nhidden_feedback = "{told}"\n', encoding="utf-8")
     run = subprocess.run(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--lang",
             lang,
             "--root",

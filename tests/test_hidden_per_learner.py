@@ -9,8 +9,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +18,8 @@ from hypothesis import strategies as st
 from graders import batch, engine, notebook
 from graders.sandbox import wire
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 SEED = "per-learner hidden cases' own seed"
 RELU = "activations.relu"
 # learner ids as learner_of gives them: printable text, no lone surrogates
@@ -108,7 +106,7 @@ def graded(tmp_path_factory, course):
     def grade(*extra) -> dict:
         run = subprocess.run(
             [
-                str(COURSE),
+                str(COURSE_COMMAND),
                 "--root",
                 str(ROOT),
                 "grade",

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,22 +20,10 @@ from graders.errors import UserError
 from graders.notebook import check
 from graders.sandbox import wire
 from tests.conftest import ROOT
+from tests.helpers import run_course
 
-COURSE = Path(sys.executable).with_name("course")
 SEED = "the instructor's own seed"
 KEY_IN_CELL = re.compile(r'check\("([\w.]+)", \w+, hidden_key="([0-9a-f]{64})"\)')
-
-
-def run_course(*args, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE), "--root", str(ROOT), *map(str, args)],
-        capture_output=True,
-        encoding="utf-8",
-        input=stdin,
-        env=env,
-        timeout=300,
-        check=False,
-    )
 
 
 def hidden(prepared) -> list[bytes]:

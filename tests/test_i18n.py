@@ -6,8 +6,6 @@ import ast
 import re
 import string
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +13,8 @@ from graders import i18n
 from graders.course import load
 from graders.units import grader_for
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 DATA = load(ROOT)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 STATUSES = ("passed", "failed", "error", "timeout", "missing", "not-implemented")
@@ -131,7 +129,7 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     naive = "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n\n\ndel tanh\n"
     (tmp_path / "exercises" / "activations.py").write_text(stubs + naive, encoding="utf-8")
     done = subprocess.run(
-        [str(COURSE), "--lang", "ko", "check", "activations", "--device", "cpu"],
+        [str(COURSE_COMMAND), "--lang", "ko", "check", "activations", "--device", "cpu"],
         cwd=tmp_path,
         capture_output=True,
         encoding="utf-8",
@@ -152,7 +150,7 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     ):
         assert expected in out
     english = subprocess.run(
-        [str(COURSE), "--lang", "en", "check", "activations", "--device", "cpu"],
+        [str(COURSE_COMMAND), "--lang", "en", "check", "activations", "--device", "cpu"],
         cwd=tmp_path,
         capture_output=True,
         encoding="utf-8",

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 from junitparser import JUnitXml
 
-from tests.conftest import ROOT
-
-COURSE = Path(sys.executable).with_name("course")
-
-
-def course(*args, root: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE), "--root", str(root), *map(str, args)], capture_output=True, encoding="utf-8", timeout=300, env=env
-    )
+from tests.helpers import COURSE_COMMAND, run_course
 
 
 def test_junit_from_the_cli_parses_with_one_case_per_exercise(tmp_path):
-    run = course(
+    run = run_course(
         "grade", "solutions", "exercises", "--format", "junit", "--out", tmp_path / "junit.xml", "--device", "cpu"
     )
     assert run.returncode == 0, run.stderr
@@ -34,8 +23,8 @@ def test_junit_from_the_cli_parses_with_one_case_per_exercise(tmp_path):
 
 def test_classroom_from_the_cli_writes_the_result_and_the_summary(tmp_path):
     output, summary = tmp_path / "output", tmp_path / "summary"
-    env = {"PATH": str(COURSE.parent), "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
-    run = course("grade", "solutions", "--format", "classroom", "--device", "cpu", env=env)
+    env = {"PATH": str(COURSE_COMMAND.parent), "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary)}
+    run = run_course("grade", "solutions", "--format", "classroom", "--device", "cpu", env=env)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "::notice title=Autograding complete::Points 70/70"
     (line,) = output.read_text(encoding="utf-8").splitlines()
@@ -45,12 +34,12 @@ def test_classroom_from_the_cli_writes_the_result_and_the_summary(tmp_path):
 
 
 def test_one_submission_only_for_gradescope_and_classroom():
-    run = course("grade", "solutions", "exercises", "--format", "gradescope")
+    run = run_course("grade", "solutions", "exercises", "--format", "gradescope")
     assert run.returncode == 2 and "one submission" in run.stderr
 
 
 def test_gradescope_command_builds_the_autograder(tmp_path):
-    run = course("gradescope", "--out", tmp_path / "autograder.zip")
+    run = run_course("gradescope", "--out", tmp_path / "autograder.zip")
     assert run.returncode == 0, run.stderr
     names = zipfile.ZipFile(tmp_path / "autograder.zip").namelist()
     assert {"setup.sh", "run_autograder", "course.toml"} <= set(names)
@@ -61,7 +50,7 @@ def test_the_autograder_zip_replaces_a_link_at_out_and_never_writes_through_it(t
     target = tmp_path / "elsewhere.txt"
     target.write_text("not yours", encoding="utf-8")
     (tmp_path / "autograder.zip").symlink_to(target)
-    run = course("gradescope", "--out", tmp_path / "autograder.zip")
+    run = run_course("gradescope", "--out", tmp_path / "autograder.zip")
     assert run.returncode == 0, run.stderr
     assert target.read_text(encoding="utf-8") == "not yours"
     assert not (tmp_path / "autograder.zip").is_symlink() and zipfile.is_zipfile(tmp_path / "autograder.zip")
@@ -70,13 +59,13 @@ def test_the_autograder_zip_replaces_a_link_at_out_and_never_writes_through_it(t
 
 def test_the_learners_copy_has_no_solutions_and_refuses_verify(tmp_path):
     out = tmp_path / "release"
-    run = course("release", out)
+    run = run_course("release", out)
     assert run.returncode == 0, run.stderr
     assert not (out / "solutions").exists() and not (out / "instructor.toml").exists() and not (out / "tests").exists()
     assert {"course.toml", "exercises", "graders", "pyproject.toml", "README.md"} <= {p.name for p in out.iterdir()}
     assert (out / ".github" / "workflows" / "classroom.yml").is_file()
-    verify = course("verify", root=out)
+    verify = run_course("verify", root=out)
     assert verify.returncode == 2 and "learners run `course check`" in " ".join(verify.stderr.split())
-    check = course("check", "activations.sigmoid", "--device", "cpu", root=out)
+    check = run_course("check", "activations.sigmoid", "--device", "cpu", root=out)
     assert check.returncode == 1 and "not implemented" in check.stdout
-    assert course("release", out).returncode == 2  # never over an existing copy
+    assert run_course("release", out).returncode == 2  # never over an existing copy

@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,8 +15,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 CORPUS = ROOT / "tests" / "corpus"
 ATTACKS = CORPUS / "attacks"  # tests/test_attacks.py's: the stubs, not the solutions, are their base
 HOSTILE = sorted(p for p in CORPUS.iterdir() if p.is_dir() and p != ATTACKS)
@@ -93,7 +92,7 @@ def assemble(corpus: Path, where: Path, whole: bool = True) -> Path:
 def grade(root: Path, submissions: list[Path], *extra: str) -> dict[str, dict]:
     run = subprocess.run(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(root),
             "grade",
@@ -212,7 +211,7 @@ def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
     out.write_text('{"previous": "report"}\n', encoding="utf-8")
     run = subprocess.Popen(
         [
-            str(COURSE),
+            str(COURSE_COMMAND),
             "--root",
             str(graded["root"]),
             "grade",

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_class import COURSE, DATA, UNIT_POINTS, rows, solution_folder
+from tests.helpers import COURSE_COMMAND
+from tests.test_class import DATA, UNIT_POINTS, rows, solution_folder
 
 CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 LOOPS = "\n\ndef sigmoid(x):\n    while True:\n        pass\n"  # each call runs to the 10 s limit
@@ -119,7 +120,7 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     command = [
-        str(COURSE),
+        str(COURSE_COMMAND),
         "--root",
         str(ROOT),
         "grade",
@@ -183,7 +184,17 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
 def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
     terminal = Terminal(
-        [str(COURSE), "--root", str(ROOT), "grade", *map(str, folders), "--only", "activations", "--device", "cpu"],
+        [
+            str(COURSE_COMMAND),
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, folders),
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+        ],
         tmp_path,
     )
     try:

@@ -14,7 +14,8 @@ import pytest
 from graders.cli import main
 from graders.lms import TOTAL
 from tests.conftest import ROOT
-from tests.test_class import DATA, POINTS, UNIT_POINTS, course, used_elsewhere
+from tests.helpers import run_course
+from tests.test_class import DATA, POINTS, UNIT_POINTS, used_elsewhere
 
 FULL = sum(POINTS.values())
 ACTIVATIONS = UNIT_POINTS["activations"]
@@ -88,7 +89,9 @@ def graded(tmp_path_factory):
     submissions.mkdir()
     expected = make_class(submissions)
     gradebook = where / "class.sqlite"
-    done = course(
+    done = run_course(
+        "--root",
+        ROOT,
         "grade",
         *sorted(submissions.iterdir()),
         "--gradebook",

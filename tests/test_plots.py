@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +21,8 @@ from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
 from graders.spec import Case
 from graders.units import figures_of, grader_for
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 FIGURES = ("activations", "xor_mlp", "gradient_descent")  # the units with a figure of their own
 
 
@@ -147,7 +146,7 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
     stale.parent.mkdir()
     stale.write_bytes(b"old")
     run = subprocess.run(
-        [str(COURSE), "plot", "activations", "--device", "cpu"],
+        [str(COURSE_COMMAND), "plot", "activations", "--device", "cpu"],
         cwd=root,
         capture_output=True,
         encoding="utf-8",
@@ -160,7 +159,7 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
     assert_pngs([root / "plots" / name for name in names], root / "plots", names)
 
     run = subprocess.run(
-        [str(COURSE), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60, check=False
+        [str(COURSE_COMMAND), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60, check=False
     )
     assert run.returncode == 2 and run.stderr.startswith("error: 'nope' is neither a unit"), run.stderr
 

@@ -215,7 +215,7 @@ def test_a_report_that_cannot_be_written_leaves_what_was_there(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["junit.xml"]  # no temporary file left behind
 
 
-def course(*args) -> subprocess.CompletedProcess:
+def run_graders_module(*args) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "graders", "--root", ROOT, *args]
     return subprocess.run(list(map(str, command)), check=False, capture_output=True, encoding="utf-8", timeout=300)
 
@@ -226,7 +226,7 @@ def test_course_grade_and_export_replace_a_symlink_at_out(tmp_path):
     results, table = tmp_path / "results.json", tmp_path / "grades.csv"
     results.symlink_to(outside)
     table.symlink_to(outside)
-    grade = course(
+    grade = run_graders_module(
         "grade",
         ROOT / "exercises",
         "--only",
@@ -240,7 +240,7 @@ def test_course_grade_and_export_replace_a_symlink_at_out(tmp_path):
         "--out",
         results,
     )
-    export = course("export", "--gradebook", gradebook, "--format", "csv", "--out", table)
+    export = run_graders_module("export", "--gradebook", gradebook, "--format", "csv", "--out", table)
     assert grade.returncode == export.returncode == 0, grade.stderr + export.stderr
     assert outside.read_text(encoding="utf-8") == "the instructor's file\n"
     assert not results.is_symlink() and json.loads(results.read_text(encoding="utf-8"))["tests"]

@@ -5,14 +5,12 @@ from __future__ import annotations
 import ast
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers import COURSE_COMMAND
 
-COURSE = Path(sys.executable).with_name("course")
 MY_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))  # my first try\n"
 MY_RELU = "def relu(x):\n    return np.maximum(x, 0)  # mine, and right\n"
 STUBS = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
@@ -43,8 +41,8 @@ def git(*args, cwd):
     )
 
 
-def course(*args, cwd):
-    done = subprocess.run([str(COURSE), *args], cwd=cwd, capture_output=True, encoding="utf-8", timeout=120)
+def run_flat(*args, cwd):
+    done = subprocess.run([str(COURSE_COMMAND), *args], cwd=cwd, capture_output=True, encoding="utf-8", timeout=120)
     done.stdout, done.stderr = " ".join(done.stdout.split()), " ".join(done.stderr.split())  # rich wraps lines
     return done
 
@@ -75,7 +73,7 @@ def cloned(tmp_path):
 def test_reset_restores_one_stub_and_keeps_the_learners_version(cloned):
     module = cloned / "exercises" / "activations.py"
     before = module.read_text(encoding="utf-8")
-    done = course("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
+    done = run_flat("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
     assert done.returncode == 0, done.stderr
     after = module.read_text(encoding="utf-8")
     assert MY_SIGMOID not in after and MY_RELU in after  # only sigmoid went back
@@ -84,19 +82,19 @@ def test_reset_restores_one_stub_and_keeps_the_learners_version(cloned):
     [backup] = (cloned / "exercises" / ".backup").iterdir()
     assert backup.read_text(encoding="utf-8") == before
     assert backup.name in done.stdout and "Restored the stub of activations.sigmoid" in done.stdout
-    check = course("--lang", "en", "check", "activations.sigmoid", "--device", "cpu", cwd=cloned)
+    check = run_flat("--lang", "en", "check", "activations.sigmoid", "--device", "cpu", cwd=cloned)
     assert "not implemented" in check.stdout  # the backup is not graded as a module
 
 
 def test_reset_twice_changes_nothing_the_second_time(cloned):
-    assert course("reset", "activations.sigmoid", cwd=cloned).returncode == 0
-    again = course("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
+    assert run_flat("reset", "activations.sigmoid", cwd=cloned).returncode == 0
+    again = run_flat("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
     assert again.returncode == 0 and "already the original stub" in again.stdout
     assert len(list((cloned / "exercises" / ".backup").iterdir())) == 1
 
 
 def test_reset_of_a_unit_restores_the_whole_file(cloned):
-    done = course("--lang", "ko", "reset", "activations", cwd=cloned)
+    done = run_flat("--lang", "ko", "reset", "activations", cwd=cloned)
     assert done.returncode == 0, done.stderr
     assert (cloned / "exercises" / "activations.py").read_bytes() == (
         ROOT / "exercises" / "activations.py"
@@ -107,7 +105,7 @@ def test_reset_of_a_unit_restores_the_whole_file(cloned):
 def test_a_function_the_learner_deleted_comes_back(cloned):
     module = cloned / "exercises" / "activations.py"
     module.write_text(replace_function(module.read_text(encoding="utf-8"), "relu", ""), encoding="utf-8")
-    assert course("reset", "activations.relu", cwd=cloned).returncode == 0
+    assert run_flat("reset", "activations.relu", cwd=cloned).returncode == 0
     assert function_source(module.read_text(encoding="utf-8"), "relu") == function_source(STUBS, "relu")
 
 
@@ -115,7 +113,7 @@ def test_a_syntax_error_is_named_and_nothing_is_written(cloned):
     module = cloned / "exercises" / "activations.py"
     module.write_text(module.read_text(encoding="utf-8") + "\ndef broken(:\n", encoding="utf-8")
     before = module.read_text(encoding="utf-8")
-    done = course("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
+    done = run_flat("--lang", "en", "reset", "activations.sigmoid", cwd=cloned)
     assert done.returncode == 2 and "syntax error at line" in done.stderr and "course reset activations" in done.stderr
     assert module.read_text(encoding="utf-8") == before
 
@@ -123,11 +121,11 @@ def test_a_syntax_error_is_named_and_nothing_is_written(cloned):
 def test_without_git_history_it_says_where_to_get_the_original(tmp_path):
     shutil.copy(ROOT / "course.toml", tmp_path)
     shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
-    done = course("--lang", "en", "reset", "activations.sigmoid", cwd=tmp_path)
+    done = run_flat("--lang", "en", "reset", "activations.sigmoid", cwd=tmp_path)
     assert done.returncode == 2 and "git history" in done.stderr
     assert not (tmp_path / "exercises" / ".backup").exists()
 
 
 def test_an_unknown_exercise_is_named(cloned):
-    done = course("--lang", "en", "reset", "activations.sigmod", cwd=cloned)
+    done = run_flat("--lang", "en", "reset", "activations.sigmod", cwd=cloned)
     assert done.returncode == 2 and "no exercise activations.sigmod; did you mean activations.sigmoid?" in done.stderr

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.test_instructor import course
+from tests.helpers import run_course
 
 # Honest ways of writing each function: a learner takes one of each, so every way is shared by
 # many learners, as the obvious code is in a real class.
@@ -211,7 +211,7 @@ def test_copies_are_found_and_honest_work_is_not(tmp_path):
     (tmp_path / "class").mkdir()
     submissions, honest = build_class(tmp_path / "class")
     report = tmp_path / "similarity.html"
-    run = course("similarity", *submissions, "--out", report, "--threshold", THRESHOLD)
+    run = run_course("similarity", *submissions, "--out", report, "--threshold", THRESHOLD)
     assert run.returncode == 0, run.stderr
     page = report.read_text(encoding="utf-8")
 
@@ -230,7 +230,7 @@ def test_copies_are_found_and_honest_work_is_not(tmp_path):
     assert table[0].split() == ["learner", "A", "learner", "B", "unit", "similarity"]
     assert {tuple(sorted(line.split()[:2])) for line in table[1:3]} == {("original", "renamer"), (COPIER, "own")}
 
-    run = course("similarity", *submissions, "--out", report, "--threshold", 0)
+    run = run_course("similarity", *submissions, "--out", report, "--threshold", 0)
     assert run.returncode == 0, run.stderr
     every = scores(report.read_text(encoding="utf-8"))
     honest_pairs = {pair: percent for pair, percent in every.items() if pair <= set(honest)}

@@ -34,7 +34,8 @@ from graders.submissions import (
     read_regular,
 )
 from tests.conftest import ROOT
-from tests.test_class import COURSE, DATA, UNIT_POINTS, notebook, solution_folder
+from tests.helpers import COURSE_COMMAND
+from tests.test_class import DATA, UNIT_POINTS, notebook, solution_folder
 
 MODULE = (ROOT / "solutions" / "activations.py").read_bytes()
 CP949_NAME = "홍길동".encode("cp949")  # as a Korean Windows zip tool names a learner's folder
@@ -397,7 +398,17 @@ def honest_class(where: Path) -> dict[Path, str]:
 
 def grade(*args, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(COURSE), "--root", str(ROOT), "grade", *map(str, args), "--only", "activations", "--device", "cpu"],
+        [
+            str(COURSE_COMMAND),
+            "--root",
+            str(ROOT),
+            "grade",
+            *map(str, args),
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+        ],
         check=False,
         capture_output=True,
         timeout=timeout,

@@ -18,7 +18,7 @@ import subprocess
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_instructor import course
+from tests.helpers import run_course
 from tests.test_lms_exports import roster_rows, write_roster
 from tests.test_similarity import COPIER, build_class, scores
 
@@ -75,7 +75,7 @@ def commit(folder, when: str) -> None:
 
 def grade(term, *extra) -> tuple[dict, str]:
     out = term["where"] / "results.json"
-    run = course(
+    run = run_course(
         "grade",
         *term["submissions"],
         "--gradebook",
@@ -115,7 +115,7 @@ def test_a_term_from_grading_to_the_lms(term):
     assert all(r["penalty"] == 0 for name, r in results.items() if name not in ("honest00", "original"))
 
     # the copied pair, and the renamed copy, stand out
-    run = course("similarity", *term["submissions"], "--out", where / "similarity.html", root=root)
+    run = run_course("similarity", *term["submissions"], "--out", where / "similarity.html", root=root)
     assert run.returncode == 0, run.stderr
     assert set(scores((where / "similarity.html").read_text(encoding="utf-8"))) == {
         frozenset({"own", COPIER}),
@@ -125,7 +125,7 @@ def test_a_term_from_grading_to_the_lms(term):
     # a score set by hand: recorded with who and why, kept on a regrade, which says so
     passed = next(e for e in results["honest00"]["exercises"] if e["status"] == "passed")
     exercise, points = passed["id"], passed["max_score"]
-    run = course(
+    run = run_course(
         "override",
         "honest00",
         exercise,
@@ -148,7 +148,7 @@ def test_a_term_from_grading_to_the_lms(term):
     assert results["honest00"]["score"] == late["score"] - points
     assert results["honest00"]["penalty"] == round((late["score"] - points) * 0.2, 2)
 
-    run = course("history", "honest00", "--gradebook", where / "class.sqlite", root=root)
+    run = run_course("history", "honest00", "--gradebook", where / "class.sqlite", root=root)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert [line.split()[2] for line in lines[1:4]] == ["graded", "override", "graded"]
@@ -159,7 +159,7 @@ def test_a_term_from_grading_to_the_lms(term):
     )
 
     # every export shows the raw score, the penalty and the final score
-    run = course("export", "--gradebook", where / "class.sqlite", root=root)
+    run = run_course("export", "--gradebook", where / "class.sqlite", root=root)
     rows = {row["learner"]: row for row in csv.DictReader(io.StringIO(run.stdout))}
     row = rows["honest00"]
     assert (float(row["total"]), float(row["late_penalty"]), float(row["final"])) == (
@@ -168,14 +168,14 @@ def test_a_term_from_grading_to_the_lms(term):
         results["honest00"]["final"],
     )
     assert row[exercise] == "0"
-    run = course(
+    run = run_course(
         "export", "--gradebook", where / "class.sqlite", "--format", "markdown", "--learner", "honest00", root=root
     )
     assert f"− {results['honest00']['penalty']:g} late (activations: 1 day 9 h late, 20% off)" in run.stdout
     assert "## Scores set by your instructor" in run.stdout
 
     # the LMS gets the final score; who it can have no row for is named
-    run = course(
+    run = run_course(
         "export",
         "--gradebook",
         where / "class.sqlite",
@@ -191,7 +191,7 @@ def test_a_term_from_grading_to_the_lms(term):
     honest00 = canvas[f"user{learners.index('honest00')}"]
     assert float(honest00["course total"]) == results["honest00"]["final"]
     assert "in " in run.stderr and "ghost" in run.stderr and "not in" in run.stderr and "empty" in run.stderr
-    run = course(
+    run = run_course(
         "export",
         "--gradebook",
         where / "class.sqlite",
@@ -224,7 +224,7 @@ def test_gradescopes_due_date_stands_in_where_instructor_toml_has_none(term, tmp
         ),
         encoding="utf-8",
     )
-    run = course(
+    run = run_course(
         "grade",
         ROOT / "solutions",
         "--only",
@@ -261,7 +261,7 @@ def test_a_wrong_override_names_the_problem_and_changes_nothing(term, args, mess
     if not gradebook.exists():
         grade(term)
     before = dump(gradebook)
-    run = course("override", *args, "--reason", "why", "--gradebook", gradebook, root=term["root"])
+    run = run_course("override", *args, "--reason", "why", "--gradebook", gradebook, root=term["root"])
     assert run.returncode == 2 and message in " ".join(run.stderr.split()), run.stderr
     assert dump(gradebook) == before
 
