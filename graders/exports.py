@@ -3,7 +3,8 @@ HTML feedback, and a class summary page. Pure functions of (course, results) tha
 
 Every page is self-contained (inline CSS, images as data URIs, no links) so it works offline
 and can be mailed as one file. Learner-provided strings (submission ids, messages, mistake
-names) are escaped for the format they land in.
+names) are escaped for the format they land in; the HTML pages are Jinja2 templates
+(graders/templates/*.html.j2) with autoescape on, which a designer can edit.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import io
 import re
 import statistics
 from collections import Counter
-from html import escape
 
+from graders import pages
 from graders.course import Course, Unit
 from graders.i18n import LANGUAGES, messages
 from graders.report import blocked_units
@@ -96,16 +97,8 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
-    )
-
-
-def _status_html(status: str) -> str:
-    return f'<span class="{escape(status)}">{escape(MARK.get(status, ""))} {escape(status)}</span>'
+def _render(template: str, **values) -> str:
+    return pages.render(template, css=CSS, marks=MARK, **values)
 
 
 # --- 1. the grade table -----------------------------------------------------------------------
@@ -214,47 +207,19 @@ def html_report(course: Course, result: SubmissionResult) -> str:
     score, progress = _heading(result)
     groups = _units(course, result)
     passed = sum(r.passed for r in result.exercises)
-    width = 100 * passed / max(len(result.exercises), 1)
-    body = [
-        f"<h1>{escape(result.submission)}: {escape(score)}</h1>",
-        f'<div class="bar"><div style="width:{width:.1f}%"></div></div>',
-        f"<p>Progress: {escape(progress)}</p>",
-    ]
-    if result.sandbox:
-        body.append(f"<p>Sandbox: {escape(printable(result.sandbox))}</p>")
-    for unit, rows in groups:
-        body.append(
-            f"<h2>{escape(unit)}</h2>\n<table>\n<tr><th>exercise</th><th>title</th><th>status</th><th>points</th></tr>"
-        )
-        body += [
-            f"<tr><td><code>{escape(r.id)}</code></td><td>{escape(title)}</td>"
-            f"<td>{_status_html(r.status)}</td><td>{r.score}/{r.max_score}</td></tr>"
-            for r, title, _ in rows
-        ]
-        body.append("</table>")
-    overridden = [r for r in result.exercises if r.override]
-    if overridden:
-        body.append(
-            "<h2>Scores set by your instructor</h2>\n<ul>"
-            + "".join(f"<li><code>{escape(r.id)}</code>: {escape(r.override)}</li>" for r in overridden)
-            + "</ul>"
-        )
-    todo = [row for _, rows in groups for row in rows if not row[0].passed]
-    body.append("<h2>What to look at next</h2>" if todo else "<p>All exercises passed. Well done! 🎉</p>")
-    for r, title, hints in todo:
-        body.append(f"<h3>{_status_html(r.status)} <code>{escape(r.id)}</code> {escape(title)}</h3>")
-        if r.message:
-            body.append(f"<pre>{escape(r.message)}</pre>")
-        if hints:
-            body.append(
-                "<p>Hints:</p>\n<ul>"
-                + "".join(
-                    f'<li>{escape(h.get("en", ""))}<br><span lang="ko">{escape(h.get("ko", ""))}</span></li>'
-                    for h in hints
-                )
-                + "</ul>"
-            )
-    return printable(_page(f"{result.submission}: {score}", "\n".join(body) + "\n"))
+    page = _render(
+        "report.html.j2",
+        title=f"{result.submission}: {score}",
+        submission=result.submission,
+        score=score,
+        progress=progress,
+        width=100 * passed / max(len(result.exercises), 1),
+        sandbox=printable(result.sandbox) if result.sandbox else "",
+        groups=groups,
+        overridden=[r for r in result.exercises if r.override],
+        todo=[row for _, rows in groups for row in rows if not row[0].passed],
+    )
+    return printable(page)
 
 
 # --- 4. the class at a glance -----------------------------------------------------------------
@@ -319,40 +284,20 @@ def class_summary_html(course: Course, results: list[SubmissionResult]) -> str:
     """The class at a glance, what needs teaching first: the mistakes most named, the exercises
     most failed by those who wrote them, then the scores' spread."""
     title = course.title.get("en", "Course")
-    body = [f"<h1>Class summary · {escape(title)}</h1>", f"<p>Learners: {len(results)}</p>"]
     if not results:
-        body.append("<p>No results yet: grade some submissions, then render this page again.</p>")
-        return _page(f"Class summary: {title}", "\n".join(body) + "\n")
+        return _render("summary.html.j2", title=f"Class summary: {title}", course_title=title, learners=0)
     percents = [r.percent for r in results]
     points = [r.score for r in results]
-    body += [
-        f"<p>Mean score: {statistics.mean(points):.1f} points ({statistics.mean(percents):.1f}%) · "
-        f"median: {statistics.median(points):g} points ({statistics.median(percents):.1f}%)</p>",
-        "<h2>Mistakes most named</h2>",
-    ]
-    mistakes = top_mistakes(results)
-    if mistakes:
-        body.append(
-            "<table>\n<tr><th>mistake</th><th>exercise</th><th>count</th></tr>"
-            + "".join(
-                f"<tr><td>{escape(m)}</td><td><code>{escape(i)}</code></td><td>{c}</td></tr>" for m, i, c in mistakes
-            )
-            + "</table>"
-        )
-    else:
-        body.append("<p>No known mistake was named.</p>")
-    body.append(
-        "<h2>Exercises, most failed first</h2>\n<table>\n<tr><th>exercise</th><th>title</th>"
-        "<th>passed</th><th>not started</th><th>most common problem</th></tr>"
+    return _render(
+        "summary.html.j2",
+        title=f"Class summary: {title}",
+        course_title=title,
+        learners=len(results),
+        mean_points=statistics.mean(points),
+        mean_percent=statistics.mean(percents),
+        median_points=statistics.median(points),
+        median_percent=statistics.median(percents),
+        mistakes=top_mistakes(results),
+        exercises=exercise_stats(course, results),
+        histogram=_histogram(percents),
     )
-    body += [
-        f"<tr><td><code>{escape(i)}</code></td><td>{escape(t)}</td><td>{ok}/{n}</td><td>{unstarted}</td>"
-        f"<td>{_status_html(worst) if worst else '—'}</td></tr>"
-        for i, t, ok, n, unstarted, worst in exercise_stats(course, results)
-    ]
-    body += [
-        "</table>",
-        "<h2>Scores</h2>",
-        f'<img alt="Histogram of learners\' scores in percent" src="{_histogram(percents)}">',
-    ]
-    return _page(f"Class summary: {title}", "\n".join(body) + "\n")

@@ -24,7 +24,6 @@ pair's sets.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import keyword
 import re
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
+from graders import pages
 from graders.course import Course
 from graders.errors import SubmissionError
 from graders.submissions import learner_of, open_submission
@@ -252,64 +252,25 @@ def top_table(comparison: Comparison, limit: int = 10) -> str:
     )
 
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; }
-td, th { border: 1px solid #ccc; padding: .3em .6em; vertical-align: top; text-align: left; }
-pre { margin: 0; font-size: 90%; white-space: pre-wrap; }
-.n { color: #888; user-select: none; }
-"""
-
-
 def html_report(comparison: Comparison, threshold: float) -> str:
-    """One self-contained page: the pairs over `threshold` (a fraction) with their passages
-    side by side, and the submissions that could not be read. Every learner's text is escaped."""
-    flagged = [pair for pair in comparison.pairs if pair.similarity >= threshold]
-    parts = [
-        (
-            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Similarity report</title>'
-            f"<style>{STYLE}</style></head><body>\n<h1>Similarity report</h1>\n"
-            f"<p>{len(flagged)} pair(s) at or over {threshold:.0%}. Similarity: the fingerprints two modules share, "
-            f"over the smaller module's; the stub's and the hints' code, and passages more than "
-            f"{COMMON_SHARE:.0%} of the class wrote alike, never count as shared (winnowing, k = {K} tokens, "
-            f"window {WINDOW}).</p>\n<table><tr><th>learner A</th><th>learner B</th><th>unit</th>"
-            f"<th>similarity</th><th>shared fingerprints</th></tr>\n"
-        )
-    ]
-    for number, pair in enumerate(flagged, 1):
-        parts.append(
-            f'<tr><td><a href="#pair{number}">{_e(pair.first.learner)}</a></td><td>{_e(pair.second.learner)}'
-            f"</td><td>{_e(pair.unit)}</td><td>{pair.similarity:.0%}</td><td>{len(pair.shared)}</td></tr>\n"
-        )
-    parts.append("</table>\n")
-    for number, pair in enumerate(flagged, 1):
-        parts.append(
-            f'<h2 id="pair{number}">{_e(pair.first.learner)} and {_e(pair.second.learner)}: '
-            f"{_e(pair.unit)}, {pair.similarity:.0%}</h2>\n<table><tr><th>{_e(pair.first.learner)}</th>"
-            f"<th>{_e(pair.second.learner)}</th></tr>\n"
-        )
-        for mine, theirs in passages(pair):
-            parts.append(f"<tr><td>{_excerpt(pair.first, mine)}</td><td>{_excerpt(pair.second, theirs)}</td></tr>\n")
-        parts.append("</table>\n")
-    if comparison.unreadable:
-        parts.append("<h2>Submissions that could not be read</h2>\n<ul>\n")
-        parts += [f"<li>{_e(learner)}: {_e(why)}</li>\n" for learner, why in comparison.unreadable]
-        parts.append("</ul>\n")
-    parts.append("</body></html>\n")
-    return "".join(parts)
-
-
-def _e(text: str) -> str:
-    return html.escape(printable(text))
-
-
-def _excerpt(module: Module, lines: tuple[int, int]) -> str:
-    first, last = lines
-    return (
-        "<pre>"
-        + "\n".join(
-            f'<span class="n">{number:4} </span>{_e(module.lines[number - 1])}'
-            for number in range(first, min(last, len(module.lines)) + 1)
-        )
-        + "</pre>"
+    """One self-contained page (templates/similarity.html.j2): the pairs over `threshold` (a
+    fraction) with their passages side by side, and the submissions that could not be read.
+    Every learner's text is escaped."""
+    page = pages.render(
+        "similarity.html.j2",
+        flagged=[pair for pair in comparison.pairs if pair.similarity >= threshold],
+        threshold=threshold,
+        common_share=COMMON_SHARE,
+        k=K,
+        window=WINDOW,
+        unreadable=comparison.unreadable,
+        passages=passages,
+        numbered=_numbered,
     )
+    return printable(page)
+
+
+def _numbered(module: Module, lines: tuple[int, int]) -> list[tuple[int, str]]:
+    """The passage's lines, each with its number in the learner's file."""
+    first, last = lines
+    return [(number, module.lines[number - 1]) for number in range(first, min(last, len(module.lines)) + 1)]
