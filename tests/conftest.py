@@ -106,6 +106,11 @@ SLOW = [
     "test_attacks.py",
     "test_colab.py",
     "test_cache.py",
+    # shorter, but real Dask, a whole term, every learner's hidden references, a pseudo-terminal
+    "test_interrupt.py",
+    "test_term.py",
+    "test_hidden_per_learner.py",
+    "test_watch.py",
 ]
 
 
