@@ -5,6 +5,7 @@ English in the graders. The language is chosen once per run (`course --lang`, el
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tomllib
@@ -33,6 +34,18 @@ def set_language(language: str) -> None:
 
 def language() -> str:
     return _language
+
+
+@contextlib.contextmanager
+def speaking(language: str):
+    """The current language set to `language` for a while, then back (a figure drawn in English
+    where no font can draw Korean)."""
+    before = _language
+    set_language(language)
+    try:
+        yield
+    finally:
+        set_language(before)
 
 
 def t(key: str, **fields) -> str:

@@ -7,6 +7,9 @@ learner's copy has none). Every figure has one size, so every PNG is WIDTH x HEI
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib.util
 import textwrap
 import warnings
 from collections.abc import Callable
@@ -15,11 +18,12 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from graders import engine
+from graders import engine, i18n
 from graders.compare import compare, join
 from graders.course import Course, Unit
 from graders.devices import select_devices
@@ -56,7 +60,7 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
     except (FileExistsError, NotADirectoryError):
         raise UserError(t("plot.out-is-a-file", out=out)) from None
     written = []
-    with Sandbox(folder, course.limits) as sandbox:
+    with lettering(), Sandbox(folder, course.limits) as sandbox:
         prepared = engine.prepare(exercises, devices)
         result = engine.grade(prepared, sandbox, folder.name)
         for name, draw in figures_of(unit).items():
@@ -71,6 +75,37 @@ def plot_unit(course: Course, unit: str, folder: Path, out: Path, device: str = 
             else:
                 path.unlink(missing_ok=True)  # last run's picture of a mistake since fixed would mislead
     return written
+
+
+@contextlib.contextmanager
+def lettering():
+    """The figures in the run's language: Korean in NanumGothic, English where that font is not
+    installed (DejaVu Sans, matplotlib's own, has no Hangul: every word would be a box)."""
+    if i18n.language() != "ko":
+        yield
+        return
+    family = _korean_font()
+    if family is None:
+        with i18n.speaking("en"):
+            yield
+        return
+    with matplotlib.rc_context({"font.family": [family, "DejaVu Sans"]}):  # DejaVu for what Nanum lacks
+        yield
+
+
+@functools.cache
+def _korean_font() -> str | None:
+    """NanumGothic, from the koreanize-matplotlib package, registered with matplotlib; None where
+    it is not installed. The font file is found, not imported: the package's import changes
+    matplotlib's settings for the whole process and needs distutils, gone since Python 3.12."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NanumGothic.ttf"
+    if not path.is_file():
+        return None
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path)).get_name()
 
 
 def _unit(course: Course, target: str) -> Unit:
@@ -103,11 +138,15 @@ class Context:
 
 def why_not(outcome: Outcome) -> str:
     """A panel's few words for a call that gave no answer."""
-    if outcome.kind in ("not-implemented", "missing"):
-        return outcome.kind.replace("-", " ")
+    if outcome.kind == "not-implemented":
+        return t("plot.not-implemented")
+    if outcome.kind == "missing":
+        return t("plot.missing")
     if outcome.kind == "timeout":
-        return "timed out"
-    return "error: " + (f"{outcome.type}: {outcome.message}" if outcome.type else outcome.message or outcome.kind)
+        return t("plot.timed-out")
+    return t(
+        "plot.error", what=f"{outcome.type}: {outcome.message}" if outcome.type else outcome.message or outcome.kind
+    )
 
 
 def answer_of(outcome: Outcome, pick: Callable = lambda value: value, shape: tuple | None = None) -> np.ndarray | str:
@@ -117,9 +156,9 @@ def answer_of(outcome: Outcome, pick: Callable = lambda value: value, shape: tup
     try:
         array = np.asarray(pick(outcome.value), dtype=np.float64)
     except Exception:  # whatever came back: a pair that is no pair, a string, a dict without the key
-        return "error: the answer is not an array of numbers"
+        return t("plot.not-numbers")
     if shape is not None and array.shape != shape:
-        return f"error: an answer of shape {array.shape}, not {shape}"
+        return t("plot.wrong-shape", got=array.shape, want=shape)
     return array
 
 
@@ -170,9 +209,9 @@ def panel_title(ax, title: str, reference: np.ndarray, yours: np.ndarray | str) 
     if isinstance(yours, str):
         ax.set_title(title, fontsize="medium")
     elif compare(reference, yours, np.float64, check_dtype=False) is None:
-        ax.set_title(f"{title}\nyours matches", color="#1a7f37", fontsize="medium")
+        ax.set_title(f"{title}\n{t('plot.matches')}", color="#1a7f37", fontsize="medium")
     else:
-        ax.set_title(f"{title}\nyours differs", color="#b00020", fontsize="medium")
+        ax.set_title(f"{title}\n{t('plot.differs')}", color="#b00020", fontsize="medium")
 
 
 def _masked(values: np.ndarray):
@@ -183,11 +222,11 @@ def curve_panel(
     ax, x, reference: np.ndarray, yours: np.ndarray | str, title: str, xlabel: str = "x", log: bool = False
 ) -> None:
     """The reference as a broad pale line, the learner's answer dashed over it (or a label)."""
-    ax.plot(x, _masked(reference), label="reference (PyTorch)", **REFERENCE_STYLE)
+    ax.plot(x, _masked(reference), label=t("plot.reference"), **REFERENCE_STYLE)
     if isinstance(yours, str):
-        say(ax, f"yours: {yours}")
+        say(ax, t("plot.yours-said", what=yours))
     else:
-        ax.plot(x, _masked(yours), label="yours", **YOURS_STYLE)
+        ax.plot(x, _masked(yours), label=t("plot.yours"), **YOURS_STYLE)
     if log:
         ax.set_yscale("log")  # the losses fall by orders of magnitude
     panel_title(ax, title, reference, yours)
@@ -244,8 +283,8 @@ def _expected_vs_got(
     exercise_id: str, case: Case, part: str, expected: np.ndarray, got: np.ndarray, advice: str = ""
 ) -> Figure:
     """`advice`: what the grader's known mistake says to do, for a panel with nothing to draw."""
-    what = f"{exercise_id}" + (f", part {part}" if part else "")
-    title = f"{what}: expected vs got, on the case {case.label!r}".replace("$", r"\$")
+    what = t("plot.part", id=exercise_id, part=part) if part else exercise_id
+    title = t("plot.expected-vs-got", what=what, case=repr(case.label)).replace("$", r"\$")
     expected = expected.astype(np.float64)
     blank = _nothing_to_draw(exercise_id, part, got, advice)
     if expected.ndim == 2 and got.ndim == 2:
@@ -260,7 +299,7 @@ def _nothing_to_draw(exercise_id: str, part: str, got: np.ndarray, advice: str) 
         return ""
     what = "NaN" if np.isnan(got).all() else "inf" if np.isinf(got).all() else "NaN and inf"
     function = exercise_id.partition(".")[2] + (f" (part {part})" if part else "")
-    return f"your {function} returned only {what}: {advice or f'`course hint {exercise_id}` says what to try'}"
+    return t("plot.only-unfinite", function=function, what=what, advice=advice or t("plot.hint-says", id=exercise_id))
 
 
 def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Figure:
@@ -270,19 +309,22 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Fig
     fig, axes = new_figure(2 if same else 1, 1, title)
     e, g = expected.ravel(), got.ravel()
     small = max(e.size, g.size) <= 60  # few elements: mark each one
-    flat = "" if expected.ndim == 1 and got.ndim == 1 else ", flattened"
+    index = t("plot.index") if expected.ndim == 1 and got.ndim == 1 else t("plot.index-flat")
     ax = axes[0, 0]
     ax.plot(
         _masked(e),
         marker="o" if small else None,
-        label=f"expected (reference), shape {expected.shape}",
+        label=t("plot.expected", shape=expected.shape),
         **REFERENCE_STYLE,
     )
     ax.plot(
-        _masked(g), marker="x" if small else None, label=f"got (yours), shape {got.shape}{_unfinite(g)}", **YOURS_STYLE
+        _masked(g),
+        marker="x" if small else None,
+        label=t("plot.got", shape=got.shape, unfinite=_unfinite(g)),
+        **YOURS_STYLE,
     )
-    ax.set_xlabel(f"element index{flat}")
-    ax.set_ylabel("value")
+    ax.set_xlabel(index)
+    ax.set_ylabel(t("plot.value"))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
     if blank:
@@ -292,8 +334,8 @@ def _lines(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> Fig
             difference = g - e
         axes[1, 0].plot(_masked(difference), marker="o" if small else None, color="#b00020")
         axes[1, 0].axhline(0, color="black", linewidth=0.8)
-        axes[1, 0].set_xlabel(f"element index{flat}")
-        axes[1, 0].set_ylabel("got − expected")
+        axes[1, 0].set_xlabel(index)
+        axes[1, 0].set_ylabel(t("plot.difference"))
         axes[1, 0].grid(alpha=0.3)
     for ax in axes[:, 0]:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # element indices
@@ -309,19 +351,19 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
     finite = both[np.isfinite(both)]
     norm = Normalize(finite.min(), finite.max()) if finite.size else Normalize(0, 1)
     panels = [
-        (expected, f"expected (reference), shape {expected.shape}", "viridis", norm),
-        (got, f"got (yours), shape {got.shape}{_unfinite(got)}", "viridis", norm),
+        (expected, t("plot.expected", shape=expected.shape), "viridis", norm),
+        (got, t("plot.got", shape=got.shape, unfinite=_unfinite(got)), "viridis", norm),
     ]
     if same:
         with np.errstate(all="ignore"):
             difference = got - expected
         worst = np.abs(difference[np.isfinite(difference)]).max(initial=0) or 1.0
-        panels.append((difference, "got − expected", DIVERGING, Normalize(-worst, worst)))
+        panels.append((difference, t("plot.difference"), DIVERGING, Normalize(-worst, worst)))
     for ax, (values, label, cmap, scale) in zip(axes[0], panels, strict=True):
         image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, norm=scale, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize="medium")
-        ax.set_xlabel("column")
-        ax.set_ylabel("row")
+        ax.set_xlabel(t("plot.column"))
+        ax.set_ylabel(t("plot.row"))
         for axis in (ax.xaxis, ax.yaxis):
             axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # no ticks between rows or columns
         fig.colorbar(image, ax=ax, shrink=0.8)
@@ -343,4 +385,4 @@ def _heatmaps(title: str, expected: np.ndarray, got: np.ndarray, blank: str) -> 
 
 def _unfinite(values: np.ndarray) -> str:
     count = int(values.size - np.isfinite(values).sum())
-    return f" ({count} nan/inf not drawn)" if count else ""
+    return t("plot.unfinite", count=count) if count else ""

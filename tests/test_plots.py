@@ -172,3 +172,33 @@ def test_a_units_figures_live_in_the_unit_and_plots_names_no_unit():
     assert drawn == {unit: [unit] for unit in FIGURES}
     source = (ROOT / "graders" / "plots.py").read_text(encoding="utf-8")
     assert "graders.units." not in source and not any(f'"{unit.name}"' in source for unit in course.units)
+
+
+def test_korean_figures_are_drawn_in_a_font_with_hangul(monkeypatch):
+    """--lang ko: the figures' words are Korean, drawn in NanumGothic (koreanize-matplotlib's
+    font file), with no glyph missing; DejaVu Sans, matplotlib's own font, has no Hangul."""
+    import io
+    import warnings
+
+    from matplotlib import font_manager
+
+    from graders import i18n
+
+    with i18n.speaking("ko"), plots.lettering():
+        fig, axes = plots.new_figure(1, 1, i18n.t("plot.xor"))
+        axes[0, 0].set_xlabel(i18n.t("plot.epoch"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)" is a UserWarning
+            fig.savefig(io.BytesIO(), format="png")
+    assert fig._suptitle.get_text().startswith("XOR 신경망")
+    assert Path(font_manager.findfont(fig._suptitle.get_fontproperties())).name == "NanumGothic.ttf"
+
+
+def test_without_a_korean_font_the_figures_speak_english(monkeypatch):
+    from graders import i18n
+
+    monkeypatch.setattr(plots, "_korean_font", lambda: None)
+    with i18n.speaking("ko"), plots.lettering():
+        assert i18n.t("plot.yours") == "yours"  # boxes in place of every Hangul letter would help no one
+    with i18n.speaking("ko"):
+        assert i18n.t("plot.yours") == "내 답"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graders.i18n import t
 from graders.spec import (
     EXP_OVERFLOW,
     FLOATS,
@@ -346,8 +347,7 @@ def _plot(ctx):
     fig, axes = plots.new_figure(
         2,
         4,
-        "activations and their derivatives: yours over the reference, x in [-6, 6] "
-        f"(leaky ReLU with negative_slope = {LEAKY_SLOPE})",
+        t("plot.activations", slope=LEAKY_SLOPE),
     )
     for column, (name, extra) in enumerate(PLOTTED):
         for row, function in enumerate((name, f"{name}_grad")):

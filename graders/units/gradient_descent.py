@@ -13,6 +13,7 @@ import itertools
 import numpy as np
 
 from graders.compare import tolerance
+from graders.i18n import t
 from graders.spec import FLOATS, Case, Grader, Mistake, as_floats, in_place, same_as
 
 PARTS = ("w", "b", "losses")
@@ -512,22 +513,25 @@ def _plot(ctx):
     p = regression_problem(np.random.default_rng(GD_SEED), np.float64, GD_SAMPLES, GD_FEATURES, GD_LR, GD_EPOCHS)
     data = (p["X"], p["y"], p["w"], p["b"], p["lr"], p["epochs"])
     runs = (
-        ("batch_gd", "1 update per epoch", ()),
-        ("sgd", f"{GD_SAMPLES} updates per epoch, one sample each", (GD_SEED,)),
-        ("minibatch_gd", f"{-(-GD_SAMPLES // GD_BATCH)} updates per epoch, batches of {GD_BATCH}", (GD_BATCH, GD_SEED)),
+        ("batch_gd", t("plot.gd-batch"), ()),
+        ("sgd", t("plot.gd-sgd", samples=GD_SAMPLES), (GD_SEED,)),
+        (
+            "minibatch_gd",
+            t("plot.gd-minibatch", updates=-(-GD_SAMPLES // GD_BATCH), batch=GD_BATCH),
+            (GD_BATCH, GD_SEED),
+        ),
     )
     fig, axes = plots.new_figure(
         1,
         3,
-        f"gradient descent on the same {GD_SAMPLES} samples (lr = {GD_LR}): "
-        f"full-data MSE before each epoch and after the last",
+        t("plot.gd", samples=GD_SAMPLES, lr=GD_LR),
     )
     epochs = np.arange(GD_EPOCHS + 1)
     for ax, (function, title, more) in zip(axes[0], runs, strict=True):
         reference = ctx.reference(function, *data, *more)[2]
         yours = plots.answer_of(ctx.yours(function, *data, *more), lambda v: v[2], shape=reference.shape)
-        plots.curve_panel(ax, epochs, reference, yours, f"{function}: {title}", xlabel="epoch", log=True)
-    axes[0, 0].set_ylabel("MSE (log scale)")
+        plots.curve_panel(ax, epochs, reference, yours, f"{function}: {title}", xlabel=t("plot.epoch"), log=True)
+    axes[0, 0].set_ylabel(t("plot.mse-log"))
     return fig
 
 

@@ -715,22 +715,22 @@ def _plot(ctx):
     ticks = np.arange(-40, 121) / 80  # [-0.5, 1.5] in steps of 1/80, 0 and 1 included exactly
     gx, gy = np.meshgrid(ticks, ticks)
     X = np.vstack([np.column_stack([gx.ravel(), gy.ravel()]), XOR_X])  # the grid, then the four XOR points
-    fig, axes = plots.new_figure(2, 3, "the XOR network: output over the plane (black line: output = 0.5)")
+    fig, axes = plots.new_figure(2, 3, t("plot.xor"))
     for column, activation in enumerate(("step", "sigmoid")):
         reference = ctx.reference("forward", X, *SEED, activation)[1]
         yours = plots.answer_of(ctx.yours("forward", X, *SEED, activation), lambda v: v[1], shape=reference.shape)
         _boundary(axes[0, column], ticks, yours)
-        plots.panel_title(axes[0, column], f"your forward, the notes' weights, {activation}", reference, yours)
+        plots.panel_title(axes[0, column], t("plot.xor-yours", activation=activation), reference, yours)
         _boundary(axes[1, column], ticks, reference)
-        axes[1, column].set_title(f"reference forward, the notes' weights, {activation}", fontsize="medium")
+        axes[1, column].set_title(t("plot.xor-reference", activation=activation), fontsize="medium")
     params, losses = ctx.reference("train", XOR_X, XOR_Y)
     reference = ctx.reference("forward", X, *(params[name] for name in NAMES), "sigmoid")[1]
     yours, note = _trained(ctx, ctx.yours("train", XOR_X, XOR_Y), X)
     _boundary(axes[0, 2], ticks, yours)
-    plots.panel_title(axes[0, 2], f"your train() with its defaults{note}", reference, yours)
+    plots.panel_title(axes[0, 2], t("plot.xor-trained", note=note), reference, yours)
     _boundary(axes[1, 2], ticks, reference)
-    axes[1, 2].set_title(f"reference train(){_final(losses)}", fontsize="medium")
-    fig.colorbar(ScalarMappable(Normalize(0, 1), OUTPUT_MAP), ax=axes, shrink=0.6, label="network output")
+    axes[1, 2].set_title(t("plot.xor-trained-reference", note=_final(losses)), fontsize="medium")
+    fig.colorbar(ScalarMappable(Normalize(0, 1), OUTPUT_MAP), ax=axes, shrink=0.6, label=t("plot.output"))
     return fig
 
 
@@ -745,10 +745,10 @@ def _trained(ctx, outcome, X: np.ndarray) -> tuple[np.ndarray | str, str]:
         params, losses = outcome.value
         weights = [np.asarray(params[name], dtype=np.float64) for name in NAMES]
     except Exception:  # not (params, losses), or params without W1, b1, W2, b2
-        return "error: not (params, losses) with params W1, b1, W2, b2", ""
+        return t("plot.not-params"), ""
     out = ctx.reference("forward", X, *weights, "sigmoid")
     if isinstance(out, Raises):  # the reference forward refuses parameters of the wrong shapes
-        return "error: trained parameters of the wrong shapes", ""
+        return t("plot.params-shapes"), ""
     return out[1], _final(losses)
 
 
@@ -756,7 +756,7 @@ def _final(losses) -> str:
     from graders import plots  # matplotlib: only when a figure is drawn
 
     values = plots.as_numbers(losses)
-    return f", final loss {values.ravel()[-1]:.4f}" if values is not None and values.size else ""
+    return t("plot.final-loss", loss=f"{values.ravel()[-1]:.4f}") if values is not None and values.size else ""
 
 
 def _boundary(ax, ticks: np.ndarray, out: np.ndarray | str) -> None:
