@@ -425,12 +425,12 @@ def _similarity(args, course, console) -> int:
 
 
 def _gradescope(args, course, console) -> int:
-    from graders import ci_formats
+    from graders import release
 
     if not args.out.parent.is_dir():
         raise UserError(f"--out {args.out}: the folder {args.out.parent} does not exist")
     try:
-        members = ci_formats.build_gradescope_zip(course.root, args.out)
+        members = release.build_gradescope_zip(course.root, args.out)
     except ValueError as err:
         raise UserError(str(err)) from None
     console.print(f"Wrote {args.out} ({len(members)} files): upload it as the assignment's autograder on Gradescope.")

@@ -5,16 +5,20 @@ however it came there, such as exercises/.backup/ (the instructor's own answers 
 reset` ran in the instructor's copy), an editor's or a shell's dotfile, or a link into solutions/.
 The copy's README is the learners' own, rendered from templates/README.learners.md: the course's
 README is the instructor's, with sections on grading, CI and benchmarks a learner has no use for.
+The Gradescope autograder zip is built here too, from the same list (PROGRAM), so the two can
+never ship different files.
 """
 
 from __future__ import annotations
 
 import shutil
 import string
+import zipfile
 from pathlib import Path
 
 from graders.course import Course, torch_pin
 from graders.errors import UserError
+from graders.files import replacing
 from graders.i18n import messages
 
 # What `course` needs to run and pip to install it: the packaged files of pyproject.toml's
@@ -92,3 +96,49 @@ def learners_readme(course: Course) -> str:
         submission_seconds=f"{limits.submission_seconds:g}",
         memory_mb=limits.memory_mb,
     )
+
+
+# --- The Gradescope autograder archive ---------------------------------------------------------
+
+_SETUP_SH = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, to build the autograder image (Ubuntu).
+set -euo pipefail
+PY=python3
+python3 -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null || PY=python3.11
+if ! command -v "$PY" >/dev/null || ! "$PY" -c 'import ensurepip' 2>/dev/null; then
+  apt-get update && apt-get install -y "$PY" "$PY-venv"
+fi
+"$PY" -m venv /autograder/venv
+/autograder/venv/bin/pip install --upgrade pip
+# No GPU here: the CPU build of the version pyproject.toml names, so pip keeps it below.
+/autograder/venv/bin/pip install {torch} --index-url https://download.pytorch.org/whl/cpu
+/autograder/venv/bin/pip install /autograder/source
+"""
+
+_RUN_AUTOGRADER = """#!/usr/bin/env bash
+# Gradescope runs this for each submission; the learner's files are in /autograder/submission.
+set -uo pipefail
+export PATH=/autograder/venv/bin:$PATH
+mkdir -p /autograder/results
+# a folder of modules, notebooks or a zip, as `course grade` reads them
+course --root /autograder/source grade /autograder/submission --format gradescope \\
+    --submission-metadata /autograder/submission_metadata.json --out /autograder/results/results.json
+if [ ! -s /autograder/results/results.json ]; then
+  echo '{"score": 0, "output": "The autograder stopped before grading; your instructor has its log."}' \\
+    > /autograder/results/results.json
+fi
+"""
+
+
+def build_gradescope_zip(course_root: Path, out: Path) -> list[str]:
+    """A Gradescope autograder zip: setup.sh and run_autograder at its root, beside the learner's
+    copy of the course (Gradescope unpacks the zip's root into /autograder/source, the --root)."""
+    scripts = {"setup.sh": _SETUP_SH.replace("{torch}", torch_pin(course_root)), "run_autograder": _RUN_AUTOGRADER}
+    with replacing(out, binary=True) as file, zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in scripts.items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100755 << 16  # a regular file, executable
+            archive.writestr(info, text, zipfile.ZIP_DEFLATED)
+        for relative in files(course_root, PROGRAM):
+            archive.write(course_root / relative, relative.as_posix())
+        return archive.namelist()

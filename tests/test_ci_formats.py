@@ -21,7 +21,7 @@ import zipfile
 import pytest
 from junitparser import Error, Failure, JUnitXml
 
-from graders import ci_formats
+from graders import ci_formats, release
 from graders.course import load
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
@@ -287,7 +287,7 @@ def course_copy(tmp_path):
 
 def test_gradescope_zip_has_the_scripts_at_its_root_and_no_instructor_files(course_copy, tmp_path):
     out = tmp_path / "autograder.zip"
-    names = ci_formats.build_gradescope_zip(course_copy, out)
+    names = release.build_gradescope_zip(course_copy, out)
     with zipfile.ZipFile(out) as archive:
         assert archive.namelist() == names
         for script in ("setup.sh", "run_autograder"):
@@ -313,7 +313,7 @@ def test_gradescope_zip_has_the_scripts_at_its_root_and_no_instructor_files(cour
 
 def test_gradescope_scripts_pin_torch_and_grade_into_the_results_file(course_copy, tmp_path):
     out = tmp_path / "autograder.zip"
-    ci_formats.build_gradescope_zip(course_copy, out)
+    release.build_gradescope_zip(course_copy, out)
     with zipfile.ZipFile(out) as archive:
         setup, run = (archive.read(n).decode() for n in ("setup.sh", "run_autograder"))
     torch_lines = [line for line in setup.splitlines() if "pip install" in line and "torch" in line]
@@ -334,7 +334,7 @@ def test_gradescope_zip_refuses_an_unpinned_torch(course_copy, tmp_path):
     assert pinned in pyproject.read_text(encoding="utf-8")
     pyproject.write_text(pyproject.read_text(encoding="utf-8").replace(pinned, 'torch = ">=2"'), encoding="utf-8")
     with pytest.raises(ValueError, match="pin the torch build"):
-        ci_formats.build_gradescope_zip(course_copy, tmp_path / "autograder.zip")
+        release.build_gradescope_zip(course_copy, tmp_path / "autograder.zip")
 
 
 WORKFLOW = (ROOT / "graders" / "templates" / "classroom.yml").read_text(encoding="utf-8")

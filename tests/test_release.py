@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import ci_formats, cli, release
+from graders import cli, release
 from graders.course import load, torch_pin
 from tests.conftest import ROOT
 
@@ -70,7 +70,7 @@ def test_the_learners_copy_holds_the_listed_files_and_nothing_planted(course_cop
 
 def test_the_gradescope_zip_holds_the_program_and_nothing_planted(course_copy, tmp_path):
     root, own = course_copy
-    names = set(ci_formats.build_gradescope_zip(root, tmp_path / "autograder.zip"))
+    names = set(release.build_gradescope_zip(root, tmp_path / "autograder.zip"))
     with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
         assert not [info.filename for info in archive.infolist() if info.external_attr >> 16 & 0o170000 == 0o120000]
     assert names == {name for name in own if not name.startswith("docs/")} | {"setup.sh", "run_autograder"}
