@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import importlib
 
-from graders.course import Exercise, UserError
+from graders.course import Exercise
+from graders.errors import UserError
 from graders.spec import Grader
 
 
