@@ -7,7 +7,6 @@ import ast
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import signal
@@ -358,25 +357,7 @@ def three(tmp_path_factory):
 
 
 def grade_three(three, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "grade",
-            *map(str, three),
-            "--only",
-            "activations",
-            "--device",
-            "cpu",
-            *args,
-        ],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=600,
-        env={**os.environ, "COLUMNS": "200"},
-        check=False,
-    )
+    return run_course("grade", *three, "--only", "activations", "--device", "cpu", *args, root=ROOT, timeout=600)
 
 
 def test_a_batch_table_is_a_line_per_learner_in_the_order_given_and_the_class_total(three):

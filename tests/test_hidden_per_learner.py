@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 from graders import batch, engine, notebook
 from graders.sandbox import wire
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 
 SEED = "per-learner hidden cases' own seed"
 RELU = "activations.relu"
@@ -104,29 +103,22 @@ def graded(tmp_path_factory, course):
         folders.append(folder)
 
     def grade(*extra) -> dict:
-        run = subprocess.run(
-            [
-                str(COURSE_COMMAND),
-                "--root",
-                str(ROOT),
-                "grade",
-                *map(str, folders),
-                "--only",
-                "activations",
-                "--device",
-                "cpu",
-                "--format",
-                "json",
-                "--gradebook",
-                str(where / "gb.sqlite"),
-                "--hidden-seed-file",
-                str(seed_file),
-                *extra,
-            ],
-            capture_output=True,
-            encoding="utf-8",
+        run = run_course(
+            "grade",
+            *folders,
+            "--only",
+            "activations",
+            "--device",
+            "cpu",
+            "--format",
+            "json",
+            "--gradebook",
+            where / "gb.sqlite",
+            "--hidden-seed-file",
+            seed_file,
+            *extra,
+            root=ROOT,
             timeout=600,
-            check=False,
         )
         assert run.returncode == 0, run.stderr
         return {record["submission"]: {ex["id"]: ex for ex in record["exercises"]} for record in json.loads(run.stdout)}

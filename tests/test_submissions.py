@@ -34,7 +34,7 @@ from graders.submissions import (
     read_regular,
 )
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 from tests.test_class import DATA, UNIT_POINTS, notebook, solution_folder
 
 MODULE = (ROOT / "solutions" / "activations.py").read_bytes()
@@ -397,23 +397,7 @@ def honest_class(where: Path) -> dict[Path, str]:
 
 
 def grade(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "grade",
-            *map(str, args),
-            "--only",
-            "activations",
-            "--device",
-            "cpu",
-        ],
-        check=False,
-        capture_output=True,
-        timeout=timeout,
-        encoding="utf-8",
-    )
+    return run_course("grade", *args, "--only", "activations", "--device", "cpu", root=ROOT, timeout=timeout)
 
 
 def test_one_batch_grades_the_honest_and_refuses_every_hostile_submission(tmp_path):
