@@ -174,7 +174,7 @@ def test_a_units_figures_live_in_the_unit_and_plots_names_no_unit():
     assert "graders.units." not in source and not any(f'"{unit.name}"' in source for unit in course.units)
 
 
-def test_korean_figures_are_drawn_in_a_font_with_hangul(monkeypatch):
+def test_korean_figures_are_drawn_in_a_font_with_hangul():
     """--lang ko: the figures' words are Korean, drawn in NanumGothic (koreanize-matplotlib's
     font file), with no glyph missing; DejaVu Sans, matplotlib's own font, has no Hangul."""
     import io
