@@ -45,6 +45,27 @@ def a_class(tmp_path_factory):
     return expected
 
 
+def on_dask(a_class, scheduler: str, gradebook: Path) -> list[str]:
+    """`course grade` of the class on the Dask scheduler at `scheduler`, into `gradebook`."""
+    return [
+        str(COURSE_COMMAND),
+        "--root",
+        str(Path(__file__).parents[1]),
+        "grade",
+        *map(str, a_class),
+        "--executor",
+        "dask",
+        "--scheduler",
+        scheduler,
+        "--gradebook",
+        str(gradebook),
+        "--device",
+        "cpu",
+        "--format",
+        "json",
+    ]
+
+
 def test_dask_grades_the_class_exactly_as_local_does(a_class):
     assert len(a_class) >= 40
     local = grade(*a_class, "--executor", "local", "--jobs", "2", "--format", "json")
@@ -63,23 +84,7 @@ def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
         Client(cluster) as client,
     ):
         batch = subprocess.Popen(
-            [
-                str(COURSE_COMMAND),
-                "--root",
-                str(Path(__file__).parents[1]),
-                "grade",
-                *map(str, a_class),
-                "--executor",
-                "dask",
-                "--scheduler",
-                cluster.scheduler_address,
-                "--gradebook",
-                str(gradebook),
-                "--device",
-                "cpu",
-                "--format",
-                "json",
-            ],
+            on_dask(a_class, cluster.scheduler_address, gradebook),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             encoding="utf-8",
@@ -105,23 +110,7 @@ def test_a_dask_worker_killed_mid_batch_costs_nothing(a_class, tmp_path):
 def test_killing_the_client_midway_loses_nothing_and_a_rerun_resumes(a_class, tmp_path):
     gradebook = tmp_path / "gradebook.sqlite"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        command = [
-            str(COURSE_COMMAND),
-            "--root",
-            str(Path(__file__).parents[1]),
-            "grade",
-            *map(str, a_class),
-            "--executor",
-            "dask",
-            "--scheduler",
-            cluster.scheduler_address,
-            "--gradebook",
-            str(gradebook),
-            "--device",
-            "cpu",
-            "--format",
-            "json",
-        ]
+        command = on_dask(a_class, cluster.scheduler_address, gradebook)
         client = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 300
         while len(rows(gradebook)) < 5 and time.monotonic() < deadline and client.poll() is None:
