@@ -114,6 +114,14 @@ SLOW = [
 ]
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The inner loop, `-m "not slow"`, never imports a slow file only to deselect all of it: its
+    imports alone (nbformat's schema checker, distributed, nbgrader) cost seconds in each worker."""
+    if config.getoption("markexpr") == "not slow" and collection_path.name in SLOW:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
     rank = {name: place for place, name in enumerate(SLOW)}
     for item in items:
