@@ -431,6 +431,7 @@ def test_one_batch_grades_the_honest_and_refuses_every_hostile_submission(tmp_pa
     assert suites == set(honest.values())
 
 
+@pytest.mark.slow  # a real Dask cluster: its own workers, each loading the course
 def test_dask_ships_what_local_grades(tmp_path):
     pytest.importorskip("distributed")
     where = tmp_path / "class"
