@@ -19,7 +19,7 @@ import pytest
 
 from graders.course import load
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, copy_course, run_course
+from tests.helpers import copy_course, run_course
 
 COURSE_DATA = load(ROOT)
 FIRST = COURSE_DATA.exercises[0]
@@ -376,11 +376,6 @@ def test_python_m_graders_help():
 
 def test_output_to_a_pipe_is_utf8_whatever_the_locales_code_page():
     """Windows writes to a pipe or a file in its code page (cp1252 here): Korean would not encode."""
-    run = subprocess.run(
-        [str(COURSE_COMMAND), "--lang", "ko", "hint", "activations.sigmoid"],
-        capture_output=True,
-        timeout=60,
-        env={**ENV, "PYTHONIOENCODING": "cp1252"},
-    )
+    run = run_course("--lang", "ko", "hint", "activations.sigmoid", env={"PYTHONIOENCODING": "cp1252"})
     assert run.returncode == 0, run.stderr
-    assert "시그모이드" in run.stdout.decode("utf-8")
+    assert "시그모이드" in run.stdout  # read as UTF-8: a cp1252 byte would not decode

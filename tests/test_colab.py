@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import COURSE_COMMAND, run_course
 
 THE_COURSE = ("graders", "dl_basics_course", "__editable__")  # what the fresh kernel must not see
 
@@ -103,11 +103,8 @@ def outputs(cell) -> str:
 def test_without_an_install_source_the_cell_says_what_to_do(colab_kernel, tmp_path, monkeypatch):
     """(Before the test that installs the course into this kernel.)"""
     jupyter_path, _ = colab_kernel
-    subprocess.run(
-        [str(COURSE_COMMAND), "--root", str(ROOT), "notebooks", "--out", str(tmp_path / "nb")],
-        check=True,
-        capture_output=True,
-    )
+    made = run_course("notebooks", "--out", tmp_path / "nb", root=ROOT)
+    assert made.returncode == 0, made.stderr
     path = tmp_path / "nb" / "source" / "tensors" / "tensors.ipynb"
     notebook = nbformat.read(path, as_version=4)
     notebook.cells = notebook.cells[:1]

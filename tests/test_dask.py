@@ -15,19 +15,14 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import COURSE_COMMAND, ROOT, run_course
 from tests.test_class import make_class, rows, solution_folder
 
 BIN = Path(sys.executable).parent
 
 
 def grade(*args) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(COURSE_COMMAND), "--root", str(Path(__file__).parents[1]), "grade", *map(str, args), "--device", "cpu"],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=900,
-    )
+    return run_course("grade", *args, "--device", "cpu", root=ROOT, timeout=900)
 
 
 def records(stdout: str) -> list[dict]:
@@ -50,7 +45,7 @@ def on_dask(a_class, scheduler: str, gradebook: Path) -> list[str]:
     return [
         str(COURSE_COMMAND),
         "--root",
-        str(Path(__file__).parents[1]),
+        str(ROOT),
         "grade",
         *map(str, a_class),
         "--executor",

@@ -17,7 +17,7 @@ from graders.errors import UserError
 from graders.gradebook import APPLICATION_ID, VERSION, Gradebook
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import COURSE_COMMAND, run_course
 
 POSITIONS = {"activations.sigmoid": 0, "activations.relu": 1}
 SANDBOX = "seccomp-bpf + Landlock ABI 7"
@@ -184,13 +184,7 @@ def test_another_programs_sqlite_file_is_refused_untouched(tmp_path):
 def test_export_of_a_file_that_is_not_a_gradebook_exits_2_and_says_why(tmp_path):
     path = tmp_path / "class.sqlite"
     path.touch()
-    run = subprocess.run(
-        [str(COURSE_COMMAND), "--root", str(ROOT), "export", "--gradebook", str(path)],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
+    run = run_course("export", "--gradebook", path, root=ROOT)
     assert run.returncode == 2 and "empty file, not a gradebook" in " ".join(run.stderr.split())
     assert "Traceback" not in run.stderr and path.stat().st_size == 0
 
@@ -259,24 +253,7 @@ def test_export_to_a_folder_that_does_not_exist_exits_2_and_says_which(tmp_path,
     with Gradebook(path) as gradebook:
         gradebook.record(result(), "class/ada", "d1", POSITIONS)
     out = tmp_path / "nowhere" / "grades.csv"
-    run = subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "export",
-            "--gradebook",
-            str(path),
-            "--format",
-            fmt,
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
+    run = run_course("export", "--gradebook", path, "--format", fmt, "--out", out, root=ROOT)
     said = " ".join(run.stderr.split())
     assert run.returncode == 2 and f"the folder {out.parent} does not exist" in said, run.stderr
     assert "Traceback" not in run.stderr and not out.parent.exists()

@@ -5,9 +5,7 @@ dtype, and what was expected and what came back only where instructor.toml allow
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -18,7 +16,7 @@ from graders.engine import prepare
 from graders.errors import UserError
 from graders.notebook import _InKernel
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 
 SEED = "hidden feedback's own seed"
 RELU = "activations.relu"
@@ -64,27 +62,15 @@ def grade(classroom, told: str | None, lang: str) -> dict[str, str]:
     instructor.unlink(missing_ok=True)
     if told:
         instructor.write_text(f'[grading]\nhidden_feedback = "{told}"\n', encoding="utf-8")
-    run = subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--lang",
-            lang,
-            "--root",
-            str(classroom["root"]),
-            "grade",
-            *map(str, classroom["submissions"]),
-            "--only",
-            RELU,
-            "--format",
-            "json",
-            "--device",
-            "cpu",
-        ],
-        capture_output=True,
-        encoding="utf-8",
+    run = run_course(
+        "--lang",
+        lang,
+        "grade",
+        *classroom["submissions"],
+        *("--only", RELU, "--format", "json", "--device", "cpu"),
+        root=classroom["root"],
+        env={"COURSE_HIDDEN_SEED": SEED},
         timeout=600,
-        check=False,
-        env={**os.environ, "COURSE_HIDDEN_SEED": SEED},
     )
     assert run.returncode == 0, run.stderr
     return {record["submission"]: record["exercises"][0]["message"] for record in json.loads(run.stdout)}

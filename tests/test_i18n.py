@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import re
 import string
-import subprocess
 
 import pytest
 
@@ -13,7 +12,7 @@ from graders import i18n
 from graders.course import load
 from graders.units import grader_for
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 
 DATA = load(ROOT)
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -128,13 +127,7 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
     stubs = (ROOT / "exercises" / "activations.py").read_text(encoding="utf-8")
     naive = "\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-np.asarray(x)))\n\n\ndel tanh\n"
     (tmp_path / "exercises" / "activations.py").write_text(stubs + naive, encoding="utf-8")
-    done = subprocess.run(
-        [str(COURSE_COMMAND), "--lang", "ko", "check", "activations", "--device", "cpu"],
-        cwd=tmp_path,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=300,
-    )
+    done = run_course("--lang", "ko", "check", "activations", "--device", "cpu", cwd=tmp_path)
     out = " ".join(done.stdout.split())
     assert done.returncode == 1, done.stderr
     korean_name = i18n.mistakes("activations")["sigmoid"]["naive sigmoid overflow"]["name"]
@@ -149,12 +142,6 @@ def test_course_lang_ko_check_prints_korean(tmp_path):
         "activations.py에 tanh() 함수가 없습니다. 스텁의 함수 이름과 시그니처를 그대로 두세요.",
     ):
         assert expected in out
-    english = subprocess.run(
-        [str(COURSE_COMMAND), "--lang", "en", "check", "activations", "--device", "cpu"],
-        cwd=tmp_path,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=300,
-    )
+    english = run_course("--lang", "en", "check", "activations", "--device", "cpu", cwd=tmp_path)
     assert "Likely mistake (naive sigmoid overflow)" in " ".join(english.stdout.split())
     assert not HANGUL.search(english.stdout)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import COURSE_COMMAND, run_course
 
 CORPUS = ROOT / "tests" / "corpus"
 ATTACKS = CORPUS / "attacks"  # tests/test_attacks.py's: the stubs, not the solutions, are their base
@@ -90,23 +90,7 @@ def assemble(corpus: Path, where: Path, whole: bool = True) -> Path:
 
 
 def grade(root: Path, submissions: list[Path], *extra: str) -> dict[str, dict]:
-    run = subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(root),
-            "grade",
-            *map(str, submissions),
-            "--format",
-            "json",
-            "--device",
-            "cpu",
-            *extra,
-        ],
-        capture_output=True,
-        encoding="utf-8",
-        timeout=600,
-    )
+    run = run_course("grade", *submissions, "--format", "json", "--device", "cpu", *extra, root=root, timeout=600)
     assert run.returncode == 0, run.stderr
     data = json.loads(run.stdout)
     return {r["submission"]: r for r in (data if isinstance(data, list) else [data])}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from graders.plots import HEIGHT, WIDTH, _expected_vs_got, plot_unit
 from graders.spec import Case
 from graders.units import figures_of, grader_for
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 
 FIGURES = ("activations", "xor_mlp", "gradient_descent")  # the units with a figure of their own
 
@@ -145,22 +144,13 @@ def test_course_plot_command_on_a_wrong_relu(tmp_path):
     stale = root / "plots" / "activations.sigmoid.expected-vs-got.png"  # from an earlier, since fixed, sigmoid
     stale.parent.mkdir()
     stale.write_bytes(b"old")
-    run = subprocess.run(
-        [str(COURSE_COMMAND), "plot", "activations", "--device", "cpu"],
-        cwd=root,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=180,
-        check=False,
-    )
+    run = run_course("plot", "activations", "--device", "cpu", cwd=root)
     assert run.returncode == 0, run.stderr
     names = ["activations.png", "activations.relu.expected-vs-got.png"]
     assert run.stdout.split() == [str(Path("plots") / name) for name in names]
     assert_pngs([root / "plots" / name for name in names], root / "plots", names)
 
-    run = subprocess.run(
-        [str(COURSE_COMMAND), "plot", "nope"], cwd=root, capture_output=True, encoding="utf-8", timeout=60, check=False
-    )
+    run = run_course("plot", "nope", cwd=root)
     assert run.returncode == 2 and run.stderr.startswith("error: 'nope' is neither a unit"), run.stderr
 
 

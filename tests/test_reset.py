@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import run_course
 
 MY_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))  # my first try\n"
 MY_RELU = "def relu(x):\n    return np.maximum(x, 0)  # mine, and right\n"
@@ -42,7 +42,7 @@ def git(*args, cwd):
 
 
 def run_flat(*args, cwd):
-    done = subprocess.run([str(COURSE_COMMAND), *args], cwd=cwd, capture_output=True, encoding="utf-8", timeout=120)
+    done = run_course(*args, cwd=cwd)
     done.stdout, done.stderr = " ".join(done.stdout.split()), " ".join(done.stderr.split())  # rich wraps lines
     return done
 
