@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE_COMMAND = Path(sys.executable).with_name("course")  # the installed entry point
 
 
+def course_argv(*args, root: Path | None = None) -> list[str]:
+    """The command line `course [--root ROOT] ARGS`, for a test that starts it itself: a Popen to
+    interrupt, a pseudo-terminal, a wrapper in front of it."""
+    return [str(COURSE_COMMAND), *(["--root", str(root)] if root else []), *map(str, args)]
+
+
 def run_course(
     *args,
     root: Path | None = None,
@@ -25,7 +31,7 @@ def run_course(
     """`course [--root ROOT] ARGS` in `cwd`, its output captured as text. `env` adds to this
     process's environment; COLUMNS=250, or rich would wrap its tables at 80 columns off a terminal."""
     return subprocess.run(
-        [str(COURSE_COMMAND), *(["--root", str(root)] if root else []), *map(str, args)],
+        course_argv(*args, root=root),
         cwd=cwd,
         env={**os.environ, "COLUMNS": "250", **(env or {})},
         input=stdin,

@@ -30,7 +30,7 @@ import pytest
 
 from graders.sandbox import spawn
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, run_course
+from tests.helpers import course_argv, run_course
 from tests.test_integrity import HOSTILE, assemble, quick_course
 from tests.test_units import WRONG
 
@@ -203,19 +203,7 @@ def test_a_spawned_worker_in_an_endless_loop_dies_with_the_grader(tmp_path):
     with open(submission / "activations.py", "a", encoding="utf-8") as module:
         module.write("\n\ndef relu(x):\n    while True:\n        pass\n")
     grader = subprocess.Popen(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "grade",
-            str(submission),
-            "--only",
-            "activations",
-            "--device",
-            "cpu",
-            "--format",
-            "json",
-        ],
+        course_argv("grade", submission, "--only", "activations", "--device", "cpu", "--format", "json", root=ROOT),
         stdout=subprocess.DEVNULL,
         env={**os.environ, "COURSE_SANDBOX": "spawn"},
     )

@@ -20,7 +20,7 @@ import pytest
 
 from graders.course import load
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, run_course
+from tests.helpers import course_argv, run_course
 from tests.test_units import WRONG
 from tests.test_watch import Screen
 
@@ -155,45 +155,15 @@ def graded_class(tmp_path_factory):
     where = tmp_path_factory.mktemp("class")
     expected = make_class(where)
     gradebook = where / "gradebook.sqlite"
-    batch = subprocess.Popen(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "grade",
-            *map(str, expected),
-            "--jobs",
-            "2",
-            "--gradebook",
-            str(gradebook),
-            "--device",
-            "cpu",
-            "--format",
-            "json",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    args = ("grade", *expected, "--jobs", "2", "--gradebook", gradebook, "--device", "cpu", "--format", "json")
+    batch = subprocess.Popen(course_argv(*args, root=ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while len(rows(gradebook)) < 8 and batch.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     batch.send_signal(signal.SIGKILL)
     batch.wait()
     killed_with = len(rows(gradebook))
-    resumed = run_course(
-        "--root",
-        ROOT,
-        "grade",
-        *expected,
-        "--jobs",
-        "2",
-        "--gradebook",
-        gradebook,
-        "--device",
-        "cpu",
-        "--format",
-        "json",
-    )
+    resumed = run_course(*args, root=ROOT)
     return {
         "expected": expected,
         "gradebook": gradebook,
@@ -414,11 +384,11 @@ def test_a_module_that_does_not_parse_is_told_once_for_its_unit(unit, submit):
 
 def test_a_batch_shows_its_progress_on_a_terminal_and_nowhere_else(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
-    args = ["--root", ROOT, "grade", *folders, "--only", "activations", "--format", "json", "--device", "cpu"]
-    piped = subprocess.run([str(COURSE_COMMAND), *map(str, args)], capture_output=True, encoding="utf-8", timeout=600)
+    argv = course_argv("grade", *folders, "--only", "activations", "--format", "json", "--device", "cpu", root=ROOT)
+    piped = subprocess.run(argv, capture_output=True, encoding="utf-8", timeout=600)
     assert piped.returncode == 0 and piped.stderr == ""
     assert [r["score"] for r in json.loads(piped.stdout)] == [14, 14]
-    screen = Screen([str(COURSE_COMMAND), *map(str, args)], tmp_path)
+    screen = Screen(argv, tmp_path)
     try:
         screen.wait_for(r"grading.*2/2", 60)
     finally:

@@ -22,7 +22,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, run_course
+from tests.helpers import run_course
 
 THE_COURSE = ("graders", "dl_basics_course", "__editable__")  # what the fresh kernel must not see
 
@@ -116,21 +116,7 @@ def test_without_an_install_source_the_cell_says_what_to_do(colab_kernel, tmp_pa
 
 def test_the_install_cell_brings_the_grader_and_keeps_the_kernels_torch(wheel, colab_kernel, tmp_path, monkeypatch):
     jupyter_path, site_packages = colab_kernel
-    built = subprocess.run(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "notebooks",
-            "--out",
-            str(tmp_path / "nb"),
-            "--install-from",
-            wheel.as_uri(),
-        ],
-        capture_output=True,
-        encoding="utf-8",
-        check=False,
-    )
+    built = run_course("notebooks", "--out", tmp_path / "nb", "--install-from", wheel.as_uri(), root=ROOT)
     assert built.returncode == 0, built.stderr
     work = tmp_path / "learner"
     work.mkdir()

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import course_argv
 
 PROBE = """
 import os, sys
@@ -69,15 +69,7 @@ os.execv(sys.argv[2], sys.argv[2:])
 LEFT = {"landlock": ("no Landlock", "seccomp-bpf"), "seccomp": ("no seccomp", "Landlock ABI")}
 
 
-GRADE_ACTIVATIONS = (
-    str(COURSE_COMMAND),
-    "--root",
-    str(ROOT),
-    "grade",
-    str(ROOT / "solutions"),
-    "--only",
-    "activations",
-)
+GRADE_ACTIVATIONS = course_argv("grade", ROOT / "solutions", "--only", "activations", root=ROOT)
 
 
 def _grade(*prefix: str, extra: tuple[str, ...], backend: str = "fork") -> subprocess.CompletedProcess:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from distributed import Client, LocalCluster
 
-from tests.helpers import COURSE_COMMAND, ROOT, run_course
+from tests.helpers import ROOT, course_argv, run_course
 from tests.test_class import make_class, rows, solution_folder
 
 BIN = Path(sys.executable).parent
@@ -42,23 +42,13 @@ def a_class(tmp_path_factory):
 
 def on_dask(a_class, scheduler: str, gradebook: Path) -> list[str]:
     """`course grade` of the class on the Dask scheduler at `scheduler`, into `gradebook`."""
-    return [
-        str(COURSE_COMMAND),
-        "--root",
-        str(ROOT),
+    return course_argv(
         "grade",
-        *map(str, a_class),
-        "--executor",
-        "dask",
-        "--scheduler",
-        scheduler,
-        "--gradebook",
-        str(gradebook),
-        "--device",
-        "cpu",
-        "--format",
-        "json",
-    ]
+        *a_class,
+        *("--executor", "dask", "--scheduler", scheduler, "--gradebook", gradebook),
+        *("--device", "cpu", "--format", "json"),
+        root=ROOT,
+    )
 
 
 def test_dask_grades_the_class_exactly_as_local_does(a_class):

@@ -17,7 +17,7 @@ from graders.errors import UserError
 from graders.gradebook import APPLICATION_ID, VERSION, Gradebook
 from graders.results import ExerciseResult, SubmissionResult
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, run_course
+from tests.helpers import course_argv, run_course
 
 POSITIONS = {"activations.sigmoid": 0, "activations.relu": 1}
 SANDBOX = "seccomp-bpf + Landlock ABI 7"
@@ -233,9 +233,7 @@ def test_a_read_only_gradebook_is_exported_and_a_writer_told_why_not(kind):
             where.chmod(0o555)
         target = where if kind == "folder" else path
         with untouched(path, sidecars=True):
-            export = read_only(
-                target, str(COURSE_COMMAND), "--root", str(ROOT), "export", "--gradebook", str(path), "--format", "csv"
-            )
+            export = read_only(target, *course_argv("export", "--gradebook", path, "--format", "csv", root=ROOT))
             assert export.returncode == 0, export.stderr
             assert export.stdout.splitlines()[1].startswith("ada,")
             opened = "import sys, pathlib, graders.gradebook as g; g.Gradebook(pathlib.Path(sys.argv[1]))"

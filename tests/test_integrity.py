@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND, run_course
+from tests.helpers import course_argv, run_course
 
 CORPUS = ROOT / "tests" / "corpus"
 ATTACKS = CORPUS / "attacks"  # tests/test_attacks.py's: the stubs, not the solutions, are their base
@@ -193,20 +193,9 @@ def test_hard_coded_public_answers_pass_public_cases_and_fail_hidden_ones(graded
 def test_an_interrupted_grading_leaves_the_previous_report_whole(graded):
     out = graded["where"] / "report.json"
     out.write_text('{"previous": "report"}\n', encoding="utf-8")
+    loop = graded["where"] / "infinite_loop"
     run = subprocess.Popen(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(graded["root"]),
-            "grade",
-            str(graded["where"] / "infinite_loop"),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            "--device",
-            "cpu",
-        ]
+        course_argv("grade", loop, "--format", "json", "--out", out, "--device", "cpu", root=graded["root"])
     )
     time.sleep(CALL_SECONDS)  # in the middle of grading: the endless loop holds it for 3 s
     pattern = f"worker.py --server [0-9]+ --for {run.pid}( |$)"

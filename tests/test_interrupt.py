@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import course_argv
 from tests.test_class import DATA, UNIT_POINTS, rows, solution_folder
 
 CONTROL = re.compile(r"\x1b\[([0-9;?]*)([A-Za-z])|\x1b[()][A-Za-z0-9]|\x1b[=>]")
@@ -119,23 +119,13 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
     gradebook = tmp_path / "class.sqlite"
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    command = [
-        str(COURSE_COMMAND),
-        "--root",
-        str(ROOT),
+    command = course_argv(
         "grade",
-        *map(str, fast + slow),
-        "--only",
-        "activations",
-        "--jobs",
-        "2",
-        "--gradebook",
-        str(gradebook),
-        "--device",
-        "cpu",
-        "--executor",
-        executor,
-    ]
+        *fast,
+        *slow,
+        *("--only", "activations", "--jobs", "2", "--gradebook", gradebook, "--device", "cpu", "--executor", executor),
+        root=ROOT,
+    )
     terminal = Terminal(command, tmp_path, TMPDIR=str(tmpdir))
     try:
         deadline = time.monotonic() + 300
@@ -183,20 +173,7 @@ def test_ctrl_c_stops_the_batch_within_2_s_keeping_what_finished(tmp_path, execu
 
 def test_the_progress_bar_is_gone_before_the_report_begins(tmp_path):
     folders = [solution_folder(tmp_path, f"learner{i}") for i in range(2)]
-    terminal = Terminal(
-        [
-            str(COURSE_COMMAND),
-            "--root",
-            str(ROOT),
-            "grade",
-            *map(str, folders),
-            "--only",
-            "activations",
-            "--device",
-            "cpu",
-        ],
-        tmp_path,
-    )
+    terminal = Terminal(course_argv("grade", *folders, "--only", "activations", "--device", "cpu", root=ROOT), tmp_path)
     try:
         terminal.read(300)
         assert terminal.proc.wait(timeout=30) == 0, terminal.raw[-3000:]

@@ -23,7 +23,7 @@ import pytest
 from graders.course import load
 from graders.watch import _watch_files
 from tests.conftest import ROOT
-from tests.helpers import COURSE_COMMAND
+from tests.helpers import course_argv
 
 TENSORS = load(ROOT).select("tensors")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]")
@@ -91,7 +91,7 @@ def learner_course(tmp_path):
 
 @pytest.mark.parametrize("backend", ["fork", "spawn"])
 def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(learner_course, backend):
-    screen = Screen([str(COURSE_COMMAND), "--lang", "en", "watch", "--device", "cpu"], learner_course, backend)
+    screen = Screen(course_argv("--lang", "en", "watch", "--device", "cpu"), learner_course, backend)
     try:
         screen.wait_for(r"Keys: h hint", 180)  # the first run computes every reference once
         assert not termios.tcgetattr(screen.master)[3] & termios.ICANON  # single keys, no Enter needed
@@ -134,7 +134,7 @@ def test_saving_a_fix_shows_it_passing_and_the_progress_moving_within_a_second(l
 def test_watch_follows_the_file_saved_and_tells_only_the_latest_change(learner_course, submit):
     wrong = "def sigmoid(x):\n    return np.tanh(x)\n"
     (sigmoid,) = submit("activations", wrong, ids=["activations.sigmoid"], base="exercises").values()
-    screen = Screen([str(COURSE_COMMAND), "--lang", "en", "watch", "--device", "cpu"], learner_course)
+    screen = Screen(course_argv("--lang", "en", "watch", "--device", "cpu"), learner_course)
     try:
         screen.wait_for(r"Keys: h hint", 180)
         folder = learner_course / "exercises"
@@ -165,7 +165,7 @@ def test_watch_follows_the_file_saved_and_tells_only_the_latest_change(learner_c
 
 
 def test_watch_speaks_korean(learner_course):
-    screen = Screen([str(COURSE_COMMAND), "--lang", "ko", "watch", "--device", "cpu"], learner_course)
+    screen = Screen(course_argv("--lang", "ko", "watch", "--device", "cpu"), learner_course)
     try:
         screen.wait_for(r"키: h 힌트", 180)
         assert "진행: 연습 문제 0/40개, 0/70점" in screen.text
