@@ -120,8 +120,6 @@ def a_class(tmp_path_factory) -> tuple[Path, list[Path]]:
 
 def graded_with(backend: str, root: Path, submissions: list[Path]) -> dict[str, dict]:
     run = run_course(
-        "--root",
-        root,
         "grade",
         *submissions,
         "--format",
@@ -132,6 +130,7 @@ def graded_with(backend: str, root: Path, submissions: list[Path]) -> dict[str, 
         "2",
         env={"COURSE_SANDBOX": backend},
         timeout=900,
+        root=root,
     )
     assert run.returncode == 0, run.stderr
     return {r["submission"]: r for r in json.loads(run.stdout)}

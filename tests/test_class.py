@@ -218,16 +218,14 @@ def test_a_rerun_skips_what_the_gradebook_holds_unless_regrade(graded_class):
     before = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     time.sleep(1.1)  # graded_at has one-second resolution
     assert (
-        run_course(
-            "--root", ROOT, "grade", *some, "--gradebook", graded_class["gradebook"], "--device", "cpu"
-        ).returncode
+        run_course("grade", *some, "--gradebook", graded_class["gradebook"], "--device", "cpu", root=ROOT).returncode
         == 0
     )
     after = dict(sqlite3.connect(graded_class["gradebook"]).execute("SELECT learner, graded_at FROM submissions"))
     assert after == before
     assert (
         run_course(
-            "--root", ROOT, "grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu"
+            "grade", *some, "--gradebook", graded_class["gradebook"], "--regrade", "--device", "cpu", root=ROOT
         ).returncode
         == 0
     )
@@ -236,7 +234,7 @@ def test_a_rerun_skips_what_the_gradebook_holds_unless_regrade(graded_class):
 
 
 def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_class):
-    export = run_course("--root", ROOT, "export", "--gradebook", graded_class["gradebook"], "--format", "csv")
+    export = run_course("export", "--gradebook", graded_class["gradebook"], "--format", "csv", root=ROOT)
     assert export.returncode == 0, export.stderr
     table = list(csv.DictReader(io.StringIO(export.stdout)))
     want = {(p.name if p.is_dir() else p.stem): score for p, score in graded_class["expected"].items()}
@@ -248,8 +246,6 @@ def test_the_csv_export_has_every_learner_once_with_the_gradebook_score(graded_c
 def test_reports_and_summary_export(graded_class, tmp_path):
     assert (
         run_course(
-            "--root",
-            ROOT,
             "export",
             "--gradebook",
             graded_class["gradebook"],
@@ -257,11 +253,12 @@ def test_reports_and_summary_export(graded_class, tmp_path):
             "html",
             "--out",
             tmp_path / "html",
+            root=ROOT,
         ).returncode
         == 0
     )
     assert len(list((tmp_path / "html").glob("*.html"))) == len(graded_class["expected"])
-    summary = run_course("--root", ROOT, "export", "--gradebook", graded_class["gradebook"], "--format", "summary")
+    summary = run_course("export", "--gradebook", graded_class["gradebook"], "--format", "summary", root=ROOT)
     assert summary.returncode == 0 and "data:image/png;base64," in summary.stdout
 
 
@@ -270,7 +267,7 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
     scored on the other units, and the totals add up both."""
     gradebook = tmp_path / "gradebook.sqlite"
     folder = solution_folder(tmp_path, "ada")
-    assert run_course("--root", ROOT, "grade", folder, "--gradebook", gradebook, "--device", "cpu").returncode == 0
+    assert run_course("grade", folder, "--gradebook", gradebook, "--device", "cpu", root=ROOT).returncode == 0
     handed_in = tmp_path / "nb" / "ada.ipynb"
     handed_in.parent.mkdir()
     wrong = next(source for exercise, source, _ in WRONG if exercise == "activations.relu")
@@ -281,8 +278,6 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
         encoding="utf-8",
     )
     graded = run_course(
-        "--root",
-        ROOT,
         "grade",
         handed_in,
         "--only",
@@ -293,6 +288,7 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
         "cpu",
         "--format",
         "json",
+        root=ROOT,
     )
     assert graded.returncode == 0, graded.stderr
     record = json.loads(graded.stdout)
@@ -308,9 +304,7 @@ def test_only_one_unit_grades_its_notebooks_and_keeps_the_other_units_records(tm
 
 
 def test_only_names_what_it_cannot_find(tmp_path):
-    done = run_course(
-        "--root", ROOT, "grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu"
-    )
+    done = run_course("grade", solution_folder(tmp_path, "ada"), "--only", "activation", "--device", "cpu", root=ROOT)
     assert done.returncode == 2
     assert "no unit activation; did you mean activations?" in done.stderr
 

@@ -226,7 +226,7 @@ def test_check_on_the_stubs_fails_and_says_what_next(stub_course):
 
 
 def test_check_one_solved_exercise_passes(solved_sigmoid, tmp_path):
-    run = run_course("--root", solved_sigmoid, "check", "activations.sigmoid", cwd=tmp_path)
+    run = run_course("check", "activations.sigmoid", cwd=tmp_path, root=solved_sigmoid)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "✓ passed" in run.stdout
     assert "activations.tanh" not in run.stdout  # only the exercise asked for
@@ -308,7 +308,7 @@ def test_list_shows_progress(stub_course):
 
 def test_hint_prints_english_and_korean(tmp_path):
     sigmoid = COURSE_DATA.exercise("activations.sigmoid")
-    run = run_course("--root", ROOT, "hint", sigmoid.id, cwd=tmp_path)
+    run = run_course("hint", sigmoid.id, cwd=tmp_path, root=ROOT)
     assert run.returncode == 0, run.stderr
     out = flat(run.stdout)
     assert sigmoid.hints
@@ -319,7 +319,7 @@ def test_hint_prints_english_and_korean(tmp_path):
 
 
 def test_hint_of_a_unit_lists_its_exercises_with_their_first_hints(tmp_path):
-    run = run_course("--root", ROOT, "hint", "exercises/gradient_descent.py", cwd=tmp_path)
+    run = run_course("hint", "exercises/gradient_descent.py", cwd=tmp_path, root=ROOT)
     assert run.returncode == 0, run.stderr
     out = flat(run.stdout)
     unit = COURSE_DATA.select("gradient_descent")

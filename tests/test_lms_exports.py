@@ -90,8 +90,6 @@ def graded(tmp_path_factory):
     expected = make_class(submissions)
     gradebook = where / "class.sqlite"
     done = run_course(
-        "--root",
-        ROOT,
         "grade",
         *sorted(submissions.iterdir()),
         "--gradebook",
@@ -104,6 +102,7 @@ def graded(tmp_path_factory):
         "2",
         "--format",
         "json",
+        root=ROOT,
     )
     assert done.returncode == 0, done.stderr
     roster = roster_rows([name for name in expected if name != UNROSTERED] + [GHOST])
